@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* BPF side of bpf/path.h: file descriptor to file, file to path. */
+#ifndef FSBPF_PATH_BPF_H
+#define FSBPF_PATH_BPF_H
+
+#include "path.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+/* struct mount is private to fs/; its offset of mnt comes from the kernel's BTF. */
+static __always_inline struct mount *fsbpf_real_mount(struct vfsmount *vfsmnt)
+{
+	return (struct mount *)((char *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
+}
+
+/* The open file behind fd in the current task, or NULL. */
+static __always_inline struct file *fsbpf_fd_file(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **files;
+	struct file *file = NULL;
+
+	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	files = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &files[fd]);
+	return file;
+}
+
+/*
+ * Walks from the file's dentry to the root of the mount tree, stepping from
+ * each mount's root to its mount point, so bind mounts and nested mounts give
+ * the path a process sees.
+ *
+ * The write offset lives in out->len and is reloaded every iteration: read
+ * back from memory it is an unknown bounded scalar, so the verifier can prune
+ * iterations instead of exploring one state per possible offset.
+ */
+static __always_inline void fsbpf_read_file_path(struct fsbpf_path *out, struct file *file)
+{
+	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	struct mount *mnt = fsbpf_real_mount(vfsmnt);
+
+	out->len = 0;
+	out->depth = 0;
+	out->flags = FSBPF_PATH_PRESENT | FSBPF_PATH_TRUNCATED;
+	for (int i = 0; i < FSBPF_PATH_DEPTH; i++) {
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+		__u32 len = out->len;
+		long copied;
+
+		if (dentry == mnt_root) {
+			struct mount *parent_mnt = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (parent_mnt == mnt) {
+				out->flags = FSBPF_PATH_PRESENT;
+				break;
+			}
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = parent_mnt;
+			vfsmnt = (struct vfsmount *)((char *)mnt + bpf_core_field_offset(struct mount, mnt));
+			continue;
+		}
+		/* A root that is no mount's root: pipes, sockets, unreachable dentries. */
+		if (dentry == parent) {
+			out->flags = FSBPF_PATH_PRESENT;
+			break;
+		}
+		if (len > FSBPF_PATH_BYTES - FSBPF_NAME_MAX)
+			break;
+		copied = bpf_probe_read_kernel_str(out->names + len, FSBPF_NAME_MAX,
+						   BPF_CORE_READ(dentry, d_name.name));
+		if (copied <= 0)
+			break;
+		out->len = len + copied;
+		out->depth++;
+		dentry = parent;
+	}
+}
+
+static __always_inline void fsbpf_clear_path(struct fsbpf_path *out)
+{
+	out->len = 0;
+	out->depth = 0;
+	out->flags = 0;
+}
+
+#endif

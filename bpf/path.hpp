@@ -1,0 +1,43 @@
+// User-space side of bpf/path.h: turns the leaf-first names into a path.
+#pragma once
+
+#include "path.h"
+
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fsbpf {
+
+// "/a/b/c" for a complete path, "…/b/c" when BPF stopped before the root,
+// "-" when no file was found.
+inline std::string path_to_string(const fsbpf_path &path)
+{
+	if (!(path.flags & FSBPF_PATH_PRESENT))
+		return "-";
+	std::vector<std::string_view> names;
+	const size_t len = path.len < sizeof(path.names) ? path.len : sizeof(path.names);
+	std::string_view rest(path.names, len);
+	while (!rest.empty() && names.size() < path.depth) {
+		const size_t nul = rest.find('\0');
+		names.push_back(rest.substr(0, nul));
+		rest = nul == std::string_view::npos ? std::string_view{} : rest.substr(nul + 1);
+	}
+	std::string out = path.flags & FSBPF_PATH_TRUNCATED ? "..." : "";
+	for (auto it = names.rbegin(); it != names.rend(); ++it)
+		out += "/" + std::string(*it);
+	return out.empty() ? "/" : out;
+}
+
+// The last name only, as BCC's tools print files.
+inline std::string path_basename(const fsbpf_path &path)
+{
+	if (!(path.flags & FSBPF_PATH_PRESENT))
+		return "-";
+	if (path.depth == 0)
+		return "/";
+	return std::string(path.names, strnlen(path.names, sizeof(path.names)));
+}
+
+}  // namespace fsbpf

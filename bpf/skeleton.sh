@@ -1,0 +1,11 @@
+#!/bin/sh
+# Builds one BPF program into its skeleton header, the way every fsbpf tool does:
+#   skeleton.sh CLANG BPFTOOL INPUT.bpf.c OUTPUT.skel.h DEPFILE [CFLAGS...]
+# The object is named after the input (syncsnoop.bpf.c -> struct syncsnoop_bpf).
+set -eu
+clang=$1 bpftool=$2 input=$3 output=$4 depfile=$5
+shift 5
+object="${output%.skel.h}.o"
+"$clang" "$@" -MD -MF "$depfile" -MT "$output" -c "$input" -o "$object"
+"$bpftool" gen skeleton "$object" > "$output.tmp"
+mv "$output.tmp" "$output"

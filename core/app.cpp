@@ -1,0 +1,247 @@
+#include "app.hpp"
+
+#include "host.hpp"
+#include "options.hpp"
+#include "report.hpp"
+
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+
+#include <climits>
+#include <cstdarg>
+#include <linux/capability.h>
+#include <memory>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef FSBPF_VERSION
+#error "FSBPF_VERSION must be defined by the build"
+#endif
+
+namespace fsbpf {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+std::string basename_of(std::string_view path)
+{
+	const size_t slash = path.rfind('/');
+	return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+std::string exe_dir()
+{
+	char buf[PATH_MAX];
+	const ssize_t len = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	if (len <= 0)
+		return ".";
+	const std::string path(buf, static_cast<size_t>(len));
+	return path.substr(0, path.rfind('/'));
+}
+
+bool has_bpf_privileges()
+{
+	if (geteuid() == 0)
+		return true;
+	__user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+	__user_cap_data_struct data[2]{};
+	if (syscall(SYS_capget, &header, data) != 0)
+		return false;
+	const auto has = [&](int cap) { return (data[cap / 32].effective >> (cap % 32)) & 1U; };
+	constexpr int kCapPerfmon = 38;
+	constexpr int kCapBpf = 39;
+	return has(CAP_SYS_ADMIN) || (has(kCapBpf) && has(kCapPerfmon));
+}
+
+int libbpf_to_spdlog(libbpf_print_level level, const char *format, va_list args)
+{
+	char *formatted = nullptr;
+	if (vasprintf(&formatted, format, args) < 0)
+		return 0;
+	std::string text = formatted;
+	free(formatted);
+	while (!text.empty() && text.back() == '\n')
+		text.pop_back();
+	// libbpf warns about every failed attempt during backend fallback; fsbpf
+	// reports the outcome itself, so libbpf's own lines are for -v only.
+	(void)level;
+	spdlog::debug("libbpf: {}", text);
+	return 0;
+}
+
+void setup_logging()
+{
+	auto logger = std::make_shared<spdlog::logger>(
+		"fsbpf", std::make_shared<spdlog::sinks::stderr_sink_st>());
+	logger->set_pattern("fsbpf: %v");
+	logger->set_level(spdlog::level::info);
+	spdlog::set_default_logger(logger);
+	libbpf_set_print(libbpf_to_spdlog);
+}
+
+struct StateDeleter {
+	void (*destroy)(void *) = nullptr;
+	void operator()(void *state) const
+	{
+		if (state && destroy)
+			destroy(state);
+	}
+};
+
+// One plugin subcommand as seen by the parser: its state, its options.
+struct ToolCommand {
+	const Command *command = nullptr;
+	CLI::App *app = nullptr;
+	std::unique_ptr<void, StateDeleter> state;
+	std::unique_ptr<OptionBinder> binder;
+	bool json = false, csv = false;
+	double duration = 0;
+	std::string backend;
+};
+
+std::unique_ptr<ToolCommand> add_tool(CLI::App &app, const Command &command, int &verbosity)
+{
+	auto tool = std::make_unique<ToolCommand>();
+	tool->command = &command;
+	tool->app = app.add_subcommand(command.name, command.entry.summary);
+	tool->state = std::unique_ptr<void, StateDeleter>(command.entry.create(),
+							  StateDeleter{command.entry.destroy});
+	if (!tool->state)
+		throw std::runtime_error(fmt::format("{}: could not create its state", command.name));
+	CLI::App &sub = *tool->app;
+	sub.add_flag("-v,--verbose", verbosity, "Log what fsbpf and libbpf do");
+	auto *json = sub.add_flag("--json", tool->json, "Print JSON Lines, one object per record");
+	sub.add_flag("--csv", tool->csv, "Print CSV with a header line")->excludes(json);
+	sub.add_option("--duration", tool->duration, "Stop after this many seconds")
+		->check(CLI::PositiveNumber);
+	if (command.entry.backend_count) {
+		std::vector<std::string> names;
+		for (size_t i = 0; i < command.entry.backend_count; i++)
+			names.emplace_back(command.entry.backends[i].name);
+		sub.add_option("--backend", tool->backend,
+			       fmt::format("Force one attach backend ({}); default: the best that works",
+					   fmt::join(names, ", ")))
+			->check(CLI::IsMember(names));
+	}
+	tool->binder = std::make_unique<OptionBinder>(sub);
+	if (command.entry.add_options(tool->state.get(), tool->binder->table()) != 0)
+		throw std::runtime_error(fmt::format("{}: declared an invalid option", command.name));
+	return tool;
+}
+
+int run_tool(ToolCommand &tool, Features &features, StopSource &stop)
+{
+	if (!has_bpf_privileges()) {
+		spdlog::error("{}: needs root, or CAP_BPF and CAP_PERFMON", tool.command->name);
+		return kExitFailure;
+	}
+	tool.binder->commit();
+	RunOptions options;
+	options.format = tool.json ? OutputFormat::Json : tool.csv ? OutputFormat::Csv : OutputFormat::Table;
+	if (tool.duration > 0)
+		options.duration = tool.duration;
+	options.backend = tool.backend;
+	Host host(features, *tool.command, options, stop);
+	const int status = tool.command->entry.run(tool.state.get(), host.table());
+	// A reader that went away (`| head`) is a normal way to end.
+	return host.output_closed() ? kExitOk : status;
+}
+
+void report_rejections(const PluginRegistry &registry)
+{
+	for (const Rejection &rejection : registry.rejections())
+		spdlog::warn("skipping plugin {}: {}", rejection.path, rejection.reason);
+}
+
+int usage_error(const CLI::App &app, const CLI::ParseError &error)
+{
+	std::string command = "fsbpf";
+	for (const CLI::App *sub : app.get_subcommands())
+		command += " " + sub->get_name();
+	fmt::print(stderr, "{}: {}\nRun '{} --help' for usage.\n", command, error.what(), command);
+	return kExitUsage;
+}
+
+}  // namespace
+
+std::optional<std::string> applet_for(std::string_view argv0, const PluginRegistry &registry)
+{
+	const std::string name = basename_of(argv0);
+	if (registry.find(name))
+		return name;
+	return std::nullopt;
+}
+
+int run_fsbpf(std::vector<std::string> args)
+{
+	StopSource stop;
+	int verbosity = 0;
+	setup_logging();
+
+	PluginRegistry registry;
+	registry.load(plugin_search_path(exe_dir(), getenv("FSBPF_PLUGIN_PATH")), getuid());
+	report_rejections(registry);
+
+	if (auto applet = applet_for(args.empty() ? "fsbpf" : args[0], registry))
+		args.insert(args.begin() + 1, *applet);
+	else if (!args.empty())
+		args[0] = "fsbpf";
+
+	CLI::App app{"fsbpf: file-system tracing tools built on eBPF", "fsbpf"};
+	app.set_version_flag("--version", FSBPF_VERSION);
+	app.require_subcommand(1);
+	app.add_flag("-v,--verbose", verbosity, "Log what fsbpf and libbpf do");
+	app.footer("Tools come from plugins; 'fsbpf list' shows them.");
+
+	CLI::App *list = app.add_subcommand("list", "List plugins, their files and subcommands");
+	CLI::App *features_cmd = app.add_subcommand("features", "What this kernel supports");
+	bool features_json = false;
+	features_cmd->add_flag("--json", features_json, "Print one JSON object");
+	features_cmd->add_flag("-v,--verbose", verbosity, "Log what fsbpf and libbpf do");
+
+	std::vector<std::unique_ptr<ToolCommand>> tools;
+	try {
+		for (const Command &command : registry.commands())
+			tools.push_back(add_tool(app, command, verbosity));
+	} catch (const std::exception &e) {
+		spdlog::error("{}", e.what());
+		return kExitFailure;
+	}
+
+	std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
+	try {
+		app.parse(reversed);
+	} catch (const CLI::CallForHelp &e) {
+		return app.exit(e);
+	} catch (const CLI::CallForAllHelp &e) {
+		return app.exit(e);
+	} catch (const CLI::CallForVersion &e) {
+		return app.exit(e);
+	} catch (const CLI::ParseError &e) {
+		return usage_error(app, e);
+	}
+	if (verbosity > 0)
+		spdlog::set_level(spdlog::level::debug);
+
+	Features features(getenv("FSBPF_DISABLE") ? getenv("FSBPF_DISABLE") : "");
+	if (list->parsed()) {
+		print_plugins(registry, stdout);
+		return kExitOk;
+	}
+	if (features_cmd->parsed()) {
+		print_features(features, registry, features_json, stdout);
+		return kExitOk;
+	}
+	for (auto &tool : tools)
+		if (tool->app->parsed())
+			return run_tool(*tool, features, stop);
+	return kExitUsage;
+}
+
+}  // namespace fsbpf

@@ -1,0 +1,126 @@
+#include "btf.hpp"
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+
+namespace fsbpf {
+namespace {
+
+void collect_fields(const struct btf *btf, const struct btf_type *type,
+		    std::vector<std::string> &out)
+{
+	const struct btf_member *member = btf_members(type);
+	for (unsigned short i = 0; i < btf_vlen(type); i++, member++) {
+		const char *name = btf__name_by_offset(btf, member->name_off);
+		if (name && *name) {
+			out.emplace_back(name);
+			continue;
+		}
+		// An anonymous struct or union: its members belong to the parent.
+		const struct btf_type *inner = btf__type_by_id(btf, member->type);
+		while (inner && (btf_is_mod(inner) || btf_is_typedef(inner)))
+			inner = btf__type_by_id(btf, inner->type);
+		if (inner && btf_is_composite(inner))
+			collect_fields(btf, inner, out);
+	}
+}
+
+}  // namespace
+
+KernelBtf::KernelBtf() : btf_(btf__load_vmlinux_btf())
+{
+	if (!btf_)
+		load_error_ = -errno;
+}
+
+KernelBtf::KernelBtf(struct btf *owned) : btf_(owned) {}
+
+KernelBtf::~KernelBtf() { btf__free(btf_); }
+
+bool KernelBtf::has_struct(const std::string &name) const
+{
+	return btf_ && btf__find_by_name_kind(btf_, name.c_str(), BTF_KIND_STRUCT) > 0;
+}
+
+std::vector<std::string> KernelBtf::fields(const std::string &struct_name) const
+{
+	std::vector<std::string> out;
+	if (!btf_)
+		return out;
+	const int id = btf__find_by_name_kind(btf_, struct_name.c_str(), BTF_KIND_STRUCT);
+	if (id > 0)
+		collect_fields(btf_, btf__type_by_id(btf_, id), out);
+	return out;
+}
+
+bool KernelBtf::has_field(const std::string &struct_name, const std::string &field) const
+{
+	for (const std::string &name : fields(struct_name))
+		if (name == field)
+			return true;
+	return false;
+}
+
+bool KernelBtf::has_func(const std::string &name) const
+{
+	return btf_ && btf__find_by_name_kind(btf_, name.c_str(), BTF_KIND_FUNC) > 0;
+}
+
+std::optional<std::vector<std::string>> KernelBtf::param_types(const std::string &func) const
+{
+	if (!btf_)
+		return std::nullopt;
+	const int id = btf__find_by_name_kind(btf_, func.c_str(), BTF_KIND_FUNC);
+	if (id <= 0)
+		return std::nullopt;
+	const struct btf_type *proto = btf__type_by_id(btf_, btf__type_by_id(btf_, id)->type);
+	if (!proto || !btf_is_func_proto(proto))
+		return std::nullopt;
+	std::vector<std::string> out;
+	const struct btf_param *param = btf_params(proto);
+	for (unsigned short i = 0; i < btf_vlen(proto); i++, param++)
+		out.push_back(type_name(param->type));
+	return out;
+}
+
+std::string KernelBtf::type_name(unsigned int type_id) const
+{
+	if (type_id == 0)
+		return "void";
+	const struct btf_type *type = btf__type_by_id(btf_, type_id);
+	if (!type)
+		return "?";
+	const char *raw_name = btf__name_by_offset(btf_, type->name_off);
+	const std::string name = raw_name ? raw_name : "";
+	switch (btf_kind(type)) {
+	case BTF_KIND_PTR: {
+		const struct btf_type *target = btf__type_by_id(btf_, type->type);
+		if (target && btf_is_func_proto(target))
+			return "function *";
+		const std::string inner = type_name(type->type);
+		return inner + (inner.back() == '*' ? "*" : " *");
+	}
+	case BTF_KIND_CONST:
+		return "const " + type_name(type->type);
+	case BTF_KIND_VOLATILE:
+		return "volatile " + type_name(type->type);
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+		return type_name(type->type);
+	case BTF_KIND_STRUCT:
+		return "struct " + name;
+	case BTF_KIND_UNION:
+		return "union " + name;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		return "enum " + name;
+	case BTF_KIND_FWD:
+		return (btf_kflag(type) ? "union " : "struct ") + name;
+	default:
+		return name.empty() ? "?" : name;
+	}
+}
+
+}  // namespace fsbpf

@@ -1,0 +1,40 @@
+// Questions about the running kernel answered from its BTF: which structs,
+// fields and functions exist, and the C types of a function's parameters.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+struct btf;
+
+namespace fsbpf {
+
+class KernelBtf {
+public:
+	// Loads /sys/kernel/btf/vmlinux (or what libbpf finds); empty when none.
+	KernelBtf();
+	explicit KernelBtf(struct btf *owned);
+	~KernelBtf();
+	KernelBtf(const KernelBtf &) = delete;
+	KernelBtf &operator=(const KernelBtf &) = delete;
+
+	bool available() const { return btf_ != nullptr; }
+	int load_error() const { return load_error_; }
+
+	bool has_struct(const std::string &name) const;
+	bool has_field(const std::string &struct_name, const std::string &field) const;
+	bool has_func(const std::string &name) const;
+	// Parameters of a kernel function as C text ("struct dentry *"), or nullopt.
+	std::optional<std::vector<std::string>> param_types(const std::string &func) const;
+	// Member names of a struct, nested anonymous members flattened.
+	std::vector<std::string> fields(const std::string &struct_name) const;
+
+private:
+	std::string type_name(unsigned int type_id) const;
+
+	struct btf *btf_ = nullptr;
+	int load_error_ = 0;
+};
+
+}  // namespace fsbpf

@@ -1,0 +1,166 @@
+#include "features.hpp"
+
+#include "probe_kfunc.bpf.skel.h"
+#include "probes.bpf.skel.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <memory>
+#include <sys/mount.h>
+#include <unistd.h>
+
+namespace fsbpf {
+namespace {
+
+constexpr std::array<std::string_view, FSBPF_ATTACH__COUNT> kAttachNames = {
+	"fentry", "fexit", "kprobe", "kretprobe", "tp_btf", "raw_tp", "tracepoint"};
+constexpr std::array<std::string_view, FSBPF_FEATURE__COUNT> kFeatureNames = {
+	"ringbuf", "perfbuf", "find_vma", "rdonly_cast", "d_path"};
+
+struct ProbesDeleter {
+	void operator()(probes_bpf *skel) const { probes_bpf__destroy(skel); }
+};
+struct KfuncDeleter {
+	void operator()(probe_kfunc_bpf *skel) const { probe_kfunc_bpf__destroy(skel); }
+};
+
+int errno_or(int fallback) { return errno ? -errno : fallback; }
+
+bpf_program *probe_program(probes_bpf &skel, std::string_view name)
+{
+	bpf_program *prog = nullptr;
+	bpf_object__for_each_program(prog, skel.obj)
+		if (name == bpf_program__name(prog))
+			return prog;
+	return nullptr;
+}
+
+// Loads only the named program; attaches it too when attach is set.
+int load_probe(std::string_view program, bool attach)
+{
+	std::unique_ptr<probes_bpf, ProbesDeleter> skel(probes_bpf__open());
+	if (!skel)
+		return errno_or(-ENOMEM);
+	bpf_program *target = probe_program(*skel, program);
+	bpf_program *prog = nullptr;
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, prog == target);
+	if (int err = probes_bpf__load(skel.get()))
+		return err;
+	if (!attach)
+		return 0;
+	bpf_link *link = bpf_program__attach(target);
+	if (!link)
+		return errno_or(-EINVAL);
+	bpf_link__destroy(link);
+	return 0;
+}
+
+int probe_map(bpf_map_type type, __u32 key_size, __u32 value_size, __u32 max_entries)
+{
+	const int fd = bpf_map_create(type, nullptr, key_size, value_size, max_entries, nullptr);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
+int probe_rdonly_cast(KernelBtf &btf)
+{
+	if (!btf.has_func("bpf_rdonly_cast"))
+		return -ENOENT;
+	std::unique_ptr<probe_kfunc_bpf, KfuncDeleter> skel(probe_kfunc_bpf__open());
+	if (!skel)
+		return errno_or(-ENOMEM);
+	return probe_kfunc_bpf__load(skel.get());
+}
+
+}  // namespace
+
+std::string_view attach_name(fsbpf_attach attach) { return kAttachNames.at(attach); }
+
+std::string_view feature_name(fsbpf_feature feature) { return kFeatureNames.at(feature); }
+
+std::optional<fsbpf_attach> attach_from_name(std::string_view name)
+{
+	for (size_t i = 0; i < kAttachNames.size(); i++)
+		if (kAttachNames[i] == name)
+			return static_cast<fsbpf_attach>(i);
+	return std::nullopt;
+}
+
+Features::Features(std::string disabled) : disabled_(std::move(disabled)) {}
+
+bool Features::is_disabled(std::string_view name) const
+{
+	std::string_view rest = disabled_;
+	while (!rest.empty()) {
+		const size_t comma = rest.find(',');
+		if (rest.substr(0, comma) == name)
+			return true;
+		rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+	}
+	return false;
+}
+
+int Features::attach(fsbpf_attach attach)
+{
+	std::optional<int> &cached = attach_cache_.at(attach);
+	if (!cached)
+		cached = is_disabled(attach_name(attach)) ? -EPERM : probe_attach(attach);
+	return *cached;
+}
+
+int Features::feature(fsbpf_feature feature)
+{
+	std::optional<int> &cached = feature_cache_.at(feature);
+	if (!cached)
+		cached = is_disabled(feature_name(feature)) ? -EPERM : probe_feature(feature);
+	return *cached;
+}
+
+int Features::probe_attach(fsbpf_attach attach)
+{
+	if (attach == FSBPF_ATTACH_TRACEPOINT) {
+		std::string message;
+		if (int err = ensure_tracefs(message))
+			return err;
+	}
+	return load_probe(std::string("probe_") + std::string(attach_name(attach)), true);
+}
+
+int Features::probe_feature(fsbpf_feature feature)
+{
+	switch (feature) {
+	case FSBPF_FEATURE_RINGBUF:
+		return probe_map(BPF_MAP_TYPE_RINGBUF, 0, 0, static_cast<__u32>(sysconf(_SC_PAGESIZE)));
+	case FSBPF_FEATURE_PERFBUF:
+		return probe_map(BPF_MAP_TYPE_PERF_EVENT_ARRAY, sizeof(int), sizeof(int), 1);
+	case FSBPF_FEATURE_FIND_VMA:
+		return load_probe("probe_find_vma", false);
+	case FSBPF_FEATURE_D_PATH:
+		return load_probe("probe_d_path", true);
+	case FSBPF_FEATURE_RDONLY_CAST:
+		return probe_rdonly_cast(btf_);
+	case FSBPF_FEATURE__COUNT:
+		break;
+	}
+	return -EINVAL;
+}
+
+int ensure_tracefs(std::string &message)
+{
+	static constexpr const char *kTracefs = "/sys/kernel/tracing";
+	if (access("/sys/kernel/tracing/events", F_OK) == 0)
+		return 0;
+	if (mount("tracefs", kTracefs, "tracefs", 0, nullptr) == 0)
+		return 0;
+	const int err = -errno;
+	message = std::string("tracefs is not mounted and mounting it failed; run: mount -t tracefs tracefs ") +
+		  kTracefs;
+	return err;
+}
+
+}  // namespace fsbpf

@@ -1,0 +1,220 @@
+#include "host.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+#include <span>
+#include <unistd.h>
+
+namespace fsbpf {
+namespace {
+
+template <typename Fn>
+auto guarded(Fn fn, decltype(fn()) on_error) noexcept -> decltype(fn())
+{
+	try {
+		return fn();
+	} catch (const std::exception &e) {
+		spdlog::error("{}", e.what());
+		return on_error;
+	}
+}
+
+int bool_result(bool value) { return value ? 1 : 0; }
+
+}  // namespace
+
+bool is_fallback_error(int err)
+{
+	switch (-err) {
+	case EPERM:
+	case ENOENT:
+	case EINVAL:
+	case EOPNOTSUPP:
+	case ESRCH:
+	case E2BIG:
+	case EACCES:
+		return true;
+	default:
+		return false;
+	}
+}
+
+Host::Host(Features &features, const Command &command, RunOptions options, StopSource &stop)
+	: features_(features), command_(command), options_(std::move(options)), stop_(stop)
+{
+	if (options_.duration)
+		stop_.set_duration(std::chrono::duration<double>(*options_.duration));
+	table_ = fsbpf_host{};
+	table_.size = sizeof(fsbpf_host);
+	table_.abi_minor = FSBPF_ABI_MINOR;
+	table_.impl = this;
+	table_.log = [](void *, fsbpf_log_level level, const char *message) noexcept {
+		guarded(
+			[&] {
+				static constexpr spdlog::level::level_enum kLevels[] = {
+					spdlog::level::debug, spdlog::level::info, spdlog::level::warn,
+					spdlog::level::err};
+				const auto index = static_cast<size_t>(level) < 4 ? level : FSBPF_LOG_ERROR;
+				spdlog::log(kLevels[index], "{}", message ? message : "");
+				return 0;
+			},
+			0);
+	};
+	table_.btf_has_type = [](void *impl, const char *name) noexcept {
+		return guarded([&] { return bool_result(self(impl).features_.btf().has_struct(name)); }, -EINVAL);
+	};
+	table_.btf_has_field = [](void *impl, const char *name, const char *field) noexcept {
+		return guarded([&] { return bool_result(self(impl).features_.btf().has_field(name, field)); },
+			       -EINVAL);
+	};
+	table_.btf_has_func = [](void *impl, const char *name) noexcept {
+		return guarded([&] { return bool_result(self(impl).features_.btf().has_func(name)); }, -EINVAL);
+	};
+	table_.btf_param_type = [](void *impl, const char *func, int index, char *buf,
+				   size_t len) noexcept {
+		return guarded(
+			[&] {
+				const auto params = self(impl).features_.btf().param_types(func);
+				if (!params || index < 0 || static_cast<size_t>(index) >= params->size())
+					return -ENOENT;
+				const std::string &type = (*params)[static_cast<size_t>(index)];
+				if (type.size() >= len)
+					return -ENOSPC;
+				std::memcpy(buf, type.c_str(), type.size() + 1);
+				return 0;
+			},
+			-EINVAL);
+	};
+	table_.probe_attach = [](void *impl, fsbpf_attach attach) noexcept {
+		return guarded(
+			[&] {
+				return attach >= 0 && attach < FSBPF_ATTACH__COUNT
+					       ? self(impl).features_.attach(attach)
+					       : -EINVAL;
+			},
+			-EINVAL);
+	};
+	table_.probe_feature = [](void *impl, fsbpf_feature feature) noexcept {
+		return guarded(
+			[&] {
+				return feature >= 0 && feature < FSBPF_FEATURE__COUNT
+					       ? self(impl).features_.feature(feature)
+					       : -EINVAL;
+			},
+			-EINVAL);
+	};
+	table_.select_backend = [](void *impl, fsbpf_try_backend_fn try_backend, void *state) noexcept {
+		return guarded([&] { return self(impl).select_backend(try_backend, state); }, -EINVAL);
+	};
+	table_.sink_open = [](void *impl, const fsbpf_column *columns, size_t count) noexcept {
+		return guarded([&] { return self(impl).open_sink(columns, count); }, nullptr);
+	};
+	table_.sink_row = [](void *impl, fsbpf_sink *sink, const fsbpf_value *values) noexcept {
+		return guarded(
+			[&] {
+				Host &host = self(impl);
+				Sink &s = host.sink(sink);
+				return host.sink_result(s.row({values, s.column_count()}));
+			},
+			-EINVAL);
+	};
+	table_.sink_frame = [](void *impl, fsbpf_sink *sink, const char *title) noexcept {
+		return guarded(
+			[&] {
+				Host &host = self(impl);
+				return host.sink_result(host.sink(sink).frame(title ? title : ""));
+			},
+			-EINVAL);
+	};
+	table_.sink_summary = [](void *impl, fsbpf_sink *sink, const fsbpf_column *columns,
+				 const fsbpf_value *values, size_t count) noexcept {
+		return guarded(
+			[&] {
+				Host &host = self(impl);
+				return host.sink_result(
+					host.sink(sink).summary({columns, count}, {values, count}));
+			},
+			-EINVAL);
+	};
+	table_.wait = [](void *impl, int fd, int timeout_ms) noexcept {
+		return guarded([&] { return self(impl).stop_.wait(fd, timeout_ms); }, -1);
+	};
+	table_.elapsed = [](void *impl) noexcept {
+		return guarded([&] { return self(impl).stop_.elapsed(); }, 0.0);
+	};
+	table_.ready = [](void *, const char *message) noexcept {
+		guarded(
+			[&] {
+				fmt::print(stderr, "{}\n", message ? message : "");
+				std::fflush(stderr);
+				return 0;
+			},
+			0);
+	};
+}
+
+int Host::sink_result(int err)
+{
+	if (err == -EPIPE) {
+		output_closed_ = true;
+		stop_.request_stop();
+	}
+	return err;
+}
+
+fsbpf_sink *Host::open_sink(const fsbpf_column *columns, size_t count)
+{
+	sinks_.push_back(make_sink(options_.format, {columns, columns + count}, stdout, stderr,
+				   isatty(STDOUT_FILENO) == 1));
+	return reinterpret_cast<fsbpf_sink *>(sinks_.back().get());
+}
+
+Sink &Host::sink(fsbpf_sink *handle)
+{
+	for (const auto &owned : sinks_)
+		if (reinterpret_cast<fsbpf_sink *>(owned.get()) == handle)
+			return *owned;
+	throw std::invalid_argument("unknown sink handle");
+}
+
+int Host::select_backend(fsbpf_try_backend_fn try_backend, void *state)
+{
+	const fsbpf_command &cmd = command_.entry;
+	std::vector<std::string> failures;
+	for (size_t i = 0; i < cmd.backend_count; i++) {
+		const fsbpf_backend &backend = cmd.backends[i];
+		const bool forced = !options_.backend.empty();
+		if (forced && options_.backend != backend.name)
+			continue;
+		int err = features_.attach(backend.attach);
+		if (err == 0) {
+			err = try_backend(state, i);
+			if (err == 0) {
+				spdlog::debug("{}: using the {} backend", command_.name, backend.name);
+				return static_cast<int>(i);
+			}
+		} else {
+			spdlog::debug("{}: {} does not work here", command_.name, attach_name(backend.attach));
+		}
+		failures.push_back(fmt::format("{}: {}", backend.name, std::strerror(-err)));
+		spdlog::debug("{}: backend {} failed: {}", command_.name, backend.name, std::strerror(-err));
+		if (!is_fallback_error(err) || forced) {
+			spdlog::error("{}: backend {} failed: {}", command_.name, backend.name,
+				      std::strerror(-err));
+			return err;
+		}
+	}
+	if (failures.empty()) {
+		spdlog::error("{}: no backend named '{}'", command_.name, options_.backend);
+		return -EINVAL;
+	}
+	spdlog::error("{}: no backend works on this kernel ({})", command_.name,
+		      fmt::join(failures, "; "));
+	return -ENOTSUP;
+}
+
+}  // namespace fsbpf

@@ -1,0 +1,55 @@
+// The services table handed to a running plugin command. Every entry is a
+// noexcept trampoline onto the host's C++ objects: nothing C++ crosses.
+#pragma once
+
+#include "features.hpp"
+#include "plugin_loader.hpp"
+#include "sink.hpp"
+#include "stop.hpp"
+
+#include <fsbpf/plugin.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fsbpf {
+
+struct RunOptions {
+	OutputFormat format = OutputFormat::Table;
+	std::optional<double> duration;
+	std::string backend; // forced backend name, "" for automatic
+};
+
+// Is `err` a reason to try the next backend rather than give up?
+bool is_fallback_error(int err);
+
+class Host {
+public:
+	Host(Features &features, const Command &command, RunOptions options, StopSource &stop);
+	Host(const Host &) = delete;
+	Host &operator=(const Host &) = delete;
+
+	const fsbpf_host *table() const { return &table_; }
+	bool output_closed() const { return output_closed_; }
+
+	// Tries backends best first as the C entry does; see fsbpf_host.select_backend.
+	int select_backend(fsbpf_try_backend_fn try_backend, void *state);
+
+private:
+	static Host &self(void *impl) { return *static_cast<Host *>(impl); }
+	int sink_result(int err);
+	fsbpf_sink *open_sink(const fsbpf_column *columns, size_t count);
+	Sink &sink(fsbpf_sink *handle);
+
+	Features &features_;
+	const Command &command_;
+	RunOptions options_;
+	StopSource &stop_;
+	bool output_closed_ = false;
+	std::vector<std::unique_ptr<Sink>> sinks_;
+	fsbpf_host table_;
+};
+
+}  // namespace fsbpf

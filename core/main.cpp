@@ -1,0 +1,9 @@
+#include "app.hpp"
+
+#include <string>
+#include <vector>
+
+int main(int argc, char **argv)
+{
+	return fsbpf::run_fsbpf(std::vector<std::string>(argv, argv + argc));
+}

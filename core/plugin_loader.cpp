@@ -1,0 +1,341 @@
+#include "plugin_loader.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <link.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef FSBPF_PLUGIN_DIR
+#error "FSBPF_PLUGIN_DIR must name the installed plugin directory"
+#endif
+
+namespace fsbpf {
+namespace {
+
+constexpr size_t kMaxCommands = 64;
+constexpr size_t kMaxString = 4096;
+
+std::string parent_dir(const std::string &path)
+{
+	const size_t slash = path.rfind('/');
+	if (slash == std::string::npos)
+		return ".";
+	return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string check_owner_and_mode(const std::string &what, const std::string &path,
+				 uid_t invoking_uid)
+{
+	struct stat st {};
+	if (stat(path.c_str(), &st) != 0)
+		return fmt::format("cannot stat {}: {}", what, std::strerror(errno));
+	if (st.st_uid != 0 && st.st_uid != invoking_uid)
+		return fmt::format("{} is owned by uid {}, not by root or the invoking user", what,
+				   st.st_uid);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return fmt::format("{} is writable by {}", what,
+				   st.st_mode & S_IWOTH ? "others" : "group");
+	return {};
+}
+
+bool has_elf_magic(const std::string &path)
+{
+	const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	std::array<char, 4> magic{};
+	const ssize_t got = read(fd, magic.data(), magic.size());
+	close(fd);
+	return got == 4 && std::memcmp(magic.data(), "\177ELF", 4) == 0;
+}
+
+// The loaded segments of the object that contains `anchor`.
+struct Segment {
+	uintptr_t start, end;
+	bool executable;
+};
+
+std::vector<Segment> segments_of(const void *anchor)
+{
+	struct Search {
+		uintptr_t anchor;
+		std::vector<Segment> segments;
+	} search{reinterpret_cast<uintptr_t>(anchor), {}};
+
+	dl_iterate_phdr(
+		[](dl_phdr_info *info, size_t, void *data) {
+			auto *s = static_cast<Search *>(data);
+			std::vector<Segment> found;
+			bool owns_anchor = false;
+			for (int i = 0; i < info->dlpi_phnum; i++) {
+				const ElfW(Phdr) &ph = info->dlpi_phdr[i];
+				if (ph.p_type != PT_LOAD)
+					continue;
+				const uintptr_t start = info->dlpi_addr + ph.p_vaddr;
+				const Segment seg{start, start + ph.p_memsz, (ph.p_flags & PF_X) != 0};
+				owns_anchor |= s->anchor >= seg.start && s->anchor < seg.end;
+				found.push_back(seg);
+			}
+			if (!owns_anchor)
+				return 0;
+			s->segments = std::move(found);
+			return 1;
+		},
+		&search);
+	return search.segments;
+}
+
+class ObjectBounds {
+public:
+	explicit ObjectBounds(const void *anchor) : segments_(segments_of(anchor)) {}
+
+	bool holds(const void *ptr, size_t len) const
+	{
+		const auto addr = reinterpret_cast<uintptr_t>(ptr);
+		return std::any_of(segments_.begin(), segments_.end(), [&](const Segment &s) {
+			return addr >= s.start && len <= s.end - addr;
+		});
+	}
+
+	bool holds_code(const void *ptr) const
+	{
+		const auto addr = reinterpret_cast<uintptr_t>(ptr);
+		return std::any_of(segments_.begin(), segments_.end(), [&](const Segment &s) {
+			return s.executable && addr >= s.start && addr < s.end;
+		});
+	}
+
+	// A NUL-terminated string of at most kMaxString bytes inside the object.
+	bool holds_string(const char *str) const
+	{
+		if (!str)
+			return false;
+		for (size_t i = 0; i < kMaxString; i++) {
+			if (!holds(str + i, 1))
+				return false;
+			if (str[i] == '\0')
+				return true;
+		}
+		return false;
+	}
+
+private:
+	std::vector<Segment> segments_;
+};
+
+bool valid_command_name(const char *name)
+{
+	if (!name[0])
+		return false;
+	for (const char *c = name; *c; c++)
+		if (!(std::islower(static_cast<unsigned char>(*c)) ||
+		      std::isdigit(static_cast<unsigned char>(*c)) || *c == '-' || *c == '_'))
+			return false;
+	return true;
+}
+
+std::string validate_command(const ObjectBounds &bounds, const fsbpf_command &cmd, size_t index)
+{
+	if (!bounds.holds_string(cmd.name))
+		return fmt::format("command {} has no valid name", index);
+	if (!valid_command_name(cmd.name))
+		return fmt::format("command name '{}' is not [a-z0-9_-]+", cmd.name);
+	if (!bounds.holds_string(cmd.summary))
+		return fmt::format("command '{}' has no valid summary", cmd.name);
+	const bool functions_ok = bounds.holds_code(reinterpret_cast<const void *>(cmd.create)) &&
+				  bounds.holds_code(reinterpret_cast<const void *>(cmd.destroy)) &&
+				  bounds.holds_code(reinterpret_cast<const void *>(cmd.add_options)) &&
+				  bounds.holds_code(reinterpret_cast<const void *>(cmd.run));
+	if (!functions_ok)
+		return fmt::format("command '{}' has a callback outside the plugin", cmd.name);
+	if (cmd.backend_count > kMaxCommands ||
+	    (cmd.backend_count &&
+	     !bounds.holds(cmd.backends, cmd.backend_count * sizeof(fsbpf_backend))))
+		return fmt::format("command '{}' has an invalid backend table", cmd.name);
+	for (size_t i = 0; i < cmd.backend_count; i++) {
+		const fsbpf_backend &backend = cmd.backends[i];
+		if (!bounds.holds_string(backend.name) || !bounds.holds_string(backend.summary) ||
+		    backend.attach < 0 || backend.attach >= FSBPF_ATTACH__COUNT)
+			return fmt::format("command '{}' has an invalid backend {}", cmd.name, i);
+	}
+	return {};
+}
+
+fsbpf_command copy_command(const fsbpf_plugin *descriptor, size_t index)
+{
+	fsbpf_command cmd{};
+	const auto *base = reinterpret_cast<const char *>(descriptor->commands);
+	std::memcpy(&cmd, base + index * descriptor->command_size,
+		    std::min<size_t>(sizeof(cmd), descriptor->command_size));
+	return cmd;
+}
+
+std::vector<std::string> plugin_files_in(const std::string &dir, int depth)
+{
+	std::vector<std::string> files;
+	DIR *handle = opendir(dir.c_str());
+	if (!handle)
+		return files;
+	while (const dirent *entry = readdir(handle)) {
+		const std::string name = entry->d_name;
+		if (name == "." || name == "..")
+			continue;
+		const std::string path = dir + "/" + name;
+		struct stat st {};
+		if (stat(path.c_str(), &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode) && depth > 0) {
+			for (std::string &inner : plugin_files_in(path, depth - 1))
+				files.push_back(std::move(inner));
+		} else if (S_ISREG(st.st_mode) && name.size() > 3 &&
+			   name.compare(name.size() - 3, 3, ".so") == 0) {
+			files.push_back(path);
+		}
+	}
+	closedir(handle);
+	std::sort(files.begin(), files.end());
+	return files;
+}
+
+}  // namespace
+
+void DlHandleCloser::operator()(void *handle) const
+{
+	if (handle)
+		dlclose(handle);
+}
+
+bool is_reserved_command(const std::string &name)
+{
+	return name == "list" || name == "features" || name == "help" || name == "fsbpf";
+}
+
+std::string check_plugin_file(const std::string &path, uid_t invoking_uid)
+{
+	char resolved[PATH_MAX];
+	if (!realpath(path.c_str(), resolved))
+		return fmt::format("cannot resolve path: {}", std::strerror(errno));
+	if (std::string why = check_owner_and_mode("file", resolved, invoking_uid); !why.empty())
+		return why;
+	if (std::string why = check_owner_and_mode("its directory", parent_dir(resolved), invoking_uid);
+	    !why.empty())
+		return why;
+	if (!has_elf_magic(resolved))
+		return "not an ELF shared object";
+	return {};
+}
+
+std::string validate_descriptor(const fsbpf_plugin *descriptor)
+{
+	const ObjectBounds bounds(descriptor);
+	if (!bounds.holds(descriptor, offsetof(fsbpf_plugin, size) + sizeof(descriptor->size)))
+		return "descriptor lies outside the plugin";
+	if (descriptor->abi_major != FSBPF_ABI_MAJOR)
+		return fmt::format("ABI major {} differs from fsbpf's {}", descriptor->abi_major,
+				   FSBPF_ABI_MAJOR);
+	if (descriptor->abi_minor > FSBPF_ABI_MINOR)
+		return fmt::format("needs ABI {}.{}, newer than fsbpf's {}.{}", descriptor->abi_major,
+				   descriptor->abi_minor, FSBPF_ABI_MAJOR, FSBPF_ABI_MINOR);
+	constexpr size_t kMinSize = offsetof(fsbpf_plugin, command_count) + sizeof(size_t);
+	if (descriptor->size < kMinSize || !bounds.holds(descriptor, descriptor->size))
+		return fmt::format("descriptor size {} is invalid", descriptor->size);
+	constexpr size_t kMinCommand = offsetof(fsbpf_command, run) + sizeof(void *);
+	if (descriptor->command_size < kMinCommand || descriptor->command_size > 4096)
+		return fmt::format("command size {} is invalid", descriptor->command_size);
+	if (!bounds.holds_string(descriptor->name) || !bounds.holds_string(descriptor->version) ||
+	    !bounds.holds_string(descriptor->license) || !bounds.holds_string(descriptor->description))
+		return "descriptor strings are missing or outside the plugin";
+	if (descriptor->command_count == 0 || descriptor->command_count > kMaxCommands ||
+	    !bounds.holds(descriptor->commands, descriptor->command_count * descriptor->command_size))
+		return fmt::format("command table of {} entries is invalid", descriptor->command_count);
+	for (size_t i = 0; i < descriptor->command_count; i++) {
+		const fsbpf_command cmd = copy_command(descriptor, i);
+		if (std::string why = validate_command(bounds, cmd, i); !why.empty())
+			return why;
+	}
+	return {};
+}
+
+bool PluginRegistry::load_file(const std::string &path, uid_t invoking_uid)
+{
+	const auto reject = [&](std::string reason) {
+		rejections_.push_back({path, std::move(reason)});
+		return false;
+	};
+	if (std::string why = check_plugin_file(path, invoking_uid); !why.empty())
+		return reject(why);
+
+	auto plugin = std::make_unique<Plugin>();
+	plugin->path = path;
+	plugin->handle.reset(dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL));
+	if (!plugin->handle) {
+		const char *error = dlerror();
+		return reject(fmt::format("dlopen failed: {}", error ? error : "unknown error"));
+	}
+	plugin->descriptor = static_cast<const fsbpf_plugin *>(
+		dlsym(plugin->handle.get(), FSBPF_PLUGIN_SYMBOL_NAME));
+	if (!plugin->descriptor)
+		return reject("no " FSBPF_PLUGIN_SYMBOL_NAME " descriptor exported");
+	if (std::string why = validate_descriptor(plugin->descriptor); !why.empty())
+		return reject(why);
+
+	std::vector<Command> added;
+	for (size_t i = 0; i < plugin->descriptor->command_count; i++) {
+		Command command{"", copy_command(plugin->descriptor, i), plugin.get()};
+		command.name = command.entry.name;
+		if (is_reserved_command(command.name))
+			return reject(fmt::format("subcommand '{}' is reserved by fsbpf", command.name));
+		if (const Command *existing = find(command.name))
+			return reject(fmt::format("subcommand '{}' is already provided by {}",
+						  command.name, existing->plugin->path));
+		added.push_back(std::move(command));
+	}
+	for (Command &command : added)
+		commands_.push_back(std::move(command));
+	std::sort(commands_.begin(), commands_.end(),
+		  [](const Command &a, const Command &b) { return a.name < b.name; });
+	plugins_.push_back(std::move(plugin));
+	return true;
+}
+
+void PluginRegistry::load(const std::vector<std::string> &dirs, uid_t invoking_uid)
+{
+	for (const std::string &dir : dirs)
+		for (const std::string &file : plugin_files_in(dir, 1))
+			load_file(file, invoking_uid);
+}
+
+const Command *PluginRegistry::find(const std::string &name) const
+{
+	const auto it = std::lower_bound(commands_.begin(), commands_.end(), name,
+					 [](const Command &c, const std::string &n) { return c.name < n; });
+	return it != commands_.end() && it->name == name ? &*it : nullptr;
+}
+
+std::vector<std::string> plugin_search_path(const std::string &exe_dir, const char *env_path)
+{
+	std::vector<std::string> dirs;
+	// A build tree keeps its plugins beside the executable; an install does not.
+	const std::string build_dir = exe_dir + "/plugins";
+	struct stat st {};
+	dirs.push_back(stat(build_dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) ? build_dir
+										 : FSBPF_PLUGIN_DIR);
+	std::string_view rest = env_path ? env_path : "";
+	while (!rest.empty()) {
+		const size_t colon = rest.find(':');
+		if (std::string_view dir = rest.substr(0, colon); !dir.empty())
+			dirs.emplace_back(dir);
+		rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
+	}
+	return dirs;
+}
+
+}  // namespace fsbpf

@@ -1,0 +1,159 @@
+#include "report.hpp"
+
+#include "text.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <cstring>
+#include <string>
+#include <sys/utsname.h>
+#include <vector>
+
+namespace fsbpf {
+namespace {
+
+// Fields that kernels have added, renamed or removed in struct renamedata.
+constexpr const char *kRenamedataFields[] = {
+	"old_mnt_userns", "old_mnt_idmap", "new_mnt_userns", "new_mnt_idmap", "mnt_idmap",
+	"old_dir",	  "old_parent",	   "new_dir",	     "new_parent",    "old_dentry",
+	"new_dentry",	  "delegated_inode", "flags"};
+constexpr const char *kSignatures[] = {"vfs_unlink", "vfs_rename", "vfs_create", "vfs_open"};
+
+struct Probe {
+	std::string name;
+	int err;
+};
+
+std::string quoted(std::string_view text) { return '"' + json_escape(text) + '"'; }
+
+std::string verdict(int err)
+{
+	return err == 0 ? "yes" : fmt::format("no ({})", std::strerror(-err));
+}
+
+std::string json_verdict(const Probe &probe)
+{
+	if (probe.err == 0)
+		return fmt::format("{}:{{\"supported\":true}}", quoted(probe.name));
+	return fmt::format("{}:{{\"supported\":false,\"errno\":{},\"error\":{}}}", quoted(probe.name),
+			   -probe.err, quoted(std::strerror(-probe.err)));
+}
+
+struct Report {
+	std::string kernel;
+	bool btf = false;
+	std::vector<Probe> attach, features;
+	std::vector<std::string> renamedata;
+	std::vector<std::pair<std::string, std::vector<std::string>>> signatures;
+	std::vector<std::pair<std::string, std::string>> tools;
+};
+
+Report gather(Features &features, const PluginRegistry &registry)
+{
+	Report report;
+	utsname uts{};
+	uname(&uts);
+	report.kernel = uts.release;
+	report.btf = features.btf().available();
+	for (int i = 0; i < FSBPF_ATTACH__COUNT; i++) {
+		const auto attach = static_cast<fsbpf_attach>(i);
+		report.attach.push_back({std::string(attach_name(attach)), features.attach(attach)});
+	}
+	for (int i = 0; i < FSBPF_FEATURE__COUNT; i++) {
+		const auto feature = static_cast<fsbpf_feature>(i);
+		report.features.push_back({std::string(feature_name(feature)), features.feature(feature)});
+	}
+	for (const char *field : kRenamedataFields)
+		if (features.btf().has_field("renamedata", field))
+			report.renamedata.emplace_back(field);
+	for (const char *func : kSignatures) {
+		auto params = features.btf().param_types(func);
+		if (params)
+			report.signatures.emplace_back(func, std::move(*params));
+	}
+	for (const Command &command : registry.commands()) {
+		const int index = preferred_backend(features, command.entry);
+		if (command.entry.backend_count)
+			report.tools.emplace_back(command.name,
+						  index < 0 ? "none" : command.entry.backends[index].name);
+	}
+	return report;
+}
+
+void print_text(const Report &report, std::FILE *out)
+{
+	fmt::print(out, "kernel: {}\nbtf: {}\n\nattach types:\n", report.kernel,
+		   report.btf ? "yes" : "no");
+	for (const Probe &probe : report.attach)
+		fmt::print(out, "  {:<12} {}\n", probe.name, verdict(probe.err));
+	fmt::print(out, "\nmaps, helpers and kfuncs:\n");
+	for (const Probe &probe : report.features)
+		fmt::print(out, "  {:<12} {}\n", probe.name, verdict(probe.err));
+	fmt::print(out, "\nstruct renamedata fields: {}\n", fmt::join(report.renamedata, ", "));
+	fmt::print(out, "\nkernel function signatures:\n");
+	for (const auto &[func, params] : report.signatures)
+		fmt::print(out, "  {}({})\n", func, fmt::join(params, ", "));
+	fmt::print(out, "\nbackend each tool would pick:\n");
+	for (const auto &[tool, backend] : report.tools)
+		fmt::print(out, "  {:<12} {}\n", tool, backend);
+}
+
+template <typename Range, typename Fn>
+std::string json_list(const Range &range, Fn fn)
+{
+	std::vector<std::string> items;
+	for (const auto &item : range)
+		items.push_back(fn(item));
+	return fmt::format("{}", fmt::join(items, ","));
+}
+
+void print_json(const Report &report, std::FILE *out)
+{
+	const std::string attach = json_list(report.attach, json_verdict);
+	const std::string features = json_list(report.features, json_verdict);
+	const std::string renamedata = json_list(report.renamedata, quoted);
+	const std::string signatures = json_list(report.signatures, [](const auto &sig) {
+		return quoted(sig.first) + ":[" + json_list(sig.second, quoted) + "]";
+	});
+	const std::string tools = json_list(report.tools, [](const auto &tool) {
+		return quoted(tool.first) + ":" + quoted(tool.second);
+	});
+	fmt::print(out,
+		   "{{\"kernel\":{},\"btf\":{},\"attach\":{{{}}},\"features\":{{{}}},"
+		   "\"renamedata_fields\":[{}],\"signatures\":{{{}}},\"backends\":{{{}}}}}\n",
+		   quoted(report.kernel), report.btf, attach, features, renamedata, signatures, tools);
+}
+
+}  // namespace
+
+int preferred_backend(Features &features, const fsbpf_command &command)
+{
+	for (size_t i = 0; i < command.backend_count; i++)
+		if (features.attach(command.backends[i].attach) == 0)
+			return static_cast<int>(i);
+	return -1;
+}
+
+void print_features(Features &features, const PluginRegistry &registry, bool json, std::FILE *out)
+{
+	const Report report = gather(features, registry);
+	if (json)
+		print_json(report, out);
+	else
+		print_text(report, out);
+}
+
+void print_plugins(const PluginRegistry &registry, std::FILE *out)
+{
+	for (const auto &plugin : registry.plugins()) {
+		const fsbpf_plugin &desc = *plugin->descriptor;
+		fmt::print(out, "{} {} ({})\n  file: {}\n  {}\n", desc.name, desc.version, desc.license,
+			   plugin->path, desc.description);
+		for (const Command &command : registry.commands())
+			if (command.plugin == plugin.get())
+				fmt::print(out, "  {:<12} {}\n", command.name, command.entry.summary);
+	}
+}
+
+}  // namespace fsbpf

@@ -1,0 +1,210 @@
+#include "sink.hpp"
+
+#include "text.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cerrno>
+
+namespace fsbpf {
+
+int Sink::write(const std::string &text)
+{
+	if (std::fwrite(text.data(), 1, text.size(), out_) != text.size() || std::fflush(out_) != 0)
+		return errno == EPIPE ? -EPIPE : -EIO;
+	return 0;
+}
+
+std::string format_value(const fsbpf_column &column, const fsbpf_value &value)
+{
+	switch (column.type) {
+	case FSBPF_VAL_STR:
+		return value.s ? value.s : "";
+	case FSBPF_VAL_INT:
+		return fmt::format("{}", value.i);
+	case FSBPF_VAL_UINT:
+		return fmt::format("{}", value.u);
+	case FSBPF_VAL_DOUBLE:
+		return fmt::format("{:.{}f}", value.d, column.precision);
+	}
+	return {};
+}
+
+namespace {
+
+std::string heading_of(const fsbpf_column &column)
+{
+	if (column.heading)
+		return column.heading;
+	std::string heading = column.name;
+	for (char &c : heading)
+		c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+	return heading;
+}
+
+std::string pad(const std::string &text, int width)
+{
+	if (width < 0)
+		return fmt::format("{:<{}}", text, -width);
+	return fmt::format("{:>{}}", text, width);
+}
+
+class TableSink final : public Sink {
+public:
+	TableSink(std::vector<fsbpf_column> columns, std::FILE *out, std::FILE *notes,
+		  bool clear_screen)
+		: Sink(std::move(columns), out), notes_(notes), clear_screen_(clear_screen)
+	{
+	}
+
+	int row(std::span<const fsbpf_value> values) override
+	{
+		std::string line;
+		if (header_pending_) {
+			line = header_line();
+			header_pending_ = false;
+		}
+		for (size_t i = 0; i < columns().size(); i++) {
+			const fsbpf_column &column = columns()[i];
+			std::string text = format_value(column, values[i]);
+			if (column.type == FSBPF_VAL_STR)
+				text = sanitize_for_terminal(text);
+			if (i)
+				line += ' ';
+			line += i + 1 == columns().size() && column.width < 0 ? text : pad(text, column.width);
+		}
+		line += '\n';
+		return write(line);
+	}
+
+	int frame(const std::string &title) override
+	{
+		std::string text = clear_screen_ ? "\033[H\033[2J" : (framed_ ? "\n" : "");
+		framed_ = true;
+		text += sanitize_for_terminal(title) + "\n\n" + header_line();
+		header_pending_ = false;
+		return write(text);
+	}
+
+	int summary(std::span<const fsbpf_column> columns, std::span<const fsbpf_value> values) override
+	{
+		for (size_t i = 0; i < columns.size(); i++)
+			fmt::print(notes_, "{}: {}\n", columns[i].name,
+				   sanitize_for_terminal(format_value(columns[i], values[i])));
+		std::fflush(notes_);
+		return 0;
+	}
+
+private:
+	std::string header_line() const
+	{
+		std::string line;
+		for (size_t i = 0; i < columns().size(); i++) {
+			const fsbpf_column &column = columns()[i];
+			if (i)
+				line += ' ';
+			line += i + 1 == columns().size() && column.width < 0
+					? heading_of(column)
+					: pad(heading_of(column), column.width);
+		}
+		return line + '\n';
+	}
+
+	std::FILE *notes_;
+	bool clear_screen_;
+	bool header_pending_ = true;
+	bool framed_ = false;
+};
+
+std::string json_value(const fsbpf_column &column, const fsbpf_value &value)
+{
+	if (column.type == FSBPF_VAL_STR)
+		return '"' + json_escape(value.s ? value.s : "") + '"';
+	return format_value(column, value);
+}
+
+std::string json_object(std::span<const fsbpf_column> columns, std::span<const fsbpf_value> values,
+			const std::string &prefix)
+{
+	std::string line = "{" + prefix;
+	for (size_t i = 0; i < columns.size(); i++) {
+		if (i || !prefix.empty())
+			line += ',';
+		line += '"' + json_escape(columns[i].name) + "\":" + json_value(columns[i], values[i]);
+	}
+	return line + "}\n";
+}
+
+class JsonSink final : public Sink {
+public:
+	using Sink::Sink;
+
+	int row(std::span<const fsbpf_value> values) override
+	{
+		return write(json_object(columns(), values, ""));
+	}
+
+	int frame(const std::string & /*title*/) override { return 0; }
+
+	int summary(std::span<const fsbpf_column> columns, std::span<const fsbpf_value> values) override
+	{
+		return write(json_object(columns, values, "\"record\":\"summary\""));
+	}
+};
+
+class CsvSink final : public Sink {
+public:
+	CsvSink(std::vector<fsbpf_column> columns, std::FILE *out, std::FILE *notes)
+		: Sink(std::move(columns), out), notes_(notes)
+	{
+	}
+
+	int row(std::span<const fsbpf_value> values) override
+	{
+		std::string line;
+		if (!header_written_) {
+			for (size_t i = 0; i < columns().size(); i++)
+				line += (i ? "," : "") + csv_field(columns()[i].name);
+			line += '\n';
+			header_written_ = true;
+		}
+		for (size_t i = 0; i < columns().size(); i++)
+			line += (i ? "," : "") + csv_field(format_value(columns()[i], values[i]));
+		return write(line + '\n');
+	}
+
+	int frame(const std::string & /*title*/) override { return 0; }
+
+	// CSV has one record shape, so totals go beside it, to stderr.
+	int summary(std::span<const fsbpf_column> columns, std::span<const fsbpf_value> values) override
+	{
+		for (size_t i = 0; i < columns.size(); i++)
+			fmt::print(notes_, "# {}={}\n", columns[i].name,
+				   sanitize_for_terminal(format_value(columns[i], values[i])));
+		std::fflush(notes_);
+		return 0;
+	}
+
+private:
+	std::FILE *notes_;
+	bool header_written_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Sink> make_sink(OutputFormat format, std::vector<fsbpf_column> columns,
+				std::FILE *out, std::FILE *notes, bool clear_screen)
+{
+	switch (format) {
+	case OutputFormat::Json:
+		return std::make_unique<JsonSink>(std::move(columns), out);
+	case OutputFormat::Csv:
+		return std::make_unique<CsvSink>(std::move(columns), out, notes);
+	case OutputFormat::Table:
+		break;
+	}
+	return std::make_unique<TableSink>(std::move(columns), out, notes, clear_screen);
+}
+
+}  // namespace fsbpf

@@ -1,0 +1,52 @@
+// Output sinks: the one place that turns rows into a terminal table, JSON
+// Lines or CSV. Tools describe columns and hand over values; they never print.
+#pragma once
+
+#include <fsbpf/plugin.h>
+
+#include <cstdio>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace fsbpf {
+
+enum class OutputFormat { Table, Json, Csv };
+
+class Sink {
+public:
+	explicit Sink(std::vector<fsbpf_column> columns, std::FILE *out)
+		: columns_(std::move(columns)), out_(out)
+	{
+	}
+	virtual ~Sink() = default;
+	Sink(const Sink &) = delete;
+	Sink &operator=(const Sink &) = delete;
+
+	size_t column_count() const { return columns_.size(); }
+
+	// Each returns 0, or -EPIPE once the output is closed.
+	virtual int row(std::span<const fsbpf_value> values) = 0;
+	virtual int frame(const std::string &title) = 0;
+	virtual int summary(std::span<const fsbpf_column> columns,
+			    std::span<const fsbpf_value> values) = 0;
+
+protected:
+	const std::vector<fsbpf_column> &columns() const { return columns_; }
+	int write(const std::string &text);
+	std::FILE *out() const { return out_; }
+
+private:
+	std::vector<fsbpf_column> columns_;
+	std::FILE *out_;
+};
+
+// Frames clear the screen only when clear_screen is set (stdout is a terminal).
+std::unique_ptr<Sink> make_sink(OutputFormat format, std::vector<fsbpf_column> columns,
+				std::FILE *out, std::FILE *notes, bool clear_screen);
+
+// A value as plain text: integers in full, doubles with the column's precision.
+std::string format_value(const fsbpf_column &column, const fsbpf_value &value);
+
+}  // namespace fsbpf

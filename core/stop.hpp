@@ -1,0 +1,36 @@
+// When a running command must stop: SIGINT/SIGTERM (read from a signalfd, so
+// no handler and no global flag), --duration elapsed, or output closed.
+#pragma once
+
+#include <chrono>
+#include <optional>
+
+namespace fsbpf {
+
+class StopSource {
+public:
+	// Blocks SIGINT and SIGTERM for this thread (inherited by later threads)
+	// and ignores SIGPIPE, so a closed pipe shows up as EPIPE on write.
+	StopSource();
+	~StopSource();
+	StopSource(const StopSource &) = delete;
+	StopSource &operator=(const StopSource &) = delete;
+
+	void set_duration(std::chrono::duration<double> duration);
+	void request_stop() { stopped_ = true; }
+	bool stopped();
+
+	// 1 fd readable, 0 timeout, -1 stop. fd may be -1 to only wait.
+	int wait(int fd, int timeout_ms);
+	double elapsed() const;
+
+private:
+	int remaining_ms(int timeout_ms) const;
+
+	int signal_fd_ = -1;
+	bool stopped_ = false;
+	std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+	std::optional<std::chrono::steady_clock::time_point> deadline_;
+};
+
+}  // namespace fsbpf

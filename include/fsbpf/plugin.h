@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The fsbpf plugin ABI: everything that crosses the dlopen boundary.
+ *
+ * Plain C only. A plugin exports one data symbol, FSBPF_PLUGIN_SYMBOL, a
+ * struct fsbpf_plugin. Every struct that can grow starts with its own size so
+ * that either side can tell which fields the other one knows. The host refuses
+ * a plugin whose ABI major differs from its own or whose minor is newer.
+ */
+#ifndef FSBPF_PLUGIN_H
+#define FSBPF_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FSBPF_ABI_MAJOR 1
+#define FSBPF_ABI_MINOR 0
+
+#define FSBPF_PLUGIN_SYMBOL fsbpf_plugin
+#define FSBPF_PLUGIN_SYMBOL_NAME "fsbpf_plugin"
+
+#if defined(__GNUC__)
+#define FSBPF_EXPORT __attribute__((visibility("default")))
+#else
+#define FSBPF_EXPORT
+#endif
+
+/* Attach types the host can probe and a backend can need. */
+enum fsbpf_attach {
+	FSBPF_ATTACH_FENTRY = 0,
+	FSBPF_ATTACH_FEXIT,
+	FSBPF_ATTACH_KPROBE,
+	FSBPF_ATTACH_KRETPROBE,
+	FSBPF_ATTACH_TP_BTF,
+	FSBPF_ATTACH_RAW_TP,
+	FSBPF_ATTACH_TRACEPOINT,
+	FSBPF_ATTACH__COUNT,
+};
+
+/* Map types and helpers/kfuncs that tools depend on. */
+enum fsbpf_feature {
+	FSBPF_FEATURE_RINGBUF = 0,
+	FSBPF_FEATURE_PERFBUF,
+	FSBPF_FEATURE_FIND_VMA,	   /* bpf_find_vma() helper */
+	FSBPF_FEATURE_RDONLY_CAST, /* bpf_rdonly_cast() kfunc */
+	FSBPF_FEATURE_D_PATH,	   /* bpf_d_path() from iter/task_file */
+	FSBPF_FEATURE__COUNT,
+};
+
+enum fsbpf_log_level {
+	FSBPF_LOG_DEBUG = 0,
+	FSBPF_LOG_INFO,
+	FSBPF_LOG_WARN,
+	FSBPF_LOG_ERROR,
+};
+
+/* ---- Command-line options a subcommand declares ---- */
+
+enum fsbpf_option_type {
+	FSBPF_OPT_FLAG = 0, /* target: int, set to 1 when given */
+	FSBPF_OPT_INT,	    /* target: int64_t */
+	FSBPF_OPT_UINT,	    /* target: uint64_t */
+	FSBPF_OPT_DOUBLE,   /* target: double */
+	FSBPF_OPT_STRING,   /* target: const char *, host-owned until run() returns */
+};
+
+struct fsbpf_option {
+	uint32_t size;	     /* sizeof(struct fsbpf_option) */
+	enum fsbpf_option_type type;
+	const char *names;   /* CLI11 style: "-p,--pid", or "interval" for a positional */
+	const char *help;
+	void *target;	     /* written after parsing; keeps its default when absent */
+	const char *const *choices; /* NULL-terminated list of allowed values, or NULL */
+	double min, max;     /* numeric range when min < max */
+};
+
+struct fsbpf_cli {
+	uint32_t size;
+	void *impl;
+	/* Returns 0, or -EINVAL when the option is malformed. */
+	int (*add_option)(void *impl, const struct fsbpf_option *option);
+};
+
+/* ---- Output sinks: table, JSON Lines, CSV, chosen by the user ---- */
+
+enum fsbpf_value_type {
+	FSBPF_VAL_STR = 0,
+	FSBPF_VAL_INT,
+	FSBPF_VAL_UINT,
+	FSBPF_VAL_DOUBLE,
+};
+
+struct fsbpf_column {
+	const char *name;    /* JSON/CSV key; lower case, stable */
+	const char *heading; /* table heading; NULL means name in upper case */
+	enum fsbpf_value_type type;
+	int width;	     /* table width; negative left-aligns */
+	int precision;	     /* digits after the point for FSBPF_VAL_DOUBLE */
+};
+
+struct fsbpf_value {
+	union {
+		const char *s;
+		int64_t i;
+		uint64_t u;
+		double d;
+	};
+};
+
+struct fsbpf_sink; /* host-owned */
+
+/* ---- Backends: attach strategies a command offers, best first ---- */
+
+struct fsbpf_backend {
+	const char *name; /* "fentry", "kprobe", "tracepoint", ... */
+	enum fsbpf_attach attach;
+	const char *summary;
+};
+
+/*
+ * Load and attach backend `index`. Returns 0 on success or a negative errno.
+ * On failure everything the attempt created must already be released: the
+ * host then tries the next backend.
+ */
+typedef int (*fsbpf_try_backend_fn)(void *state, size_t index);
+
+/* ---- Services the host gives every plugin ---- */
+
+struct fsbpf_host {
+	uint32_t size;
+	uint32_t abi_minor;
+	void *impl;
+
+	void (*log)(void *impl, enum fsbpf_log_level level, const char *message);
+
+	/* BTF of the running kernel. Each returns 1 yes, 0 no, negative errno. */
+	int (*btf_has_type)(void *impl, const char *struct_name);
+	int (*btf_has_field)(void *impl, const char *struct_name, const char *field);
+	int (*btf_has_func)(void *impl, const char *func);
+	/* Type of parameter `index` of kernel function `func` as C text; -ENOENT past the end. */
+	int (*btf_param_type)(void *impl, const char *func, int index, char *buf, size_t len);
+
+	/* Real load-and-attach probes, cached per process: 0 works, else negative errno. */
+	int (*probe_attach)(void *impl, enum fsbpf_attach attach);
+	int (*probe_feature)(void *impl, enum fsbpf_feature feature);
+
+	/*
+	 * Try the backends of the running command best first, or only the one the
+	 * user forced with --backend. Returns the index that attached, or a
+	 * negative errno after reporting why each one failed.
+	 */
+	int (*select_backend)(void *impl, fsbpf_try_backend_fn try_backend, void *state);
+
+	/* Output in the format the user chose. The sink lives until run() returns. */
+	struct fsbpf_sink *(*sink_open)(void *impl, const struct fsbpf_column *columns, size_t count);
+	/* Returns 0, or -EPIPE once the reader has gone: the command should stop. */
+	int (*sink_row)(void *impl, struct fsbpf_sink *sink, const struct fsbpf_value *values);
+	/* Starts a refreshed screen (filetop): clears a terminal, prints a title line. */
+	int (*sink_frame)(void *impl, struct fsbpf_sink *sink, const char *title);
+	/* A key/value record for totals such as lost events: JSON object, or stderr lines. */
+	int (*sink_summary)(void *impl, struct fsbpf_sink *sink, const struct fsbpf_column *columns,
+			    const struct fsbpf_value *values, size_t count);
+
+	/*
+	 * Waits up to timeout_ms for fd (may be -1) to become readable.
+	 * Returns 1 readable, 0 timed out, -1 when the command must stop
+	 * (SIGINT, SIGTERM, --duration elapsed, output closed).
+	 */
+	int (*wait)(void *impl, int fd, int timeout_ms);
+	/* Seconds since the command started, monotonic. */
+	double (*elapsed)(void *impl);
+	/* Tells the user the tool is attached (e.g. "Tracing ... Ctrl-C to end"). */
+	void (*ready)(void *impl, const char *message);
+};
+
+/* ---- What a plugin exports ---- */
+
+struct fsbpf_command {
+	uint32_t size; /* sizeof(struct fsbpf_command) */
+	const char *name;
+	const char *summary;
+	const struct fsbpf_backend *backends; /* best first */
+	size_t backend_count;
+
+	void *(*create)(void);
+	void (*destroy)(void *state);
+	int (*add_options)(void *state, const struct fsbpf_cli *cli);
+	/* Exit status: 0 ok, 1 runtime failure, 2 usage error. */
+	int (*run)(void *state, const struct fsbpf_host *host);
+};
+
+struct fsbpf_plugin {
+	uint32_t abi_major;
+	uint32_t abi_minor;
+	uint32_t size; /* sizeof(struct fsbpf_plugin) */
+	uint32_t command_size; /* sizeof(struct fsbpf_command): stride of commands[] */
+	const char *name;
+	const char *version;
+	const char *license;
+	const char *description;
+	const struct fsbpf_command *commands;
+	size_t command_count;
+	void *reserved[8];
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FSBPF_PLUGIN_H */

@@ -1,0 +1,216 @@
+// C++ conveniences for writing a plugin. Header-only and compiled into the
+// plugin: only the C structs of plugin.h cross the boundary, and no exception
+// ever leaves a callback.
+#pragma once
+
+#include <fsbpf/plugin.h>
+
+#include <cerrno>
+#include <exception>
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace fsbpf::plugin {
+
+class Options {
+public:
+	explicit Options(const fsbpf_cli &cli) : cli_(cli) {}
+
+	void flag(const char *names, const char *help, int &target)
+	{
+		add(FSBPF_OPT_FLAG, names, help, &target);
+	}
+	void integer(const char *names, const char *help, int64_t &target, double min = 0,
+		     double max = 0)
+	{
+		add(FSBPF_OPT_INT, names, help, &target, nullptr, min, max);
+	}
+	void unsigned_integer(const char *names, const char *help, uint64_t &target)
+	{
+		add(FSBPF_OPT_UINT, names, help, &target);
+	}
+	void number(const char *names, const char *help, double &target, double min = 0,
+		    double max = 0)
+	{
+		add(FSBPF_OPT_DOUBLE, names, help, &target, nullptr, min, max);
+	}
+	void string(const char *names, const char *help, const char *&target,
+		    const char *const *choices = nullptr)
+	{
+		add(FSBPF_OPT_STRING, names, help, &target, choices);
+	}
+
+private:
+	void add(fsbpf_option_type type, const char *names, const char *help, void *target,
+		 const char *const *choices = nullptr, double min = 0, double max = 0)
+	{
+		const fsbpf_option option{sizeof(fsbpf_option), type, names, help, target, choices, min, max};
+		if (cli_.add_option(cli_.impl, &option) != 0)
+			throw std::invalid_argument(std::string("invalid option ") + names);
+	}
+
+	const fsbpf_cli &cli_;
+};
+
+// One output stream of rows in the user's chosen format.
+class Sink {
+public:
+	Sink(const fsbpf_host &host, std::initializer_list<fsbpf_column> columns)
+		: host_(host), columns_(columns),
+		  sink_(host.sink_open(host.impl, columns_.data(), columns_.size()))
+	{
+		if (!sink_)
+			throw std::runtime_error("could not open the output");
+	}
+
+	// false once the reader has gone away.
+	bool row(std::initializer_list<fsbpf_value> values)
+	{
+		return host_.sink_row(host_.impl, sink_, values.begin()) == 0;
+	}
+	bool frame(const std::string &title)
+	{
+		return host_.sink_frame(host_.impl, sink_, title.c_str()) == 0;
+	}
+	bool summary(std::initializer_list<fsbpf_column> columns,
+		     std::initializer_list<fsbpf_value> values)
+	{
+		return host_.sink_summary(host_.impl, sink_, columns.begin(), values.begin(),
+					  columns.size()) == 0;
+	}
+
+private:
+	const fsbpf_host &host_;
+	std::vector<fsbpf_column> columns_;
+	fsbpf_sink *sink_;
+};
+
+inline fsbpf_value str(const char *s)
+{
+	fsbpf_value v{};
+	v.s = s;
+	return v;
+}
+inline fsbpf_value str(const std::string &s) { return str(s.c_str()); }
+inline fsbpf_value i64(int64_t i)
+{
+	fsbpf_value v{};
+	v.i = i;
+	return v;
+}
+inline fsbpf_value u64(uint64_t u)
+{
+	fsbpf_value v{};
+	v.u = u;
+	return v;
+}
+inline fsbpf_value f64(double d)
+{
+	fsbpf_value v{};
+	v.d = d;
+	return v;
+}
+
+class Host {
+public:
+	explicit Host(const fsbpf_host &host) : host_(host) {}
+
+	const fsbpf_host &raw() const { return host_; }
+	void log(fsbpf_log_level level, const std::string &message) const
+	{
+		host_.log(host_.impl, level, message.c_str());
+	}
+	void debug(const std::string &message) const { log(FSBPF_LOG_DEBUG, message); }
+	void warn(const std::string &message) const { log(FSBPF_LOG_WARN, message); }
+	void error(const std::string &message) const { log(FSBPF_LOG_ERROR, message); }
+
+	bool has_func(const char *name) const { return host_.btf_has_func(host_.impl, name) == 1; }
+	bool has_field(const char *type, const char *field) const
+	{
+		return host_.btf_has_field(host_.impl, type, field) == 1;
+	}
+	bool feature(fsbpf_feature feature) const
+	{
+		return host_.probe_feature(host_.impl, feature) == 0;
+	}
+
+	// fn(size_t backend_index) -> 0 or negative errno. Returns the chosen index or -errno.
+	template <typename Fn>
+	int select_backend(Fn &fn) const
+	{
+		return host_.select_backend(
+			host_.impl,
+			[](void *state, size_t index) -> int {
+				try {
+					return (*static_cast<Fn *>(state))(index);
+				} catch (const std::exception &) {
+					return -EINVAL;
+				}
+			},
+			&fn);
+	}
+
+	int wait(int fd, int timeout_ms) const { return host_.wait(host_.impl, fd, timeout_ms); }
+	double elapsed() const { return host_.elapsed(host_.impl); }
+	void ready(const std::string &message) const { host_.ready(host_.impl, message.c_str()); }
+
+private:
+	const fsbpf_host &host_;
+};
+
+// Adapts a C++ class to struct fsbpf_command. Tool must provide
+// `void add_options(Options &)` and `int run(Host &)`.
+template <typename Tool>
+struct CommandAdapter {
+	static void *create() noexcept
+	{
+		try {
+			return new Tool();
+		} catch (...) {
+			return nullptr;
+		}
+	}
+	static void destroy(void *state) noexcept { delete static_cast<Tool *>(state); }
+	static int add_options(void *state, const fsbpf_cli *cli) noexcept
+	{
+		try {
+			Options options(*cli);
+			static_cast<Tool *>(state)->add_options(options);
+			return 0;
+		} catch (...) {
+			return -EINVAL;
+		}
+	}
+	static int run(void *state, const fsbpf_host *host) noexcept
+	{
+		Host wrapped(*host);
+		try {
+			return static_cast<Tool *>(state)->run(wrapped);
+		} catch (const std::exception &e) {
+			wrapped.error(e.what());
+			return 1;
+		} catch (...) {
+			wrapped.error("unknown failure");
+			return 1;
+		}
+	}
+};
+
+template <typename Tool>
+constexpr fsbpf_command make_command(const char *name, const char *summary,
+				     const fsbpf_backend *backends, size_t backend_count)
+{
+	return fsbpf_command{sizeof(fsbpf_command),
+			     name,
+			     summary,
+			     backends,
+			     backend_count,
+			     &CommandAdapter<Tool>::create,
+			     &CommandAdapter<Tool>::destroy,
+			     &CommandAdapter<Tool>::add_options,
+			     &CommandAdapter<Tool>::run};
+}
+
+}  // namespace fsbpf::plugin

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * syncsnoop: every sync-family system call with its file, latency and result.
+ * Four backends share one entry and one exit handler; the user-space half
+ * loads only the programs of the backend it picked.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "path.bpf.h"
+#include "syncsnoop.h"
+
+const volatile __u32 target_tgid = 0;
+const volatile char target_comm[SYNCSNOOP_COMM_LEN] = {};
+const volatile __u64 min_latency_ns = 0;
+
+/* Events the ring buffer had no room for, and calls whose start was not recorded. */
+__u64 lost_events = 0;
+__u64 missed_starts = 0;
+
+struct start {
+	__u64 ts;
+	__u64 addr;
+	__s32 fd;
+	__u32 call;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SYNCSNOOP_MAX_INFLIGHT);
+	__type(key, __u32);
+	__type(value, struct start);
+} starts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+static __always_inline bool comm_matches(void)
+{
+	char comm[SYNCSNOOP_COMM_LEN];
+
+	if (!target_comm[0])
+		return true;
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (int i = 0; i < SYNCSNOOP_COMM_LEN; i++) {
+		if (comm[i] != target_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+static __always_inline int on_enter(enum sync_call call, int fd, __u64 addr)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct start start = {.ts = bpf_ktime_get_ns(), .addr = addr, .fd = fd, .call = call};
+
+	if (target_tgid && (pid_tgid >> 32) != target_tgid)
+		return 0;
+	if (!comm_matches())
+		return 0;
+	if (bpf_map_update_elem(&starts, &tid, &start, BPF_ANY))
+		__sync_fetch_and_add(&missed_starts, 1);
+	return 0;
+}
+
+struct vma_file {
+	struct file *file;
+};
+
+static long vma_file_of(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	((struct vma_file *)data)->file = vma->vm_file;
+	return 0;
+}
+
+/* bpf_find_vma() arrived in 5.17; older kernels report msync without a file. */
+static __always_inline struct file *mapped_file(__u64 addr)
+{
+	struct vma_file found = {};
+
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma))
+		return NULL;
+	bpf_find_vma(bpf_get_current_task_btf(), addr, vma_file_of, &found, 0);
+	return found.file;
+}
+
+static __always_inline void fill_path(struct syncsnoop_event *event, const struct start *start)
+{
+	struct file *file = NULL;
+
+	if (start->call == SYNC_CALL_MSYNC)
+		file = mapped_file(start->addr);
+	else if (start->fd >= 0)
+		file = fsbpf_fd_file(start->fd);
+	if (file)
+		fsbpf_read_file_path(&event->path, file);
+	else
+		fsbpf_clear_path(&event->path);
+}
+
+static __always_inline int on_exit(enum sync_call call, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct syncsnoop_event *event;
+	struct start *start;
+	__u64 latency;
+
+	start = bpf_map_lookup_elem(&starts, &tid);
+	if (!start)
+		return 0;
+	latency = bpf_ktime_get_ns() - start->ts;
+	if (start->call != call || latency < min_latency_ns)
+		goto done;
+	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
+	if (!event) {
+		__sync_fetch_and_add(&lost_events, 1);
+		goto done;
+	}
+	event->start_ns = start->ts;
+	event->latency_ns = latency;
+	event->ret = ret;
+	event->pid = pid_tgid >> 32;
+	event->tid = tid;
+	event->call = call;
+	event->fd = start->fd;
+	event->addr = start->addr;
+	bpf_get_current_comm(event->comm, sizeof(event->comm));
+	fill_path(event, start);
+	bpf_ringbuf_submit(event, 0);
+done:
+	bpf_map_delete_elem(&starts, &tid);
+	return 0;
+}
+
+/* ---- fentry/fexit on the syscall entry points ---- */
+
+#define FENTRY_PAIR(name, call, fd_expr, addr_expr)                                    \
+	SEC("fentry/__x64_sys_" #name)                                                 \
+	int BPF_PROG(fentry_##name, const struct pt_regs *regs)                        \
+	{                                                                              \
+		return on_enter(call, fd_expr, addr_expr);                             \
+	}                                                                              \
+	SEC("fexit/__x64_sys_" #name)                                                  \
+	int BPF_PROG(fexit_##name, const struct pt_regs *regs, long ret)               \
+	{                                                                              \
+		return on_exit(call, ret);                                             \
+	}
+
+#define ARG1 ((int)PT_REGS_PARM1_CORE_SYSCALL(regs))
+#define ARG1_ADDR ((__u64)PT_REGS_PARM1_CORE_SYSCALL(regs))
+
+FENTRY_PAIR(sync, SYNC_CALL_SYNC, -1, 0)
+FENTRY_PAIR(syncfs, SYNC_CALL_SYNCFS, ARG1, 0)
+FENTRY_PAIR(fsync, SYNC_CALL_FSYNC, ARG1, 0)
+FENTRY_PAIR(fdatasync, SYNC_CALL_FDATASYNC, ARG1, 0)
+FENTRY_PAIR(sync_file_range, SYNC_CALL_SYNC_FILE_RANGE, ARG1, 0)
+FENTRY_PAIR(msync, SYNC_CALL_MSYNC, -1, ARG1_ADDR)
+
+/* ---- kprobes on the syscalls (libbpf resolves the arch prefix) ---- */
+
+#define KPROBE_PAIR(name, call, fd_expr, addr_expr)                                    \
+	SEC("ksyscall/" #name)                                                         \
+	int BPF_KSYSCALL(kprobe_##name, long arg1)                                     \
+	{                                                                              \
+		return on_enter(call, fd_expr, addr_expr);                             \
+	}                                                                              \
+	SEC("kretsyscall/" #name)                                                      \
+	int BPF_KRETPROBE(kretprobe_##name, long ret)                                  \
+	{                                                                              \
+		return on_exit(call, ret);                                             \
+	}
+
+KPROBE_PAIR(sync, SYNC_CALL_SYNC, -1, 0)
+KPROBE_PAIR(syncfs, SYNC_CALL_SYNCFS, (int)arg1, 0)
+KPROBE_PAIR(fsync, SYNC_CALL_FSYNC, (int)arg1, 0)
+KPROBE_PAIR(fdatasync, SYNC_CALL_FDATASYNC, (int)arg1, 0)
+KPROBE_PAIR(sync_file_range, SYNC_CALL_SYNC_FILE_RANGE, (int)arg1, 0)
+KPROBE_PAIR(msync, SYNC_CALL_MSYNC, -1, (__u64)arg1)
+
+/* ---- classic per-syscall tracepoints ---- */
+
+/* The context of syscalls/sys_enter_* (struct syscall_trace_enter): args follow nr. */
+struct sys_enter_ctx {
+	struct trace_entry ent;
+	int nr;
+	unsigned long args[];
+};
+
+struct sys_exit_ctx {
+	struct trace_entry ent;
+	int nr;
+	long ret;
+};
+
+#define TRACEPOINT_PAIR(name, call, fd_expr, addr_expr)                                \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                    \
+	int tp_enter_##name(struct sys_enter_ctx *ctx)                                 \
+	{                                                                              \
+		return on_enter(call, fd_expr, addr_expr);                             \
+	}                                                                              \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                     \
+	int tp_exit_##name(struct sys_exit_ctx *ctx)                                   \
+	{                                                                              \
+		return on_exit(call, ctx->ret);                                        \
+	}
+
+TRACEPOINT_PAIR(sync, SYNC_CALL_SYNC, -1, 0)
+TRACEPOINT_PAIR(syncfs, SYNC_CALL_SYNCFS, (int)ctx->args[0], 0)
+TRACEPOINT_PAIR(fsync, SYNC_CALL_FSYNC, (int)ctx->args[0], 0)
+TRACEPOINT_PAIR(fdatasync, SYNC_CALL_FDATASYNC, (int)ctx->args[0], 0)
+TRACEPOINT_PAIR(sync_file_range, SYNC_CALL_SYNC_FILE_RANGE, (int)ctx->args[0], 0)
+TRACEPOINT_PAIR(msync, SYNC_CALL_MSYNC, -1, ctx->args[0])
+
+/* ---- raw sys_enter/sys_exit: sees every system call, keeps the sync family ---- */
+
+static __always_inline int sync_call_of(long nr)
+{
+	switch (nr) {
+	case SYNC_NR_SYNC:
+		return SYNC_CALL_SYNC;
+	case SYNC_NR_SYNCFS:
+		return SYNC_CALL_SYNCFS;
+	case SYNC_NR_FSYNC:
+		return SYNC_CALL_FSYNC;
+	case SYNC_NR_FDATASYNC:
+		return SYNC_CALL_FDATASYNC;
+	case SYNC_NR_SYNC_FILE_RANGE:
+		return SYNC_CALL_SYNC_FILE_RANGE;
+	case SYNC_NR_MSYNC:
+		return SYNC_CALL_MSYNC;
+	default:
+		return -1;
+	}
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(raw_enter, struct pt_regs *regs, long id)
+{
+	int call = sync_call_of(id);
+	unsigned long arg1;
+
+	if (call < 0)
+		return 0;
+	arg1 = BPF_CORE_READ(regs, di);
+	if (call == SYNC_CALL_MSYNC)
+		return on_enter(call, -1, arg1);
+	return on_enter(call, call == SYNC_CALL_SYNC ? -1 : (int)arg1, 0);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(raw_exit, struct pt_regs *regs, long ret)
+{
+	int call = sync_call_of(BPF_CORE_READ(regs, orig_ax));
+
+	if (call < 0)
+		return 0;
+	return on_exit(call, ret);
+}
+
+char LICENSE[] SEC("license") = "GPL";

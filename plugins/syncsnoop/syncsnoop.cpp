@@ -1,0 +1,230 @@
+// syncsnoop: user-space half. Picks a backend through the host, prints each
+// sync-family call as it completes, and reports what it could not see.
+#include "syncsnoop.h"
+
+#include "path.hpp"
+#include "syncsnoop.bpf.skel.h"
+
+#include <fsbpf/plugin.hpp>
+
+#include <bpf/libbpf.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace {
+
+using fsbpf::plugin::f64;
+using fsbpf::plugin::i64;
+using fsbpf::plugin::str;
+using fsbpf::plugin::u64;
+
+static_assert(sizeof(syncsnoop_event) == 64 + sizeof(fsbpf_path), "event layout changed");
+
+constexpr std::array<const char *, SYNC_CALL__COUNT> kCallNames = {
+	"sync", "syncfs", "fsync", "fdatasync", "sync_file_range", "msync"};
+
+// Best first. The attach-type choice is measured: see the README's syncsnoop section.
+constexpr std::array<fsbpf_backend, 4> kBackends = {{
+	{"fentry", FSBPF_ATTACH_FENTRY, "fentry/fexit on the six syscall functions"},
+	{"kprobe", FSBPF_ATTACH_KPROBE, "kprobe/kretprobe on the six syscall functions"},
+	{"tracepoint", FSBPF_ATTACH_TRACEPOINT, "syscalls:sys_enter_*/sys_exit_* tracepoints"},
+	{"tp_btf", FSBPF_ATTACH_TP_BTF, "raw sys_enter/sys_exit, filtered by syscall number"},
+}};
+// Program name prefixes of each backend, in kBackends order.
+constexpr std::array<std::array<std::string_view, 2>, 4> kProgramPrefixes = {{
+	{"fentry_", "fexit_"},
+	{"kprobe_", "kretprobe_"},
+	{"tp_enter_", "tp_exit_"},
+	{"raw_enter", "raw_exit"},
+}};
+
+struct SkeletonDeleter {
+	void operator()(syncsnoop_bpf *skel) const { syncsnoop_bpf__destroy(skel); }
+};
+using Skeleton = std::unique_ptr<syncsnoop_bpf, SkeletonDeleter>;
+
+struct RingBufferDeleter {
+	void operator()(ring_buffer *rb) const { ring_buffer__free(rb); }
+};
+using RingBuffer = std::unique_ptr<ring_buffer, RingBufferDeleter>;
+
+uint64_t clock_ns(clockid_t clock)
+{
+	timespec ts{};
+	clock_gettime(clock, &ts);
+	return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+std::string wall_clock(uint64_t realtime_ns)
+{
+	const time_t seconds = static_cast<time_t>(realtime_ns / 1000000000ULL);
+	tm local{};
+	localtime_r(&seconds, &local);
+	std::array<char, 32> buf{};
+	const size_t len = strftime(buf.data(), buf.size(), "%H:%M:%S", &local);
+	return std::string(buf.data(), len) +
+	       std::to_string(1000 + realtime_ns / 1000000ULL % 1000).replace(0, 1, ".");
+}
+
+bool uses_program(size_t backend, std::string_view program)
+{
+	for (std::string_view prefix : kProgramPrefixes.at(backend))
+		if (program.substr(0, prefix.size()) == prefix)
+			return true;
+	return false;
+}
+
+class SyncSnoop {
+public:
+	void add_options(fsbpf::plugin::Options &options)
+	{
+		options.flag("-T,--timestamp", "Print wall-clock time instead of seconds since start",
+			     wall_clock_);
+		options.integer("-p,--pid", "Trace this process only", pid_, 1, 4194304);
+		options.string("-c,--comm", "Trace commands with this name only", comm_);
+		options.number("--min-latency", "Show calls that took at least this many ms",
+			       min_latency_ms_, 0, 1e9);
+	}
+
+	int run(fsbpf::plugin::Host &host)
+	{
+		auto attach = [&](size_t backend) { return try_backend(backend); };
+		if (host.select_backend(attach) < 0)
+			return 1;
+		RingBuffer events(ring_buffer__new(bpf_map__fd(skel_->maps.events), &SyncSnoop::on_event,
+						   this, nullptr));
+		if (!events) {
+			host.error("syncsnoop: cannot read the ring buffer: " + std::string(std::strerror(errno)));
+			return 1;
+		}
+		open_sink(host);
+		start_monotonic_ns_ = clock_ns(CLOCK_MONOTONIC);
+		realtime_offset_ns_ = clock_ns(CLOCK_REALTIME) - start_monotonic_ns_;
+		host.ready("Tracing sync-family calls... Hit Ctrl-C to end.");
+
+		const int fd = ring_buffer__epoll_fd(events.get());
+		while (!output_closed_ && host.wait(fd, 200) >= 0)
+			ring_buffer__consume(events.get());
+		syncsnoop_bpf__detach(skel_.get());
+		if (!output_closed_)
+			ring_buffer__consume(events.get());
+		if (!output_closed_)
+			sink_->summary({{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
+					{"missed", nullptr, FSBPF_VAL_UINT, 0, 0}},
+				       {u64(skel_->bss->lost_events), u64(skel_->bss->missed_starts)});
+		return 0;
+	}
+
+private:
+	int try_backend(size_t backend)
+	{
+		skel_.reset(syncsnoop_bpf__open());
+		if (!skel_)
+			return -errno;
+		skel_->rodata->target_tgid = static_cast<__u32>(pid_);
+		skel_->rodata->min_latency_ns = static_cast<__u64>(min_latency_ms_ * 1e6);
+		if (comm_)
+			strncpy(const_cast<char *>(skel_->rodata->target_comm), comm_,
+				sizeof(skel_->rodata->target_comm) - 1);
+		bpf_program *prog = nullptr;
+		bpf_object__for_each_program(prog, skel_->obj)
+			bpf_program__set_autoload(prog, uses_program(backend, bpf_program__name(prog)));
+		int err = syncsnoop_bpf__load(skel_.get());
+		if (!err)
+			err = syncsnoop_bpf__attach(skel_.get());
+		if (err)
+			skel_.reset(); // libbpf 1.1 cannot load an object twice
+		return err;
+	}
+
+	void open_sink(fsbpf::plugin::Host &host)
+	{
+		const fsbpf_column time = wall_clock_
+						  ? fsbpf_column{"time", "TIME", FSBPF_VAL_STR, -12, 0}
+						  : fsbpf_column{"time", "TIME(s)", FSBPF_VAL_DOUBLE, -12, 6};
+		sink_ = std::make_unique<fsbpf::plugin::Sink>(
+			host.raw(),
+			std::initializer_list<fsbpf_column>{
+				time,
+				{"pid", nullptr, FSBPF_VAL_UINT, 7, 0},
+				{"tid", nullptr, FSBPF_VAL_UINT, 7, 0},
+				{"comm", nullptr, FSBPF_VAL_STR, -16, 0},
+				{"call", nullptr, FSBPF_VAL_STR, -15, 0},
+				{"latency_ms", "LAT(ms)", FSBPF_VAL_DOUBLE, 10, 3},
+				{"ret", nullptr, FSBPF_VAL_INT, 5, 0},
+				{"file", nullptr, FSBPF_VAL_STR, -1, 0},
+			});
+	}
+
+	static int on_event(void *ctx, void *data, size_t size)
+	{
+		auto *self = static_cast<SyncSnoop *>(ctx);
+		if (size < sizeof(syncsnoop_event))
+			return 0;
+		return self->print(*static_cast<const syncsnoop_event *>(data));
+	}
+
+	int print(const syncsnoop_event &event)
+	{
+		const std::string comm(event.comm, strnlen(event.comm, sizeof(event.comm)));
+		const std::string file = fsbpf::path_to_string(event.path);
+		const char *call = event.call < kCallNames.size() ? kCallNames[event.call] : "?";
+		// Kept alive until the row is written: the sink reads it through a pointer.
+		const std::string wall_time =
+			wall_clock_ ? wall_clock(event.start_ns + realtime_offset_ns_) : std::string();
+		const fsbpf_value time =
+			wall_clock_ ? str(wall_time)
+				    : f64(static_cast<double>(static_cast<int64_t>(event.start_ns - start_monotonic_ns_)) / 1e9);
+		const bool ok = sink_->row({
+			time,
+			u64(event.pid),
+			u64(event.tid),
+			str(comm),
+			str(call),
+			f64(static_cast<double>(event.latency_ns) / 1e6),
+			i64(event.ret),
+			str(file),
+		});
+		output_closed_ = !ok;
+		return ok ? 0 : -EPIPE;
+	}
+
+	int wall_clock_ = 0;
+	int64_t pid_ = 0;
+	const char *comm_ = nullptr;
+	double min_latency_ms_ = 0;
+
+	Skeleton skel_;
+	std::unique_ptr<fsbpf::plugin::Sink> sink_;
+	uint64_t start_monotonic_ns_ = 0;
+	uint64_t realtime_offset_ns_ = 0;
+	bool output_closed_ = false;
+};
+
+constexpr std::array<fsbpf_command, 1> kCommands = {
+	fsbpf::plugin::make_command<SyncSnoop>("syncsnoop",
+					       "Trace sync, fsync, fdatasync, syncfs, sync_file_range and msync",
+					       kBackends.data(), kBackends.size()),
+};
+
+}  // namespace
+
+extern "C" FSBPF_EXPORT const fsbpf_plugin FSBPF_PLUGIN_SYMBOL = {
+	FSBPF_ABI_MAJOR,
+	FSBPF_ABI_MINOR,
+	sizeof(fsbpf_plugin),
+	sizeof(fsbpf_command),
+	"syncsnoop",
+	"0.1.0",
+	"GPL-2.0-only",
+	"Sync-family system calls with file, latency and result",
+	kCommands.data(),
+	kCommands.size(),
+	{},
+};

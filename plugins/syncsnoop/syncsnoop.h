@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* syncsnoop: what its BPF and user-space halves share. */
+#ifndef FSBPF_SYNCSNOOP_H
+#define FSBPF_SYNCSNOOP_H
+
+#include "path.h"
+
+#define SYNCSNOOP_COMM_LEN 16
+#define SYNCSNOOP_MAX_INFLIGHT 10240
+
+enum sync_call {
+	SYNC_CALL_SYNC = 0,
+	SYNC_CALL_SYNCFS,
+	SYNC_CALL_FSYNC,
+	SYNC_CALL_FDATASYNC,
+	SYNC_CALL_SYNC_FILE_RANGE,
+	SYNC_CALL_MSYNC,
+	SYNC_CALL__COUNT,
+};
+
+/* x86-64 system call numbers, as the raw sys_enter tracepoint reports them. */
+enum sync_syscall_nr {
+	SYNC_NR_MSYNC = 26,
+	SYNC_NR_FSYNC = 74,
+	SYNC_NR_FDATASYNC = 75,
+	SYNC_NR_SYNC = 162,
+	SYNC_NR_SYNC_FILE_RANGE = 277,
+	SYNC_NR_SYNCFS = 306,
+};
+
+struct syncsnoop_event {
+	__u64 start_ns; /* CLOCK_MONOTONIC */
+	__u64 latency_ns;
+	__s64 ret;
+	__u32 pid;
+	__u32 tid;
+	__u32 call; /* enum sync_call */
+	__s32 fd;   /* -1 when the call takes none */
+	__u64 addr; /* msync's start address */
+	char comm[SYNCSNOOP_COMM_LEN];
+	struct fsbpf_path path;
+};
+
+#endif
