@@ -200,6 +200,8 @@ int run_fsbpf(std::vector<std::string> args)
 	app.footer("Tools come from plugins; 'fsbpf list' shows them.");
 
 	CLI::App *list = app.add_subcommand("list", "List plugins, their files and subcommands");
+	bool names_only = false;
+	list->add_flag("--names", names_only, "Only the subcommand names, one a line");
 	CLI::App *features_cmd = app.add_subcommand("features", "What this kernel supports");
 	bool features_json = false;
 	features_cmd->add_flag("--json", features_json, "Print one JSON object");
@@ -214,6 +216,12 @@ int run_fsbpf(std::vector<std::string> args)
 		return kExitFailure;
 	}
 
+	if (args.size() > 1 && args[1][0] != '-' && !registry.find(args[1]) &&
+	    !is_reserved_command(args[1])) {
+		fmt::print(stderr, "fsbpf: no tool named '{}'\nRun 'fsbpf list' to see the tools.\n",
+			   args[1]);
+		return kExitUsage;
+	}
 	std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
 	try {
 		app.parse(reversed);
@@ -231,7 +239,11 @@ int run_fsbpf(std::vector<std::string> args)
 
 	Features features(getenv("FSBPF_DISABLE") ? getenv("FSBPF_DISABLE") : "");
 	if (list->parsed()) {
-		print_plugins(registry, stdout);
+		if (names_only)
+			for (const Command &command : registry.commands())
+				fmt::print("{}\n", command.name);
+		else
+			print_plugins(registry, stdout);
 		return kExitOk;
 	}
 	if (features_cmd->parsed()) {

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #ifndef FSBPF_PLUGIN_DIR
-#error "FSBPF_PLUGIN_DIR must name the installed plugin directory"
+#error "FSBPF_PLUGIN_DIR must name the installed plugin directory, absolute or from bindir"
 #endif
 
 namespace fsbpf {
@@ -325,9 +325,14 @@ std::vector<std::string> plugin_search_path(const std::string &exe_dir, const ch
 	std::vector<std::string> dirs;
 	// A build tree keeps its plugins beside the executable; an install does not.
 	const std::string build_dir = exe_dir + "/plugins";
+	const std::string_view installed = FSBPF_PLUGIN_DIR;
 	struct stat st {};
-	dirs.push_back(stat(build_dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) ? build_dir
-										 : FSBPF_PLUGIN_DIR);
+	if (stat(build_dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+		dirs.push_back(build_dir);
+	else if (installed.front() == '/')
+		dirs.emplace_back(installed);
+	else
+		dirs.push_back(exe_dir + "/" + std::string(installed));
 	std::string_view rest = env_path ? env_path : "";
 	while (!rest.empty()) {
 		const size_t colon = rest.find(':');

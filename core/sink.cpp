@@ -16,7 +16,7 @@ int Sink::write(const std::string &text)
 	return 0;
 }
 
-std::string format_value(const fsbpf_column &column, const fsbpf_value &value)
+std::string format_value(const fsbpf_column &column, const fsbpf_value &value, Precision precision)
 {
 	switch (column.type) {
 	case FSBPF_VAL_STR:
@@ -26,6 +26,8 @@ std::string format_value(const fsbpf_column &column, const fsbpf_value &value)
 	case FSBPF_VAL_UINT:
 		return fmt::format("{}", value.u);
 	case FSBPF_VAL_DOUBLE:
+		if (precision == Precision::Exact)
+			return fmt::format("{}", value.d);
 		return fmt::format("{:.{}f}", value.d, column.precision);
 	}
 	return {};
@@ -121,7 +123,7 @@ std::string json_value(const fsbpf_column &column, const fsbpf_value &value)
 {
 	if (column.type == FSBPF_VAL_STR)
 		return '"' + json_escape(value.s ? value.s : "") + '"';
-	return format_value(column, value);
+	return format_value(column, value, Precision::Exact);
 }
 
 std::string json_object(std::span<const fsbpf_column> columns, std::span<const fsbpf_value> values,
@@ -170,7 +172,8 @@ public:
 			header_written_ = true;
 		}
 		for (size_t i = 0; i < columns().size(); i++)
-			line += (i ? "," : "") + csv_field(format_value(columns()[i], values[i]));
+			line += (i ? "," : "") +
+				csv_field(format_value(columns()[i], values[i], Precision::Exact));
 		return write(line + '\n');
 	}
 

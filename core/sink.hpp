@@ -46,7 +46,10 @@ private:
 std::unique_ptr<Sink> make_sink(OutputFormat format, std::vector<fsbpf_column> columns,
 				std::FILE *out, std::FILE *notes, bool clear_screen);
 
-// A value as plain text: integers in full, doubles with the column's precision.
-std::string format_value(const fsbpf_column &column, const fsbpf_value &value);
+// A value as plain text: integers in full; doubles with the column's
+// precision for people, or shortest round-trip form for machines.
+enum class Precision { Column, Exact };
+std::string format_value(const fsbpf_column &column, const fsbpf_value &value,
+			 Precision precision = Precision::Column);
 
 }  // namespace fsbpf

@@ -1,0 +1,198 @@
+// The fsbpf executable as a user meets it: exit codes, messages, dispatch,
+// plugin search, kernel features, and that nothing stays attached.
+#include "process.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <thread>
+#include <unistd.h>
+
+namespace fsbpf::test {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+std::string plugin_path()
+{
+	const std::string binary = fsbpf_binary();
+	return binary.substr(0, binary.rfind('/')) + "/plugins/syncsnoop/syncsnoop.so";
+}
+
+TEST(Usage, UnknownToolExitsTwoWithHint)
+{
+	const Finished done = run({fsbpf_binary(), "nosuchtool"});
+	EXPECT_EQ(done.status, 2);
+	EXPECT_EQ(done.err, "fsbpf: no tool named 'nosuchtool'\nRun 'fsbpf list' to see the tools.\n");
+}
+
+TEST(Usage, BadOptionsExitTwoWithOneLineAndHint)
+{
+	for (const std::vector<std::string> &args : std::vector<std::vector<std::string>>{
+		     {"syncsnoop", "--no-such-option"},
+		     {"syncsnoop", "--json", "--csv"},
+		     {"syncsnoop", "--backend", "nosuch"},
+		     {"syncsnoop", "--duration", "-1"},
+		     {"syncsnoop", "-p", "abc"},
+		     {}}) {
+		std::vector<std::string> argv = {fsbpf_binary()};
+		argv.insert(argv.end(), args.begin(), args.end());
+		const Finished done = run(argv);
+		SCOPED_TRACE(done.err);
+		EXPECT_EQ(done.status, 2);
+		EXPECT_TRUE(std::regex_match(done.err, std::regex("fsbpf[a-z ]*: [^\n]+\nRun '[^']+' for usage.\n")));
+	}
+}
+
+TEST(Usage, VersionAndHelpExitZero)
+{
+	const Finished version = run({fsbpf_binary(), "--version"});
+	EXPECT_EQ(version.status, 0);
+	EXPECT_EQ(version.out, "0.1.0\n");
+	const Finished help = run({fsbpf_binary(), "syncsnoop", "--help"});
+	EXPECT_EQ(help.status, 0);
+	EXPECT_NE(help.out.find("--min-latency"), std::string::npos);
+	EXPECT_NE(help.out.find("--backend"), std::string::npos);
+}
+
+TEST(Privileges, UnprivilegedUserGetsOneLineAndStatusOne)
+{
+	const Finished done = run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+				   "--inh-caps=-all", fsbpf_binary(), "syncsnoop"});
+	EXPECT_EQ(done.status, 1);
+	EXPECT_EQ(done.err, "fsbpf: syncsnoop: needs root, or CAP_BPF and CAP_PERFMON\n");
+}
+
+TEST(Dispatch, SymlinkNamedAfterToolRunsIt)
+{
+	TempDir dir;
+	const std::string link = dir.path() + "/syncsnoop";
+	ASSERT_EQ(symlink(fsbpf_binary().c_str(), link.c_str()), 0);
+	const Finished done = run({link, "--help"});
+	EXPECT_EQ(done.status, 0);
+	EXPECT_NE(done.out.find("Usage: fsbpf syncsnoop"), std::string::npos) << done.out;
+}
+
+TEST(Dispatch, SymlinkNameMustMatchExactly)
+{
+	TempDir dir;
+	const std::string link = dir.path() + "/syncsnoopx";
+	ASSERT_EQ(symlink(fsbpf_binary().c_str(), link.c_str()), 0);
+	const Finished done = run({link, "--help"});
+	EXPECT_EQ(done.status, 0);
+	EXPECT_NE(done.out.find("Usage: fsbpf [OPTIONS] SUBCOMMAND"), std::string::npos) << done.out;
+}
+
+TEST(Plugins, ListShowsVersionFileAndCommands)
+{
+	const Finished done = run({fsbpf_binary(), "list"});
+	EXPECT_EQ(done.status, 0);
+	EXPECT_NE(done.out.find("syncsnoop 0.1.0 (GPL-2.0-only)\n  file: " + plugin_path()),
+		  std::string::npos)
+		<< done.out;
+}
+
+TEST(Plugins, DuplicateIsSkippedWithOneLineAndTheRestWorks)
+{
+	TempDir dir;
+	const std::string copy = dir.path() + "/again.so";
+	ASSERT_EQ(run({"cp", plugin_path(), copy}).status, 0);
+	const Finished done = run({fsbpf_binary(), "list", "--names"},
+				  {"FSBPF_PLUGIN_PATH=" + dir.path()});
+	EXPECT_EQ(done.status, 0);
+	EXPECT_EQ(done.out, "syncsnoop\n");
+	EXPECT_EQ(done.err, "fsbpf: skipping plugin " + copy +
+				    ": subcommand 'syncsnoop' is already provided by " + plugin_path() + "\n");
+}
+
+TEST(Plugins, UnsafeDirectoryIsSkippedBeforeLoading)
+{
+	TempDir dir;
+	const std::string copy = dir.path() + "/again.so";
+	ASSERT_EQ(run({"cp", plugin_path(), copy}).status, 0);
+	chmod(dir.path().c_str(), 0777);
+	const Finished done = run({fsbpf_binary(), "list", "--names"},
+				  {"FSBPF_PLUGIN_PATH=" + dir.path()});
+	EXPECT_EQ(done.status, 0);
+	EXPECT_EQ(done.err, "fsbpf: skipping plugin " + copy + ": its directory is writable by others\n");
+}
+
+// struct renamedata's members as the kernel's own BTF dump lists them.
+std::set<std::string> renamedata_fields_from_bpftool()
+{
+	const Finished dump = run({"bpftool", "btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "c"});
+	const size_t start = dump.out.find("struct renamedata {\n");
+	const size_t end = dump.out.find("\n};", start);
+	std::set<std::string> fields;
+	const std::regex member(R"(\s*[^;]*?\**(\w+);)");
+	std::string body = dump.out.substr(start, end - start);
+	for (std::sregex_iterator it(body.begin(), body.end(), member), last; it != last; ++it)
+		fields.insert((*it)[1]);
+	return fields;
+}
+
+TEST(Features, JsonMatchesTheRunningKernel)
+{
+	const Finished done = run({fsbpf_binary(), "features", "--json"});
+	ASSERT_EQ(done.status, 0) << done.err;
+	const json report = json::parse(done.out);
+	utsname uts{};
+	uname(&uts);
+	EXPECT_EQ(report["kernel"], uts.release);
+	EXPECT_EQ(report["btf"], true);
+	for (const char *attach : {"fentry", "fexit", "kprobe", "kretprobe", "tp_btf", "raw_tp", "tracepoint"})
+		EXPECT_TRUE(report["attach"].contains(attach)) << attach;
+	// Every syscall-tracepoint kernel fsbpf supports has these; the probe must agree.
+	EXPECT_EQ(report["attach"]["tracepoint"]["supported"], true);
+	EXPECT_EQ(report["attach"]["tp_btf"]["supported"], true);
+
+	std::set<std::string> reported;
+	for (const auto &field : report["renamedata_fields"])
+		reported.insert(field.get<std::string>());
+	const std::set<std::string> actual = renamedata_fields_from_bpftool();
+	for (const std::string &field : reported)
+		EXPECT_TRUE(actual.count(field)) << field << " reported but absent";
+	for (const char *field : {"old_mnt_idmap", "mnt_idmap", "old_mnt_userns", "old_dentry", "new_dentry"})
+		EXPECT_EQ(reported.count(field), actual.count(field)) << field;
+	ASSERT_TRUE(report["signatures"].contains("vfs_unlink"));
+	EXPECT_EQ(report["signatures"]["vfs_unlink"].back(), "struct inode **");
+	EXPECT_EQ(report["backends"]["syncsnoop"].is_string(), true);
+}
+
+std::set<std::string> loaded_program_names()
+{
+	const Finished done = run({"bpftool", "prog", "show", "--json"});
+	std::set<std::string> names;
+	for (const auto &prog : json::parse(done.out))
+		if (prog.contains("name"))
+			names.insert(prog["name"].get<std::string>());
+	return names;
+}
+
+TEST(Lifecycle, NothingStaysLoadedAfterSigint)
+{
+	Process tracer({fsbpf_binary(), "syncsnoop", "--backend", "tracepoint"});
+	ASSERT_TRUE(tracer.wait_for_stderr("Hit Ctrl-C to end", 60s));
+	ASSERT_EQ(loaded_program_names().count("tp_enter_fsync"), 1U);
+	tracer.signal(SIGINT);
+	const auto done = tracer.finish(30s);
+	ASSERT_TRUE(done.has_value());
+	EXPECT_EQ(done->status, 0);
+	bool gone = false;
+	for (int i = 0; i < 50 && !gone; i++) {
+		gone = loaded_program_names().count("tp_enter_fsync") == 0;
+		if (!gone)
+			std::this_thread::sleep_for(100ms);
+	}
+	EXPECT_TRUE(gone);
+}
+
+}  // namespace
+}  // namespace fsbpf::test

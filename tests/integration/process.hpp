@@ -1,0 +1,64 @@
+// Runs the real fsbpf binary for integration tests: captures its output,
+// waits until it is attached, stops it the way a user would.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace fsbpf::test {
+
+struct Finished {
+	int status = -1;  // exit status, or 128 + signal
+	std::string out;
+	std::string err;
+};
+
+class Process {
+public:
+	// argv[0] is the program; env entries "K=V" are added to the environment.
+	explicit Process(std::vector<std::string> argv, std::vector<std::string> env = {});
+	~Process();
+	Process(const Process &) = delete;
+	Process &operator=(const Process &) = delete;
+
+	pid_t pid() const { return pid_; }
+	// Reads stderr until it holds `text`; false on timeout or exit.
+	bool wait_for_stderr(const std::string &text, std::chrono::milliseconds timeout);
+	void signal(int sig) const;
+	// Waits for the exit, reading all output; nullopt on timeout (then kills).
+	std::optional<Finished> finish(std::chrono::milliseconds timeout);
+	void close_stdout_reader();
+
+private:
+	bool pump(int timeout_ms);
+
+	pid_t pid_ = -1;
+	int out_fd_ = -1;
+	int err_fd_ = -1;
+	std::string out_, err_;
+};
+
+// Runs to completion.
+Finished run(std::vector<std::string> argv, std::vector<std::string> env = {},
+	     std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+// The fsbpf executable under test (FSBPF_BINARY from the build).
+std::string fsbpf_binary();
+
+// A fresh directory under /tmp, removed with its contents at destruction.
+class TempDir {
+public:
+	TempDir();
+	~TempDir();
+	TempDir(const TempDir &) = delete;
+	TempDir &operator=(const TempDir &) = delete;
+	const std::string &path() const { return path_; }
+
+private:
+	std::string path_;
+};
+
+}  // namespace fsbpf::test

@@ -1,0 +1,364 @@
+// syncsnoop against the real kernel: real sync-family calls from a child
+// process, and exactly what fsbpf reports about them.
+#include "process.hpp"
+#include "workload.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <climits>
+#include <csignal>
+#include <cstdlib>
+#include <fcntl.h>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <sys/mman.h>
+#include <unistd.h>
+
+namespace fsbpf::test {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr auto kAttachTimeout = 60s;
+
+std::vector<json> json_lines(const std::string &text)
+{
+	std::vector<json> lines;
+	std::istringstream in(text);
+	for (std::string line; std::getline(in, line);)
+		if (!line.empty())
+			lines.push_back(json::parse(line));
+	return lines;
+}
+
+std::vector<json> events_of(const std::vector<json> &lines)
+{
+	std::vector<json> events;
+	for (const json &line : lines)
+		if (!line.contains("record"))
+			events.push_back(line);
+	return events;
+}
+
+const json *summary_of(const std::vector<json> &lines)
+{
+	for (const json &line : lines)
+		if (line.value("record", "") == "summary")
+			return &line;
+	return nullptr;
+}
+
+std::string real_path(const std::string &path)
+{
+	char buf[PATH_MAX];
+	return realpath(path.c_str(), buf) ? buf : path;
+}
+
+// Every sync-family call once, plus a failing fsync on a bad descriptor.
+void sync_family_calls(const std::string &path)
+{
+	const int fd = open(path.c_str(), O_RDWR | O_CREAT, 0644);
+	if (fd < 0 || write(fd, "data", 4) != 4 || ftruncate(fd, 4096))
+		_exit(10);
+	sync();
+	syncfs(fd);
+	fsync(fd);
+	fdatasync(fd);
+	sync_file_range(fd, 0, 4096, SYNC_FILE_RANGE_WRITE);
+	void *map = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		_exit(11);
+	static_cast<char *>(map)[0] = 'x';
+	msync(map, 4096, MS_SYNC);
+	fsync(-1);
+	close(fd);
+}
+
+class Tracer {
+public:
+	explicit Tracer(std::vector<std::string> args, std::vector<std::string> env = {})
+		: process_(command(std::move(args)), std::move(env))
+	{
+	}
+
+	bool attached() { return process_.wait_for_stderr("Hit Ctrl-C to end", kAttachTimeout); }
+
+	Finished stop(int sig = SIGINT)
+	{
+		process_.signal(sig);
+		auto finished = process_.finish(30s);
+		if (!finished)
+			throw std::runtime_error("syncsnoop did not stop");
+		return *finished;
+	}
+
+	Process &process() { return process_; }
+
+private:
+	static std::vector<std::string> command(std::vector<std::string> args)
+	{
+		args.insert(args.begin(), {fsbpf_binary(), "syncsnoop"});
+		return args;
+	}
+
+	Process process_;
+};
+
+std::map<std::string, std::string> supported_backends()
+{
+	const Finished features = run({fsbpf_binary(), "features", "--json"});
+	const json report = json::parse(features.out);
+	std::map<std::string, std::string> result;
+	for (const auto &[name, verdict] : report["attach"].items())
+		result[name] = verdict["supported"].get<bool>() ? "" : verdict["error"].get<std::string>();
+	return result;
+}
+
+class SyncSnoopBackend : public testing::TestWithParam<std::string> {};
+
+TEST_P(SyncSnoopBackend, ReportsEachSyncFamilyCallExactlyOnce)
+{
+	std::vector<std::string> args = {"--json"};
+	if (GetParam() != "auto") {
+		const std::string why_not = supported_backends().at(GetParam());
+		if (!why_not.empty())
+			GTEST_SKIP() << GetParam() << " does not attach on this kernel: " << why_not;
+		args.insert(args.end(), {"--backend", GetParam()});
+	}
+	TempDir dir;
+	const std::string file = dir.path() + "/synced-file";
+	Workload child("fsbpf-synct", [&] { sync_family_calls(file); });
+	const pid_t pid = child.pid();
+	args.insert(args.end(), {"-p", std::to_string(pid)});
+	Tracer tracer(args);
+	ASSERT_TRUE(tracer.attached());
+	child.go();
+	ASSERT_EQ(child.wait(), 0);
+	const Finished done = tracer.stop();
+	ASSERT_EQ(done.status, 0) << done.err;
+
+	const auto lines = json_lines(done.out);
+	const auto events = events_of(lines);
+	const std::vector<std::string> expected_calls = {"sync",      "syncfs",	  "fsync",
+							 "fdatasync", "sync_file_range", "msync",
+							 "fsync"};
+	ASSERT_EQ(events.size(), expected_calls.size()) << done.out;
+	const std::string path = real_path(file);
+	for (size_t i = 0; i < events.size(); i++) {
+		const json &event = events[i];
+		SCOPED_TRACE(event.dump());
+		EXPECT_EQ(event["call"], expected_calls[i]);
+		EXPECT_EQ(event["pid"], pid);
+		EXPECT_EQ(event["tid"], pid);
+		EXPECT_EQ(event["comm"], "fsbpf-synct");
+		EXPECT_GT(event["latency_ms"].get<double>(), 0.0);
+		const bool bad_fd = i + 1 == events.size();
+		EXPECT_EQ(event["ret"], bad_fd ? -EBADF : 0);
+		EXPECT_EQ(event["file"], i == 0 || bad_fd ? "-" : path);
+	}
+	const json *summary = summary_of(lines);
+	ASSERT_NE(summary, nullptr);
+	EXPECT_EQ((*summary)["lost"], 0);
+	EXPECT_EQ((*summary)["missed"], 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SyncSnoopBackend,
+			 testing::Values("auto", "fentry", "kprobe", "tracepoint", "tp_btf"));
+
+// Runs two children, one fsync each, under the given filter options.
+std::vector<json> fsyncs_seen(std::vector<std::string> filter, const std::string &first_comm,
+			      const std::string &second_comm, pid_t *first_pid = nullptr)
+{
+	TempDir dir;
+	const std::string file = dir.path() + "/f";
+	const auto one_fsync = [&] {
+		const int fd = open(file.c_str(), O_RDWR | O_CREAT, 0644);
+		fsync(fd);
+		close(fd);
+	};
+	Workload first(first_comm, one_fsync);
+	Workload second(second_comm, one_fsync);
+	if (first_pid)
+		*first_pid = first.pid();
+	for (std::string &arg : filter)
+		if (arg == "FIRST_PID")
+			arg = std::to_string(first.pid());
+	filter.insert(filter.begin(), "--json");
+	Tracer tracer(filter);
+	if (!tracer.attached())
+		throw std::runtime_error("not attached");
+	first.go();
+	second.go();
+	first.wait();
+	second.wait();
+	std::vector<json> fsyncs;
+	for (const json &event : events_of(json_lines(tracer.stop().out)))
+		if (event["call"] == "fsync" && event["file"] == real_path(file))
+			fsyncs.push_back(event);
+	return fsyncs;
+}
+
+TEST(SyncSnoopFilter, PidKeepsOnlyThatProcess)
+{
+	pid_t first = 0;
+	const auto events = fsyncs_seen({"-p", "FIRST_PID"}, "fsbpf-one", "fsbpf-two", &first);
+	ASSERT_EQ(events.size(), 1U);
+	EXPECT_EQ(events[0]["pid"], first);
+}
+
+TEST(SyncSnoopFilter, CommKeepsOnlyThatCommand)
+{
+	const auto events = fsyncs_seen({"-c", "fsbpf-two"}, "fsbpf-one", "fsbpf-two");
+	ASSERT_EQ(events.size(), 1U);
+	EXPECT_EQ(events[0]["comm"], "fsbpf-two");
+}
+
+TEST(SyncSnoopFilter, WithoutFiltersBothAreSeen)
+{
+	EXPECT_EQ(fsyncs_seen({}, "fsbpf-one", "fsbpf-two").size(), 2U);
+}
+
+TEST(SyncSnoopFilter, MinLatencyDropsFasterCalls)
+{
+	EXPECT_EQ(fsyncs_seen({"--min-latency", "60000"}, "fsbpf-one", "fsbpf-two").size(), 0U);
+}
+
+// One traced fsync of a file with this name, printed in the given format.
+Finished trace_one_fsync(const std::string &name, std::vector<std::string> format)
+{
+	TempDir dir;
+	const std::string file = dir.path() + "/" + name;
+	Workload child("fsbpf-fmt", [&] {
+		const int fd = open(file.c_str(), O_RDWR | O_CREAT, 0644);
+		fsync(fd);
+		close(fd);
+	});
+	format.insert(format.end(), {"-p", std::to_string(child.pid())});
+	Tracer tracer(format);
+	if (!tracer.attached())
+		throw std::runtime_error("not attached");
+	child.go();
+	child.wait();
+	return tracer.stop();
+}
+
+TEST(SyncSnoopOutput, TableShowsHostileFileNamesEscaped)
+{
+	const Finished done = trace_one_fsync("evil\n\033[31mred", {});
+	ASSERT_EQ(done.status, 0) << done.err;
+	EXPECT_EQ(done.out.find('\033'), std::string::npos) << done.out;
+	EXPECT_NE(done.out.find("evil\\n\\x1b[31mred"), std::string::npos) << done.out;
+	EXPECT_EQ(done.out.rfind("TIME(s)", 0), 0U) << done.out;
+	EXPECT_NE(done.err.find("lost: 0"), std::string::npos) << done.err;
+}
+
+TEST(SyncSnoopOutput, JsonCarriesTheExactFileName)
+{
+	const std::string name = "evil\n\033[31mred \"quoted\"";
+	const Finished done = trace_one_fsync(name, {"--json"});
+	const auto events = events_of(json_lines(done.out));
+	ASSERT_EQ(events.size(), 1U) << done.out;
+	const std::string file = events[0]["file"];
+	EXPECT_EQ(file.substr(file.rfind('/') + 1), name);
+}
+
+TEST(SyncSnoopOutput, CsvHasHeaderAndQuotedFields)
+{
+	const Finished done = trace_one_fsync("a,b", {"--csv"});
+	std::istringstream in(done.out);
+	std::string header, row;
+	std::getline(in, header);
+	std::getline(in, row);
+	EXPECT_EQ(header, "time,pid,tid,comm,call,latency_ms,ret,file");
+	EXPECT_NE(row.find(",fsbpf-fmt,fsync,"), std::string::npos) << row;
+	const size_t file_field = row.rfind(",\"/");
+	ASSERT_NE(file_field, std::string::npos) << row;
+	EXPECT_EQ(row.substr(row.size() - 5), "/a,b\"") << row;
+	EXPECT_NE(done.err.find("# lost=0"), std::string::npos) << done.err;
+}
+
+TEST(SyncSnoopOutput, TimestampOptionPrintsWallClock)
+{
+	const Finished done = trace_one_fsync("t", {"--json", "-T"});
+	const auto events = events_of(json_lines(done.out));
+	ASSERT_EQ(events.size(), 1U);
+	const std::string time = events[0]["time"];
+	EXPECT_TRUE(std::regex_match(time, std::regex(R"(\d\d:\d\d:\d\d\.\d\d\d)"))) << time;
+}
+
+TEST(SyncSnoopLifecycle, DurationStopsByItself)
+{
+	const auto start = std::chrono::steady_clock::now();
+	const Finished done = run({fsbpf_binary(), "syncsnoop", "--duration", "1", "--json"});
+	const auto took = std::chrono::steady_clock::now() - start;
+	EXPECT_EQ(done.status, 0) << done.err;
+	EXPECT_GE(took, 1s);
+	EXPECT_LT(took, 20s);
+	ASSERT_NE(summary_of(json_lines(done.out)), nullptr) << done.out;
+}
+
+TEST(SyncSnoopLifecycle, SigtermStopsCleanly)
+{
+	Tracer tracer({"--json"});
+	ASSERT_TRUE(tracer.attached());
+	const Finished done = tracer.stop(SIGTERM);
+	EXPECT_EQ(done.status, 0) << done.err;
+	EXPECT_NE(summary_of(json_lines(done.out)), nullptr);
+}
+
+TEST(SyncSnoopLifecycle, ClosedPipeEndsQuietlyWithStatusZero)
+{
+	Tracer tracer({"--json"});
+	ASSERT_TRUE(tracer.attached());
+	tracer.process().close_stdout_reader();
+	TempDir dir;
+	const std::string file = dir.path() + "/f";
+	Workload child("fsbpf-pipe", [&] {
+		const int fd = open(file.c_str(), O_RDWR | O_CREAT, 0644);
+		for (int i = 0; i < 5; i++)
+			fsync(fd);
+	});
+	child.go();
+	child.wait();
+	auto done = tracer.process().finish(30s);
+	ASSERT_TRUE(done.has_value()) << "syncsnoop kept running after its reader left";
+	EXPECT_EQ(done->status, 0);
+	EXPECT_EQ(done->err.find("error"), std::string::npos) << done->err;
+}
+
+TEST(SyncSnoopBackendChoice, FallsBackWhenBetterBackendsAreOff)
+{
+	Tracer tracer({"-v", "--json", "--duration", "30"},
+		      {"FSBPF_DISABLE=fentry,kprobe,tracepoint"});
+	ASSERT_TRUE(tracer.attached());
+	const Finished done = tracer.stop();
+	EXPECT_EQ(done.status, 0);
+	EXPECT_NE(done.err.find("using the tp_btf backend"), std::string::npos) << done.err;
+}
+
+TEST(SyncSnoopBackendChoice, ForcedBackendThatFailsSaysWhyAndExitsOne)
+{
+	const Finished done = run({fsbpf_binary(), "syncsnoop", "--backend", "kprobe"},
+				  {"FSBPF_DISABLE=kprobe"});
+	EXPECT_EQ(done.status, 1);
+	EXPECT_EQ(done.err, "fsbpf: syncsnoop: backend kprobe failed: Operation not permitted\n");
+}
+
+TEST(SyncSnoopBackendChoice, NoWorkingBackendListsEveryReason)
+{
+	const Finished done = run({fsbpf_binary(), "syncsnoop"},
+				  {"FSBPF_DISABLE=fentry,kprobe,tracepoint,tp_btf"});
+	EXPECT_EQ(done.status, 1);
+	EXPECT_NE(done.err.find("no backend works on this kernel (fentry: Operation not permitted; "
+				"kprobe: Operation not permitted; tracepoint: Operation not permitted; "
+				"tp_btf: Operation not permitted)"),
+		  std::string::npos)
+		<< done.err;
+}
+
+
+}  // namespace
+}  // namespace fsbpf::test

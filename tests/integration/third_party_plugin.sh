@@ -1,0 +1,37 @@
+#!/bin/sh
+# Installs fsbpf into a scratch root, builds a plain-C plugin against the
+# installed header through pkg-config, and runs it through the installed fsbpf.
+set -eu
+build_dir=$1
+source_dir=$(cd "$(dirname "$0")" && pwd)
+root=$(mktemp -d /tmp/fsbpf-install.XXXXXX)
+trap 'rm -rf "$root"' EXIT
+chmod 755 "$root"
+
+meson install -C "$build_dir" --no-rebuild --quiet --destdir "$root"
+prefix=$(meson introspect "$build_dir" --buildoptions |
+	python3 -c 'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="prefix"][0])')
+pcdir=$(find "$root" -name fsbpf.pc -printf '%h\n' | head -n1)
+export PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$root"
+
+mkdir -m 755 "$root/plugins"
+cc -shared -fPIC -fvisibility=hidden -Wall -Werror $(pkg-config --cflags fsbpf) \
+	-o "$root/plugins/hello.so" "$source_dir/third_party/hello.c"
+
+fsbpf="$root$prefix/bin/fsbpf"
+export FSBPF_PLUGIN_PATH="$root/plugins"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$fsbpf" list --names | grep -qx hello || fail "hello is not listed"
+"$fsbpf" list --names | grep -qx syncsnoop || fail "installed syncsnoop is not listed"
+out=$("$fsbpf" hello --json -n 3 --name "C plugin")
+expected='{"row":0,"greeting":"C plugin"}
+{"row":1,"greeting":"C plugin"}
+{"row":2,"greeting":"C plugin"}
+{"record":"summary","kernel_has_vfs_read":1}'
+[ "$out" = "$expected" ] || fail "unexpected output: $out"
+"$fsbpf" hello -n 0 >/dev/null 2>&1 && fail "-n 0 is outside the declared range"
+[ -L "$root$prefix/bin/syncsnoop" ] || fail "no syncsnoop symlink installed"
+out=$("$root$prefix/bin/syncsnoop" --help) || fail "syncsnoop symlink does not run"
+echo "$out" | grep -q 'Trace sync' || fail "syncsnoop symlink did not dispatch: $out"
+echo "third-party plugin: ok"

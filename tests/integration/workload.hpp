@@ -1,0 +1,29 @@
+// A child process that makes system calls on cue, so tests know its PID
+// before tracing starts and can filter on it.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <sys/types.h>
+
+namespace fsbpf::test {
+
+class Workload {
+public:
+	// The child renames itself to comm, then waits for go() to run body.
+	Workload(const std::string &comm, std::function<void()> body);
+	~Workload();
+	Workload(const Workload &) = delete;
+	Workload &operator=(const Workload &) = delete;
+
+	pid_t pid() const { return pid_; }
+	void go();
+	// The child's exit status after go(); 0 when body returned.
+	int wait();
+
+private:
+	pid_t pid_ = -1;
+	int go_fd_ = -1;
+};
+
+}  // namespace fsbpf::test
