@@ -23,9 +23,12 @@ auto guarded(Fn fn, decltype(fn()) on_error) noexcept -> decltype(fn())
 	}
 }
 
-int bool_result(bool value) { return value ? 1 : 0; }
+int bool_result(bool value)
+{
+	return value ? 1 : 0;
+}
 
-}  // namespace
+} // namespace
 
 bool is_fallback_error(int err)
 {
@@ -56,30 +59,40 @@ Host::Host(Features &features, const Command &command, RunOptions options, StopS
 		guarded(
 			[&] {
 				static constexpr spdlog::level::level_enum kLevels[] = {
-					spdlog::level::debug, spdlog::level::info, spdlog::level::warn,
-					spdlog::level::err};
-				const auto index = static_cast<size_t>(level) < 4 ? level : FSBPF_LOG_ERROR;
+					spdlog::level::debug, spdlog::level::info,
+					spdlog::level::warn, spdlog::level::err};
+				const auto index =
+					static_cast<size_t>(level) < 4 ? level : FSBPF_LOG_ERROR;
 				spdlog::log(kLevels[index], "{}", message ? message : "");
 				return 0;
 			},
 			0);
 	};
 	table_.btf_has_type = [](void *impl, const char *name) noexcept {
-		return guarded([&] { return bool_result(self(impl).features_.btf().has_struct(name)); }, -EINVAL);
+		return guarded(
+			[&] { return bool_result(self(impl).features_.btf().has_struct(name)); },
+			-EINVAL);
 	};
 	table_.btf_has_field = [](void *impl, const char *name, const char *field) noexcept {
-		return guarded([&] { return bool_result(self(impl).features_.btf().has_field(name, field)); },
-			       -EINVAL);
+		return guarded(
+			[&] {
+				return bool_result(
+					self(impl).features_.btf().has_field(name, field));
+			},
+			-EINVAL);
 	};
 	table_.btf_has_func = [](void *impl, const char *name) noexcept {
-		return guarded([&] { return bool_result(self(impl).features_.btf().has_func(name)); }, -EINVAL);
+		return guarded(
+			[&] { return bool_result(self(impl).features_.btf().has_func(name)); },
+			-EINVAL);
 	};
 	table_.btf_param_type = [](void *impl, const char *func, int index, char *buf,
 				   size_t len) noexcept {
 		return guarded(
 			[&] {
 				const auto params = self(impl).features_.btf().param_types(func);
-				if (!params || index < 0 || static_cast<size_t>(index) >= params->size())
+				if (!params || index < 0 ||
+				    static_cast<size_t>(index) >= params->size())
 					return -ENOENT;
 				const std::string &type = (*params)[static_cast<size_t>(index)];
 				if (type.size() >= len)
@@ -107,8 +120,10 @@ Host::Host(Features &features, const Command &command, RunOptions options, StopS
 			},
 			-EINVAL);
 	};
-	table_.select_backend = [](void *impl, fsbpf_try_backend_fn try_backend, void *state) noexcept {
-		return guarded([&] { return self(impl).select_backend(try_backend, state); }, -EINVAL);
+	table_.select_backend = [](void *impl, fsbpf_try_backend_fn try_backend,
+				   void *state) noexcept {
+		return guarded([&] { return self(impl).select_backend(try_backend, state); },
+			       -EINVAL);
 	};
 	table_.sink_open = [](void *impl, const fsbpf_column *columns, size_t count) noexcept {
 		return guarded([&] { return self(impl).open_sink(columns, count); }, nullptr);
@@ -193,15 +208,20 @@ int Host::select_backend(fsbpf_try_backend_fn try_backend, void *state)
 		int err = features_.attach(backend.attach);
 		if (err == 0) {
 			err = try_backend(state, i);
+			if (err > 0)
+				err = -EINVAL; // the callback broke its contract: not an index
 			if (err == 0) {
-				spdlog::debug("{}: using the {} backend", command_.name, backend.name);
+				spdlog::debug("{}: using the {} backend", command_.name,
+					      backend.name);
 				return static_cast<int>(i);
 			}
 		} else {
-			spdlog::debug("{}: {} does not work here", command_.name, attach_name(backend.attach));
+			spdlog::debug("{}: {} does not work here", command_.name,
+				      attach_name(backend.attach));
 		}
 		failures.push_back(fmt::format("{}: {}", backend.name, std::strerror(-err)));
-		spdlog::debug("{}: backend {} failed: {}", command_.name, backend.name, std::strerror(-err));
+		spdlog::debug("{}: backend {} failed: {}", command_.name, backend.name,
+			      std::strerror(-err));
 		if (!is_fallback_error(err) || forced) {
 			spdlog::error("{}: backend {} failed: {}", command_.name, backend.name,
 				      std::strerror(-err));
@@ -217,4 +237,4 @@ int Host::select_backend(fsbpf_try_backend_fn try_backend, void *state)
 	return -ENOTSUP;
 }
 
-}  // namespace fsbpf
+} // namespace fsbpf

@@ -15,11 +15,16 @@ void restrict_option(CLI::Option *opt, const fsbpf_option &option)
 			choices.emplace_back(*choice);
 		opt->check(CLI::IsMember(choices));
 	}
-	if (option.min < option.max)
+	if (option.min >= option.max)
+		return;
+	if (option.type == FSBPF_OPT_DOUBLE)
 		opt->check(CLI::Range(option.min, option.max));
+	else
+		opt->check(CLI::Range(static_cast<int64_t>(option.min),
+				      static_cast<int64_t>(option.max)));
 }
 
-}  // namespace
+} // namespace
 
 int OptionBinder::add(const fsbpf_option &option)
 {
@@ -30,7 +35,7 @@ int OptionBinder::add(const fsbpf_option &option)
 	switch (option.type) {
 	case FSBPF_OPT_FLAG: {
 		bool &value = flags_.emplace_back(false);
-		opt = app_.add_flag(option.names, value, help);
+		app_.add_flag(option.names, value, help);
 		commits_.emplace_back([&value, target = static_cast<int *>(option.target)] {
 			if (value)
 				*target = 1;
@@ -41,7 +46,9 @@ int OptionBinder::add(const fsbpf_option &option)
 		opt = app_.add_option(option.names, *static_cast<int64_t *>(option.target), help);
 		break;
 	case FSBPF_OPT_UINT:
-		opt = app_.add_option(option.names, *static_cast<uint64_t *>(option.target), help);
+		// CLI11 parses unsigned values with strtoull, which takes "-1" as 2^64-1.
+		opt = app_.add_option(option.names, *static_cast<uint64_t *>(option.target), help)
+			      ->check(CLI::NonNegativeNumber);
 		break;
 	case FSBPF_OPT_DOUBLE:
 		opt = app_.add_option(option.names, *static_cast<double *>(option.target), help);
@@ -49,10 +56,11 @@ int OptionBinder::add(const fsbpf_option &option)
 	case FSBPF_OPT_STRING: {
 		std::string &value = strings_.emplace_back();
 		opt = app_.add_option(option.names, value, help);
-		commits_.emplace_back([&value, opt, target = static_cast<const char **>(option.target)] {
-			if (opt->count() > 0)
-				*target = value.c_str();
-		});
+		commits_.emplace_back(
+			[&value, opt, target = static_cast<const char **>(option.target)] {
+				if (opt->count() > 0)
+					*target = value.c_str();
+			});
 		break;
 	}
 	default:
@@ -78,4 +86,4 @@ void OptionBinder::commit()
 		commit();
 }
 
-}  // namespace fsbpf
+} // namespace fsbpf

@@ -80,7 +80,8 @@ std::vector<Segment> segments_of(const void *anchor)
 				if (ph.p_type != PT_LOAD)
 					continue;
 				const uintptr_t start = info->dlpi_addr + ph.p_vaddr;
-				const Segment seg{start, start + ph.p_memsz, (ph.p_flags & PF_X) != 0};
+				const Segment seg{start, start + ph.p_memsz,
+						  (ph.p_flags & PF_X) != 0};
 				owns_anchor |= s->anchor >= seg.start && s->anchor < seg.end;
 				found.push_back(seg);
 			}
@@ -101,7 +102,7 @@ public:
 	{
 		const auto addr = reinterpret_cast<uintptr_t>(ptr);
 		return std::any_of(segments_.begin(), segments_.end(), [&](const Segment &s) {
-			return addr >= s.start && len <= s.end - addr;
+			return addr >= s.start && addr <= s.end && len <= s.end - addr;
 		});
 	}
 
@@ -150,10 +151,11 @@ std::string validate_command(const ObjectBounds &bounds, const fsbpf_command &cm
 		return fmt::format("command name '{}' is not [a-z0-9_-]+", cmd.name);
 	if (!bounds.holds_string(cmd.summary))
 		return fmt::format("command '{}' has no valid summary", cmd.name);
-	const bool functions_ok = bounds.holds_code(reinterpret_cast<const void *>(cmd.create)) &&
-				  bounds.holds_code(reinterpret_cast<const void *>(cmd.destroy)) &&
-				  bounds.holds_code(reinterpret_cast<const void *>(cmd.add_options)) &&
-				  bounds.holds_code(reinterpret_cast<const void *>(cmd.run));
+	const bool functions_ok =
+		bounds.holds_code(reinterpret_cast<const void *>(cmd.create)) &&
+		bounds.holds_code(reinterpret_cast<const void *>(cmd.destroy)) &&
+		bounds.holds_code(reinterpret_cast<const void *>(cmd.add_options)) &&
+		bounds.holds_code(reinterpret_cast<const void *>(cmd.run));
 	if (!functions_ok)
 		return fmt::format("command '{}' has a callback outside the plugin", cmd.name);
 	if (cmd.backend_count > kMaxCommands ||
@@ -205,7 +207,7 @@ std::vector<std::string> plugin_files_in(const std::string &dir, int depth)
 	return files;
 }
 
-}  // namespace
+} // namespace
 
 void DlHandleCloser::operator()(void *handle) const
 {
@@ -225,7 +227,8 @@ std::string check_plugin_file(const std::string &path, uid_t invoking_uid)
 		return fmt::format("cannot resolve path: {}", std::strerror(errno));
 	if (std::string why = check_owner_and_mode("file", resolved, invoking_uid); !why.empty())
 		return why;
-	if (std::string why = check_owner_and_mode("its directory", parent_dir(resolved), invoking_uid);
+	if (std::string why =
+		    check_owner_and_mode("its directory", parent_dir(resolved), invoking_uid);
 	    !why.empty())
 		return why;
 	if (!has_elf_magic(resolved))
@@ -242,8 +245,9 @@ std::string validate_descriptor(const fsbpf_plugin *descriptor)
 		return fmt::format("ABI major {} differs from fsbpf's {}", descriptor->abi_major,
 				   FSBPF_ABI_MAJOR);
 	if (descriptor->abi_minor > FSBPF_ABI_MINOR)
-		return fmt::format("needs ABI {}.{}, newer than fsbpf's {}.{}", descriptor->abi_major,
-				   descriptor->abi_minor, FSBPF_ABI_MAJOR, FSBPF_ABI_MINOR);
+		return fmt::format("needs ABI {}.{}, newer than fsbpf's {}.{}",
+				   descriptor->abi_major, descriptor->abi_minor, FSBPF_ABI_MAJOR,
+				   FSBPF_ABI_MINOR);
 	constexpr size_t kMinSize = offsetof(fsbpf_plugin, command_count) + sizeof(size_t);
 	if (descriptor->size < kMinSize || !bounds.holds(descriptor, descriptor->size))
 		return fmt::format("descriptor size {} is invalid", descriptor->size);
@@ -251,11 +255,14 @@ std::string validate_descriptor(const fsbpf_plugin *descriptor)
 	if (descriptor->command_size < kMinCommand || descriptor->command_size > 4096)
 		return fmt::format("command size {} is invalid", descriptor->command_size);
 	if (!bounds.holds_string(descriptor->name) || !bounds.holds_string(descriptor->version) ||
-	    !bounds.holds_string(descriptor->license) || !bounds.holds_string(descriptor->description))
+	    !bounds.holds_string(descriptor->license) ||
+	    !bounds.holds_string(descriptor->description))
 		return "descriptor strings are missing or outside the plugin";
 	if (descriptor->command_count == 0 || descriptor->command_count > kMaxCommands ||
-	    !bounds.holds(descriptor->commands, descriptor->command_count * descriptor->command_size))
-		return fmt::format("command table of {} entries is invalid", descriptor->command_count);
+	    !bounds.holds(descriptor->commands,
+			  descriptor->command_count * descriptor->command_size))
+		return fmt::format("command table of {} entries is invalid",
+				   descriptor->command_count);
 	for (size_t i = 0; i < descriptor->command_count; i++) {
 		const fsbpf_command cmd = copy_command(descriptor, i);
 		if (std::string why = validate_command(bounds, cmd, i); !why.empty())
@@ -292,7 +299,13 @@ bool PluginRegistry::load_file(const std::string &path, uid_t invoking_uid)
 		Command command{"", copy_command(plugin->descriptor, i), plugin.get()};
 		command.name = command.entry.name;
 		if (is_reserved_command(command.name))
-			return reject(fmt::format("subcommand '{}' is reserved by fsbpf", command.name));
+			return reject(
+				fmt::format("subcommand '{}' is reserved by fsbpf", command.name));
+		const auto same_name = [&](const Command &other) {
+			return other.name == command.name;
+		};
+		if (std::any_of(added.begin(), added.end(), same_name))
+			return reject(fmt::format("subcommand '{}' is listed twice", command.name));
 		if (const Command *existing = find(command.name))
 			return reject(fmt::format("subcommand '{}' is already provided by {}",
 						  command.name, existing->plugin->path));
@@ -315,8 +328,9 @@ void PluginRegistry::load(const std::vector<std::string> &dirs, uid_t invoking_u
 
 const Command *PluginRegistry::find(const std::string &name) const
 {
-	const auto it = std::lower_bound(commands_.begin(), commands_.end(), name,
-					 [](const Command &c, const std::string &n) { return c.name < n; });
+	const auto it =
+		std::lower_bound(commands_.begin(), commands_.end(), name,
+				 [](const Command &c, const std::string &n) { return c.name < n; });
 	return it != commands_.end() && it->name == name ? &*it : nullptr;
 }
 
@@ -338,9 +352,10 @@ std::vector<std::string> plugin_search_path(const std::string &exe_dir, const ch
 		const size_t colon = rest.find(':');
 		if (std::string_view dir = rest.substr(0, colon); !dir.empty())
 			dirs.emplace_back(dir);
-		rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
+		rest = colon == std::string_view::npos ? std::string_view{}
+						       : rest.substr(colon + 1);
 	}
 	return dirs;
 }
 
-}  // namespace fsbpf
+} // namespace fsbpf

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <cmath>
 #include <cerrno>
 
 namespace fsbpf {
@@ -74,7 +75,9 @@ public:
 				text = sanitize_for_terminal(text);
 			if (i)
 				line += ' ';
-			line += i + 1 == columns().size() && column.width < 0 ? text : pad(text, column.width);
+			line += i + 1 == columns().size() && column.width < 0
+					? text
+					: pad(text, column.width);
 		}
 		line += '\n';
 		return write(line);
@@ -89,7 +92,8 @@ public:
 		return write(text);
 	}
 
-	int summary(std::span<const fsbpf_column> columns, std::span<const fsbpf_value> values) override
+	int summary(std::span<const fsbpf_column> columns,
+		    std::span<const fsbpf_value> values) override
 	{
 		for (size_t i = 0; i < columns.size(); i++)
 			fmt::print(notes_, "{}: {}\n", columns[i].name,
@@ -123,6 +127,8 @@ std::string json_value(const fsbpf_column &column, const fsbpf_value &value)
 {
 	if (column.type == FSBPF_VAL_STR)
 		return '"' + json_escape(value.s ? value.s : "") + '"';
+	if (column.type == FSBPF_VAL_DOUBLE && !std::isfinite(value.d))
+		return "null"; // JSON has no NaN or infinity
 	return format_value(column, value, Precision::Exact);
 }
 
@@ -133,7 +139,8 @@ std::string json_object(std::span<const fsbpf_column> columns, std::span<const f
 	for (size_t i = 0; i < columns.size(); i++) {
 		if (i || !prefix.empty())
 			line += ',';
-		line += '"' + json_escape(columns[i].name) + "\":" + json_value(columns[i], values[i]);
+		line += '"' + json_escape(columns[i].name) +
+			"\":" + json_value(columns[i], values[i]);
 	}
 	return line + "}\n";
 }
@@ -149,7 +156,8 @@ public:
 
 	int frame(const std::string & /*title*/) override { return 0; }
 
-	int summary(std::span<const fsbpf_column> columns, std::span<const fsbpf_value> values) override
+	int summary(std::span<const fsbpf_column> columns,
+		    std::span<const fsbpf_value> values) override
 	{
 		return write(json_object(columns, values, "\"record\":\"summary\""));
 	}
@@ -180,7 +188,8 @@ public:
 	int frame(const std::string & /*title*/) override { return 0; }
 
 	// CSV has one record shape, so totals go beside it, to stderr.
-	int summary(std::span<const fsbpf_column> columns, std::span<const fsbpf_value> values) override
+	int summary(std::span<const fsbpf_column> columns,
+		    std::span<const fsbpf_value> values) override
 	{
 		for (size_t i = 0; i < columns.size(); i++)
 			fmt::print(notes_, "# {}={}\n", columns[i].name,
@@ -194,7 +203,7 @@ private:
 	bool header_written_ = false;
 };
 
-}  // namespace
+} // namespace
 
 std::unique_ptr<Sink> make_sink(OutputFormat format, std::vector<fsbpf_column> columns,
 				std::FILE *out, std::FILE *notes, bool clear_screen)
@@ -210,4 +219,4 @@ std::unique_ptr<Sink> make_sink(OutputFormat format, std::vector<fsbpf_column> c
 	return std::make_unique<TableSink>(std::move(columns), out, notes, clear_screen);
 }
 
-}  // namespace fsbpf
+} // namespace fsbpf

@@ -32,7 +32,10 @@ uint32_t decode_utf8(std::string_view seq)
 	}
 }
 
-bool is_c1_control(uint32_t code_point) { return code_point >= 0x80 && code_point <= 0x9f; }
+bool is_c1_control(uint32_t code_point)
+{
+	return code_point >= 0x80 && code_point <= 0x9f;
+}
 
 // Calls on_text(seq) for each valid UTF-8 sequence and on_byte(b) for each
 // byte that does not start one.
@@ -51,10 +54,12 @@ void for_each_sequence(std::string_view text, OnText on_text, OnByte on_byte)
 	}
 }
 
-}  // namespace
+} // namespace
 
 size_t utf8_sequence_length(std::string_view text)
 {
+	if (text.empty())
+		return 0;
 	const auto lead = static_cast<unsigned char>(text.front());
 	size_t len = 0;
 	uint32_t min = 0;
@@ -175,4 +180,4 @@ std::string csv_field(std::string_view text)
 	return out;
 }
 
-}  // namespace fsbpf
+} // namespace fsbpf
