@@ -1,0 +1,98 @@
+#include "features.hpp"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cerrno>
+#include <optional>
+#include <string>
+
+namespace {
+
+// Answers from a table instead of the kernel, counting each probe.
+class CountingFeatures : public fsbpf::Features {
+public:
+	using Features::Features;
+
+	std::array<int, FSBPF_ATTACH__COUNT> attach_probes{};
+	std::array<int, FSBPF_FEATURE__COUNT> feature_probes{};
+
+protected:
+	int probe_attach(fsbpf_attach attach) override
+	{
+		attach_probes.at(attach)++;
+		return attach == FSBPF_ATTACH_FENTRY ? -EOPNOTSUPP : 0;
+	}
+	int probe_feature(fsbpf_feature feature) override
+	{
+		feature_probes.at(feature)++;
+		return feature == FSBPF_FEATURE_FIND_VMA ? -ENOENT : 0;
+	}
+};
+
+TEST(Features, ProbesEachAttachTypeOnce)
+{
+	CountingFeatures features;
+	EXPECT_EQ(features.attach(FSBPF_ATTACH_FENTRY), -EOPNOTSUPP);
+	EXPECT_EQ(features.attach(FSBPF_ATTACH_FENTRY), -EOPNOTSUPP);
+	EXPECT_EQ(features.attach(FSBPF_ATTACH_KPROBE), 0);
+	EXPECT_EQ(features.attach(FSBPF_ATTACH_KPROBE), 0);
+	EXPECT_EQ(features.attach_probes[FSBPF_ATTACH_FENTRY], 1);
+	EXPECT_EQ(features.attach_probes[FSBPF_ATTACH_KPROBE], 1);
+	EXPECT_EQ(features.attach_probes[FSBPF_ATTACH_FEXIT], 0);
+}
+
+TEST(Features, ProbesEachFeatureOnce)
+{
+	CountingFeatures features;
+	EXPECT_EQ(features.feature(FSBPF_FEATURE_FIND_VMA), -ENOENT);
+	EXPECT_EQ(features.feature(FSBPF_FEATURE_FIND_VMA), -ENOENT);
+	EXPECT_EQ(features.feature(FSBPF_FEATURE_RINGBUF), 0);
+	EXPECT_EQ(features.feature_probes[FSBPF_FEATURE_FIND_VMA], 1);
+	EXPECT_EQ(features.feature_probes[FSBPF_FEATURE_RINGBUF], 1);
+}
+
+TEST(Features, DisabledNamesFailWithoutProbing)
+{
+	CountingFeatures features("kprobe,ringbuf");
+	EXPECT_EQ(features.attach(FSBPF_ATTACH_KPROBE), -EPERM);
+	EXPECT_EQ(features.feature(FSBPF_FEATURE_RINGBUF), -EPERM);
+	EXPECT_EQ(features.attach_probes[FSBPF_ATTACH_KPROBE], 0);
+	EXPECT_EQ(features.feature_probes[FSBPF_FEATURE_RINGBUF], 0);
+}
+
+TEST(Features, DisablingMatchesWholeNamesOnly)
+{
+	CountingFeatures features("kprobe,ringbuf");
+	EXPECT_EQ(features.attach(FSBPF_ATTACH_KRETPROBE), 0);
+	EXPECT_EQ(features.feature(FSBPF_FEATURE_PERFBUF), 0);
+	EXPECT_EQ(features.attach_probes[FSBPF_ATTACH_KRETPROBE], 1);
+	EXPECT_EQ(features.feature_probes[FSBPF_FEATURE_PERFBUF], 1);
+}
+
+TEST(AttachNames, RoundTripThroughTheirNames)
+{
+	EXPECT_EQ(fsbpf::attach_from_name("tp_btf"), std::optional(FSBPF_ATTACH_TP_BTF));
+	EXPECT_EQ(fsbpf::attach_name(FSBPF_ATTACH_TP_BTF), "tp_btf");
+	for (int i = 0; i < FSBPF_ATTACH__COUNT; i++) {
+		const auto attach = static_cast<fsbpf_attach>(i);
+		EXPECT_EQ(fsbpf::attach_from_name(fsbpf::attach_name(attach)),
+			  std::optional(attach));
+	}
+}
+
+TEST(AttachNames, UnknownNamesHaveNoAttachType)
+{
+	EXPECT_EQ(fsbpf::attach_from_name("tp"), std::nullopt);
+	EXPECT_EQ(fsbpf::attach_from_name("fentry "), std::nullopt);
+	EXPECT_EQ(fsbpf::attach_from_name(""), std::nullopt);
+}
+
+TEST(FeatureNames, MatchTheDisableKnob)
+{
+	EXPECT_EQ(fsbpf::feature_name(FSBPF_FEATURE_RINGBUF), "ringbuf");
+	EXPECT_EQ(fsbpf::feature_name(FSBPF_FEATURE_RDONLY_CAST), "rdonly_cast");
+	EXPECT_EQ(fsbpf::feature_name(FSBPF_FEATURE_D_PATH), "d_path");
+}
+
+} // namespace

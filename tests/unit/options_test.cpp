@@ -1,0 +1,155 @@
+#include "options.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <vector>
+
+namespace {
+
+const char *const kModes[] = {"fast", "slow", nullptr};
+
+class OptionBinderTest : public ::testing::Test {
+protected:
+	int add(fsbpf_option_type type, const char *names, void *target,
+		const char *const *choices = nullptr, double min = 0, double max = 0)
+	{
+		const fsbpf_option option{
+			sizeof(fsbpf_option), type, names, "help", target, choices, min, max};
+		return binder_.table()->add_option(binder_.table()->impl, &option);
+	}
+
+	void declare_all()
+	{
+		ASSERT_EQ(add(FSBPF_OPT_FLAG, "-v,--verbose", &verbose_), 0);
+		ASSERT_EQ(add(FSBPF_OPT_INT, "-c,--count", &count_, nullptr, -100, 100), 0);
+		ASSERT_EQ(add(FSBPF_OPT_UINT, "--size", &size_), 0);
+		ASSERT_EQ(add(FSBPF_OPT_DOUBLE, "--ratio", &ratio_, nullptr, 0, 1), 0);
+		ASSERT_EQ(add(FSBPF_OPT_STRING, "--name", &name_), 0);
+		ASSERT_EQ(add(FSBPF_OPT_STRING, "--mode", &mode_, kModes), 0);
+		ASSERT_EQ(add(FSBPF_OPT_INT, "interval", &interval_), 0);
+	}
+
+	void parse(std::initializer_list<const char *> args)
+	{
+		std::vector<const char *> argv{"tool"};
+		argv.insert(argv.end(), args);
+		app_.parse(static_cast<int>(argv.size()), argv.data());
+	}
+
+	CLI::App app_{"test"};
+	fsbpf::OptionBinder binder_{app_};
+	int verbose_ = 0;
+	int64_t count_ = 5;
+	uint64_t size_ = 7;
+	double ratio_ = 0.5;
+	const char *name_ = nullptr;
+	const char *mode_ = "fast";
+	int64_t interval_ = 1;
+};
+
+TEST_F(OptionBinderTest, WritesEveryTypeToItsTarget)
+{
+	declare_all();
+	parse({"-v", "--count", "-12", "--size", "42", "--ratio", "0.25", "--name", "hello",
+	       "--mode", "slow", "3"});
+	binder_.commit();
+	EXPECT_EQ(verbose_, 1);
+	EXPECT_EQ(count_, -12);
+	EXPECT_EQ(size_, 42U);
+	EXPECT_EQ(ratio_, 0.25);
+	EXPECT_STREQ(name_, "hello");
+	EXPECT_STREQ(mode_, "slow");
+	EXPECT_EQ(interval_, 3);
+}
+
+TEST_F(OptionBinderTest, FlagsAndStringsReachThePluginOnCommit)
+{
+	declare_all();
+	parse({"-v", "--name", "hello"});
+	EXPECT_EQ(verbose_, 0);
+	EXPECT_EQ(name_, nullptr);
+	binder_.commit();
+	EXPECT_EQ(verbose_, 1);
+	EXPECT_STREQ(name_, "hello");
+}
+
+TEST_F(OptionBinderTest, AbsentOptionsKeepTheirDefaults)
+{
+	declare_all();
+	parse({});
+	binder_.commit();
+	EXPECT_EQ(verbose_, 0);
+	EXPECT_EQ(count_, 5);
+	EXPECT_EQ(size_, 7U);
+	EXPECT_EQ(ratio_, 0.5);
+	EXPECT_EQ(name_, nullptr);
+	EXPECT_STREQ(mode_, "fast");
+	EXPECT_EQ(interval_, 1);
+}
+
+TEST_F(OptionBinderTest, RefusesAValueOutsideTheChoices)
+{
+	declare_all();
+	EXPECT_THROW(parse({"--mode", "medium"}), CLI::ValidationError);
+}
+
+TEST_F(OptionBinderTest, RefusesValuesOutsideTheRange)
+{
+	declare_all();
+	EXPECT_THROW(parse({"--count", "101"}), CLI::ValidationError);
+	EXPECT_THROW(parse({"--ratio", "1.5"}), CLI::ValidationError);
+}
+
+TEST_F(OptionBinderTest, AcceptsTheRangeBounds)
+{
+	declare_all();
+	parse({"--count", "-100", "--ratio", "1"});
+	EXPECT_EQ(count_, -100);
+	EXPECT_EQ(ratio_, 1.0);
+}
+
+TEST_F(OptionBinderTest, RefusesANegativeUnsignedValue)
+{
+	declare_all();
+	EXPECT_THROW(parse({"--size=-1"}), CLI::ParseError);
+	EXPECT_EQ(size_, 7U);
+}
+
+TEST_F(OptionBinderTest, RefusesMalformedOptions)
+{
+	EXPECT_EQ(add(FSBPF_OPT_INT, nullptr, &count_), -EINVAL);
+	EXPECT_EQ(add(FSBPF_OPT_INT, "--count", nullptr), -EINVAL);
+	EXPECT_EQ(add(static_cast<fsbpf_option_type>(99), "--other", &count_), -EINVAL);
+	EXPECT_EQ(binder_.table()->add_option(binder_.table()->impl, nullptr), -EINVAL);
+
+	fsbpf_option old{};
+	old.size = offsetof(fsbpf_option, choices) - 1;
+	old.type = FSBPF_OPT_INT;
+	old.names = "--old";
+	old.target = &count_;
+	EXPECT_EQ(binder_.table()->add_option(binder_.table()->impl, &old), -EINVAL);
+}
+
+TEST_F(OptionBinderTest, RefusesANameCli11Rejects)
+{
+	ASSERT_EQ(add(FSBPF_OPT_INT, "--count", &count_), 0);
+	EXPECT_EQ(add(FSBPF_OPT_INT, "--count", &interval_), -EINVAL);
+}
+
+TEST_F(OptionBinderTest, AnOlderOptionLayoutSkipsChoicesAndRange)
+{
+	fsbpf_option old{};
+	old.size = offsetof(fsbpf_option, choices);
+	old.type = FSBPF_OPT_INT;
+	old.names = "--old";
+	old.target = &count_;
+	ASSERT_EQ(binder_.table()->add_option(binder_.table()->impl, &old), 0);
+	parse({"--old", "1000"});
+	EXPECT_EQ(count_, 1000);
+}
+
+} // namespace

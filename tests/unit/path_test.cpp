@@ -1,0 +1,64 @@
+#include "path.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <memory>
+#include <string_view>
+
+namespace {
+
+using namespace std::string_view_literals;
+
+std::unique_ptr<fsbpf_path> make_path(std::string_view names, __u16 depth, __u16 flags)
+{
+	auto path = std::make_unique<fsbpf_path>();
+	std::memcpy(path->names, names.data(), names.size());
+	path->len = static_cast<__u32>(names.size());
+	path->depth = depth;
+	path->flags = flags;
+	return path;
+}
+
+TEST(PathToString, ReversesLeafFirstNames)
+{
+	const auto path = make_path("c\0b\0a\0"sv, 3, FSBPF_PATH_PRESENT);
+	EXPECT_EQ(fsbpf::path_to_string(*path), "/a/b/c");
+	EXPECT_EQ(fsbpf::path_basename(*path), "c");
+}
+
+TEST(PathToString, MarksATruncatedPath)
+{
+	const auto path = make_path("c\0b\0a\0"sv, 3, FSBPF_PATH_PRESENT | FSBPF_PATH_TRUNCATED);
+	EXPECT_EQ(fsbpf::path_to_string(*path), ".../a/b/c");
+	EXPECT_EQ(fsbpf::path_basename(*path), "c");
+}
+
+TEST(PathToString, ShowsADashWhenNoFileWasFound)
+{
+	const auto path = make_path("c\0b\0a\0"sv, 3, 0);
+	EXPECT_EQ(fsbpf::path_to_string(*path), "-");
+	EXPECT_EQ(fsbpf::path_basename(*path), "-");
+}
+
+TEST(PathToString, ShowsTheRootForDepthZero)
+{
+	const auto path = make_path(""sv, 0, FSBPF_PATH_PRESENT);
+	EXPECT_EQ(fsbpf::path_to_string(*path), "/");
+	EXPECT_EQ(fsbpf::path_basename(*path), "/");
+}
+
+TEST(PathToString, UsesOnlyDepthNames)
+{
+	const auto path = make_path("c\0b\0a\0"sv, 2, FSBPF_PATH_PRESENT);
+	EXPECT_EQ(fsbpf::path_to_string(*path), "/b/c");
+}
+
+TEST(PathToString, StopsAtLenEvenWithoutAFinalNul)
+{
+	const auto path = make_path("file\0dir\0garbage"sv, 2, FSBPF_PATH_PRESENT);
+	path->len = 7;
+	EXPECT_EQ(fsbpf::path_to_string(*path), "/di/file");
+}
+
+} // namespace

@@ -1,0 +1,305 @@
+#include "plugin_loader.hpp"
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+using fsbpf::PluginRegistry;
+using fsbpf::test::contains;
+using fsbpf::test::copy_plugin;
+using fsbpf::test::file_exists;
+using fsbpf::test::make_dir;
+using fsbpf::test::TempDir;
+using fsbpf::test::write_file;
+
+namespace {
+
+std::vector<std::string> command_names(const PluginRegistry &registry)
+{
+	std::vector<std::string> names;
+	for (const fsbpf::Command &command : registry.commands())
+		names.push_back(command.name);
+	return names;
+}
+
+class PluginLoaderTest : public ::testing::Test {
+protected:
+	bool load(const std::string &path) { return registry_.load_file(path, getuid()); }
+	bool load_plugin(const std::string &name) { return load(copy_plugin(name, dir_.path())); }
+
+	std::string last_reason() const
+	{
+		return registry_.rejections().empty() ? "" : registry_.rejections().back().reason;
+	}
+
+	void expect_refused(const std::string &path, const std::string &why)
+	{
+		EXPECT_FALSE(load(path));
+		ASSERT_EQ(registry_.rejections().size(), 1U);
+		EXPECT_EQ(registry_.rejections().back().path, path);
+		EXPECT_TRUE(contains(last_reason(), why));
+		EXPECT_TRUE(registry_.commands().empty());
+		EXPECT_TRUE(registry_.plugins().empty());
+	}
+
+	TempDir dir_;
+	PluginRegistry registry_;
+};
+
+TEST_F(PluginLoaderTest, LoadsAValidPluginAndRegistersItsCommand)
+{
+	const std::string path = copy_plugin("good", dir_.path());
+	ASSERT_TRUE(load(path)) << last_reason();
+	EXPECT_TRUE(registry_.rejections().empty());
+	ASSERT_EQ(registry_.plugins().size(), 1U);
+	EXPECT_EQ(registry_.plugins()[0]->path, path);
+	EXPECT_STREQ(registry_.plugins()[0]->descriptor->name, "good");
+
+	ASSERT_EQ(command_names(registry_), std::vector<std::string>{"testtool"});
+	const fsbpf::Command &command = registry_.commands()[0];
+	EXPECT_EQ(command.plugin, registry_.plugins()[0].get());
+	EXPECT_EQ(command.entry.size, sizeof(fsbpf_command));
+	EXPECT_STREQ(command.entry.summary, "A command of a test plugin");
+	ASSERT_EQ(command.entry.backend_count, 1U);
+	EXPECT_STREQ(command.entry.backends[0].name, "fentry");
+	EXPECT_EQ(command.entry.backends[0].attach, FSBPF_ATTACH_FENTRY);
+
+	void *state = command.entry.create();
+	ASSERT_NE(state, nullptr);
+	EXPECT_EQ(command.entry.run(state, nullptr), 0);
+	command.entry.destroy(state);
+}
+
+struct Malformed {
+	const char *plugin;
+	const char *reason;
+};
+
+class MalformedPluginTest : public PluginLoaderTest,
+			    public ::testing::WithParamInterface<Malformed> {};
+
+TEST_P(MalformedPluginTest, IsRefusedWithItsReason)
+{
+	expect_refused(copy_plugin(GetParam().plugin, dir_.path()), GetParam().reason);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+	Plugins, MalformedPluginTest,
+	::testing::Values(Malformed{"abi_major", "ABI major 2 differs from fsbpf's 1"},
+			  Malformed{"abi_minor", "needs ABI 1.1, newer than fsbpf's 1.0"},
+			  Malformed{"no_descriptor", "no fsbpf_plugin descriptor exported"},
+			  Malformed{"reserved", "subcommand 'list' is reserved"},
+			  Malformed{"bad_pointer", "outside the plugin"},
+			  Malformed{"bad_callback",
+				    "'badcallback' has a callback outside the plugin"}),
+	[](const ::testing::TestParamInfo<Malformed> &info) {
+		return std::string(info.param.plugin);
+	});
+
+// A pointer above the plugin's first segment must be refused, not followed:
+// run in a child so that a crash fails only this test.
+TEST_F(PluginLoaderTest, RefusesAPointerAboveThePlugin)
+{
+	const std::string path = copy_plugin("high_pointer", dir_.path());
+	EXPECT_EXIT(
+		{
+			const bool refused =
+				!load(path) && last_reason().find("outside") != std::string::npos;
+			std::_Exit(refused ? 0 : 1);
+		},
+		::testing::ExitedWithCode(0), "");
+}
+
+TEST_F(PluginLoaderTest, RefusesACommandAnotherPluginProvides)
+{
+	const std::string good = copy_plugin("good", dir_.path());
+	ASSERT_TRUE(load(good)) << last_reason();
+	EXPECT_FALSE(load_plugin("duplicate"));
+	EXPECT_EQ(last_reason(), "subcommand 'testtool' is already provided by " + good);
+	EXPECT_EQ(command_names(registry_), std::vector<std::string>{"testtool"});
+	EXPECT_EQ(registry_.commands()[0].plugin->path, good);
+	EXPECT_EQ(registry_.plugins().size(), 1U);
+}
+
+TEST_F(PluginLoaderTest, KeepsCommandsSortedByName)
+{
+	ASSERT_TRUE(load_plugin("good")) << last_reason();
+	ASSERT_TRUE(load_plugin("good_two")) << last_reason();
+	EXPECT_EQ(command_names(registry_), (std::vector<std::string>{"othertool", "testtool"}));
+	EXPECT_EQ(registry_.plugins().size(), 2U);
+}
+
+TEST_F(PluginLoaderTest, NeverRegistersOneNameTwiceFromOnePlugin)
+{
+	load_plugin("self_duplicate");
+	EXPECT_NE(command_names(registry_), (std::vector<std::string>{"twintool", "twintool"}));
+}
+
+TEST_F(PluginLoaderTest, FindMatchesWholeNamesOnly)
+{
+	ASSERT_TRUE(load_plugin("good")) << last_reason();
+	ASSERT_TRUE(load_plugin("good_two")) << last_reason();
+	ASSERT_NE(registry_.find("testtool"), nullptr);
+	EXPECT_EQ(registry_.find("testtool")->name, "testtool");
+	EXPECT_EQ(registry_.find("othertool")->name, "othertool");
+	EXPECT_EQ(registry_.find("testtoo"), nullptr);
+	EXPECT_EQ(registry_.find("testtoolx"), nullptr);
+	EXPECT_EQ(registry_.find(""), nullptr);
+	EXPECT_EQ(registry_.find("zzz"), nullptr);
+}
+
+TEST_F(PluginLoaderTest, RefusesATextFile)
+{
+	const std::string path = dir_.file("x.so");
+	write_file(path, "not a library\n");
+	expect_refused(path, "not an ELF shared object");
+}
+
+TEST_F(PluginLoaderTest, RefusesATruncatedElfFile)
+{
+	const std::string path = dir_.file("truncated.so");
+	write_file(path, std::string("\177ELF\2\1\1\0", 8) + "garbage");
+	expect_refused(path, "dlopen failed: ");
+}
+
+TEST_F(PluginLoaderTest, RefusesAMissingFile)
+{
+	expect_refused(dir_.file("missing.so"), "cannot resolve path");
+}
+
+TEST_F(PluginLoaderTest, RefusesAGroupWritableFile)
+{
+	expect_refused(copy_plugin("good", dir_.path(), 0664), "file is writable by group");
+}
+
+TEST_F(PluginLoaderTest, RefusesAWorldWritableFile)
+{
+	expect_refused(copy_plugin("good", dir_.path(), 0646), "file is writable by others");
+}
+
+TEST_F(PluginLoaderTest, RefusesAWorldWritableDirectory)
+{
+	TempDir open_dir(0777);
+	expect_refused(copy_plugin("good", open_dir.path()), "its directory is writable by others");
+}
+
+// Root gives the file to a stranger; anyone else owns it and claims to be a stranger.
+constexpr uid_t kStranger = 12345;
+
+uid_t owner_other_than_invoker(const std::string &path)
+{
+	if (geteuid() != 0)
+		return getuid();
+	if (chown(path.c_str(), kStranger, kStranger) != 0)
+		throw std::runtime_error("chown failed: " + path);
+	return kStranger;
+}
+
+uid_t invoker_other_than_owner()
+{
+	return geteuid() == 0 ? getuid() : kStranger;
+}
+
+TEST_F(PluginLoaderTest, RefusesAFileOwnedBySomeoneElse)
+{
+	const std::string path = copy_plugin("good", dir_.path());
+	const uid_t owner = owner_other_than_invoker(path);
+	EXPECT_FALSE(registry_.load_file(path, invoker_other_than_owner()));
+	EXPECT_TRUE(contains(last_reason(), "file is owned by uid " + std::to_string(owner)));
+	EXPECT_TRUE(registry_.commands().empty());
+}
+
+TEST_F(PluginLoaderTest, AcceptsAFileOwnedByTheInvokingUser)
+{
+	const std::string path = copy_plugin("good", dir_.path(), 0755);
+	const uid_t owner = owner_other_than_invoker(path);
+	EXPECT_TRUE(registry_.load_file(path, owner)) << last_reason();
+}
+
+class ConstructorTest : public PluginLoaderTest {
+protected:
+	void SetUp() override { setenv("FSBPF_TEST_MARKER", marker_.c_str(), 1); }
+	void TearDown() override { unsetenv("FSBPF_TEST_MARKER"); }
+
+	TempDir marker_dir_;
+	const std::string marker_ = marker_dir_.file("constructed");
+};
+
+TEST_F(ConstructorTest, UnsafeDirectoryIsRefusedBeforeThePluginRuns)
+{
+	TempDir shared_dir(0775);
+	EXPECT_FALSE(load(copy_plugin("constructor", shared_dir.path())));
+	EXPECT_TRUE(contains(last_reason(), "its directory is writable by group"));
+	EXPECT_FALSE(file_exists(marker_));
+}
+
+TEST_F(ConstructorTest, SafeDirectoryLoadsAndRunsThePlugin)
+{
+	EXPECT_TRUE(load_plugin("constructor")) << last_reason();
+	EXPECT_TRUE(file_exists(marker_));
+	EXPECT_NE(registry_.find("markertool"), nullptr);
+}
+
+TEST_F(PluginLoaderTest, LoadScansDirectoriesAndKeepsTheFirstProvider)
+{
+	TempDir later;
+	make_dir(dir_.file("nested"));
+	const std::string good = copy_plugin("good", dir_.path());
+	copy_plugin("good_two", dir_.file("nested"));
+	write_file(dir_.file("README"), "not a plugin\n");
+	const std::string duplicate = copy_plugin("duplicate", later.path());
+
+	registry_.load({dir_.path(), later.path(), dir_.file("absent")}, getuid());
+	EXPECT_EQ(command_names(registry_), (std::vector<std::string>{"othertool", "testtool"}));
+	EXPECT_EQ(registry_.find("testtool")->plugin->path, good);
+	ASSERT_EQ(registry_.rejections().size(), 1U);
+	EXPECT_EQ(registry_.rejections()[0].path, duplicate);
+	EXPECT_TRUE(contains(registry_.rejections()[0].reason, "already provided by " + good));
+}
+
+TEST(ReservedCommand, CoversTheBuiltInNames)
+{
+	for (const char *name : {"list", "features", "help", "fsbpf"})
+		EXPECT_TRUE(fsbpf::is_reserved_command(name)) << name;
+	EXPECT_FALSE(fsbpf::is_reserved_command("testtool"));
+	EXPECT_FALSE(fsbpf::is_reserved_command("lists"));
+}
+
+// FSBPF_PLUGIN_DIR is absolute, or relative to the executable's directory.
+std::string installed_plugin_dir(const std::string &exe_dir)
+{
+	const std::string dir = FSBPF_PLUGIN_DIR;
+	return dir.front() == '/' ? dir : exe_dir + "/" + dir;
+}
+
+TEST(PluginSearchPath, FallsBackToTheInstallDirectory)
+{
+	const std::string installed = installed_plugin_dir("/nonexistent-fsbpf");
+	EXPECT_EQ(fsbpf::plugin_search_path("/nonexistent-fsbpf", "/a::/b"),
+		  (std::vector<std::string>{installed, "/a", "/b"}));
+	EXPECT_EQ(fsbpf::plugin_search_path("/nonexistent-fsbpf", nullptr),
+		  std::vector<std::string>{installed});
+}
+
+TEST(PluginSearchPath, PrefersPluginsBesideTheExecutable)
+{
+	TempDir build_dir;
+	make_dir(build_dir.file("plugins"));
+	EXPECT_EQ(fsbpf::plugin_search_path(build_dir.path(), ":/a:"),
+		  (std::vector<std::string>{build_dir.file("plugins"), "/a"}));
+}
+
+TEST(PluginSearchPath, IgnoresAPluginsFileThatIsNoDirectory)
+{
+	TempDir build_dir;
+	write_file(build_dir.file("plugins"), "");
+	EXPECT_EQ(fsbpf::plugin_search_path(build_dir.path(), ""),
+		  std::vector<std::string>{installed_plugin_dir(build_dir.path())});
+}
+
+} // namespace

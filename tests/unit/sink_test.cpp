@@ -1,0 +1,243 @@
+#include "sink.hpp"
+
+#include <fsbpf/plugin.hpp>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+using fsbpf::OutputFormat;
+using fsbpf::plugin::f64;
+using fsbpf::plugin::i64;
+using fsbpf::plugin::str;
+using fsbpf::plugin::u64;
+
+namespace {
+
+// A FILE that writes into memory; text() is everything written so far.
+class MemoryFile {
+public:
+	MemoryFile() : file_(open_memstream(&buffer_, &size_)) {}
+	~MemoryFile()
+	{
+		std::fclose(file_);
+		std::free(buffer_);
+	}
+	MemoryFile(const MemoryFile &) = delete;
+	MemoryFile &operator=(const MemoryFile &) = delete;
+
+	std::FILE *get() const { return file_; }
+	std::string text() const
+	{
+		std::fflush(file_);
+		return {buffer_, size_};
+	}
+
+private:
+	char *buffer_ = nullptr;
+	size_t size_ = 0;
+	std::FILE *file_;
+};
+
+const std::vector<fsbpf_column> kTableColumns = {
+	{"pid", nullptr, FSBPF_VAL_INT, 6, 0},
+	{"comm", nullptr, FSBPF_VAL_STR, -8, 0},
+	{"ms", "LAT(ms)", FSBPF_VAL_DOUBLE, 8, 2},
+	{"file", nullptr, FSBPF_VAL_STR, -1, 0},
+};
+const std::string kTableHeader = "   PID COMM      LAT(ms) FILE\n";
+
+const std::vector<fsbpf_column> kSummaryColumns = {
+	{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
+	{"note", nullptr, FSBPF_VAL_STR, 0, 0},
+};
+const std::vector<fsbpf_value> kSummaryValues = {u64(5), str("a\nb")};
+
+class SinkTest : public ::testing::Test {
+protected:
+	std::unique_ptr<fsbpf::Sink> make(OutputFormat format, std::vector<fsbpf_column> columns,
+					  bool clear_screen = false)
+	{
+		return fsbpf::make_sink(format, std::move(columns), out_.get(), notes_.get(),
+					clear_screen);
+	}
+
+	MemoryFile out_;
+	MemoryFile notes_;
+};
+
+TEST_F(SinkTest, TablePrintsHeaderOnceBeforeTheFirstRow)
+{
+	auto sink = make(OutputFormat::Table, kTableColumns);
+	EXPECT_EQ(out_.text(), "");
+	ASSERT_EQ(sink->row(std::vector{i64(42), str("bash"), f64(1.5), str("/etc/passwd")}), 0);
+	ASSERT_EQ(sink->row(std::vector{i64(7), str("sh"), f64(12.5), str("/tmp/x")}), 0);
+	EXPECT_EQ(out_.text(), kTableHeader + "    42 bash         1.50 /etc/passwd\n"
+					      "     7 sh          12.50 /tmp/x\n");
+	EXPECT_EQ(notes_.text(), "");
+}
+
+TEST_F(SinkTest, TableSanitizesStringColumns)
+{
+	auto sink = make(OutputFormat::Table, kTableColumns);
+	ASSERT_EQ(sink->row(std::vector{i64(-1), str("a\tb"), f64(0), str("x\ny\x1b\xff")}), 0);
+	EXPECT_EQ(out_.text(), kTableHeader + "    -1 a\\tb         0.00 x\\ny\\x1b\\xff\n");
+}
+
+TEST_F(SinkTest, TableKeepsLongValuesWhole)
+{
+	auto sink = make(OutputFormat::Table, {{"comm", "C", FSBPF_VAL_STR, -3, 0},
+					       {"n", nullptr, FSBPF_VAL_UINT, 2, 0}});
+	ASSERT_EQ(sink->row(std::vector{str("longname"), u64(UINT64_MAX)}), 0);
+	EXPECT_EQ(out_.text(), "C    N\nlongname 18446744073709551615\n");
+}
+
+TEST_F(SinkTest, TableFramePrintsTitleThenHeader)
+{
+	auto sink = make(OutputFormat::Table, kTableColumns);
+	ASSERT_EQ(sink->frame("Top \x1b[2J"), 0);
+	ASSERT_EQ(sink->row(std::vector{i64(1), str("init"), f64(0.25), str("/")}), 0);
+	ASSERT_EQ(sink->frame("Again"), 0);
+	EXPECT_EQ(out_.text(), "Top \\x1b[2J\n\n" + kTableHeader +
+				       "     1 init         0.25 /\n"
+				       "\nAgain\n\n" +
+				       kTableHeader);
+}
+
+TEST_F(SinkTest, TableFrameClearsTheScreenWhenAsked)
+{
+	auto sink = make(OutputFormat::Table, kTableColumns, true);
+	ASSERT_EQ(sink->frame("Title"), 0);
+	ASSERT_EQ(sink->frame("Title"), 0);
+	const std::string frame = "\033[H\033[2JTitle\n\n" + kTableHeader;
+	EXPECT_EQ(out_.text(), frame + frame);
+}
+
+TEST_F(SinkTest, TableSummaryGoesToNotes)
+{
+	auto sink = make(OutputFormat::Table, kTableColumns);
+	ASSERT_EQ(sink->summary(kSummaryColumns, kSummaryValues), 0);
+	EXPECT_EQ(out_.text(), "");
+	EXPECT_EQ(notes_.text(), "lost: 5\nnote: a\\nb\n");
+}
+
+TEST_F(SinkTest, JsonRowsAreObjectsWithExactValues)
+{
+	auto sink = make(OutputFormat::Json, {{"pid", nullptr, FSBPF_VAL_INT, 6, 0},
+					      {"comm", nullptr, FSBPF_VAL_STR, -8, 0},
+					      {"ratio", nullptr, FSBPF_VAL_DOUBLE, 8, 2},
+					      {"bytes", nullptr, FSBPF_VAL_UINT, 8, 0}});
+	const std::string comm = "a\"b\\c\n\x1b";
+	ASSERT_EQ(sink->row(std::vector{i64(INT64_MIN), str(comm), f64(0.000123), u64(UINT64_MAX)}),
+		  0);
+	const std::string line = out_.text();
+	EXPECT_EQ(line, "{\"pid\":-9223372036854775808,\"comm\":\"a\\\"b\\\\c\\n\\u001b\","
+			"\"ratio\":0.000123,\"bytes\":18446744073709551615}\n");
+	const auto object = nlohmann::json::parse(line);
+	ASSERT_TRUE(object.is_object());
+	EXPECT_EQ(object.size(), 4U);
+	EXPECT_EQ(object["pid"].get<int64_t>(), INT64_MIN);
+	EXPECT_EQ(object["comm"].get<std::string>(), comm);
+	EXPECT_EQ(object["ratio"].get<double>(), 0.000123);
+	EXPECT_EQ(object["bytes"].get<uint64_t>(), UINT64_MAX);
+}
+
+TEST_F(SinkTest, JsonWritesOneLinePerRowAndNullStringsAsEmpty)
+{
+	auto sink = make(OutputFormat::Json, {{"name", nullptr, FSBPF_VAL_STR, 0, 0}});
+	ASSERT_EQ(sink->row(std::vector{str(nullptr)}), 0);
+	ASSERT_EQ(sink->row(std::vector{str("x")}), 0);
+	EXPECT_EQ(out_.text(), "{\"name\":\"\"}\n{\"name\":\"x\"}\n");
+}
+
+TEST_F(SinkTest, JsonFrameWritesNothing)
+{
+	auto sink = make(OutputFormat::Json, kTableColumns, true);
+	ASSERT_EQ(sink->frame("Title"), 0);
+	EXPECT_EQ(out_.text(), "");
+}
+
+TEST_F(SinkTest, JsonSummaryIsARecordOnOut)
+{
+	auto sink = make(OutputFormat::Json, kTableColumns);
+	ASSERT_EQ(sink->summary(kSummaryColumns, kSummaryValues), 0);
+	EXPECT_EQ(out_.text(), "{\"record\":\"summary\",\"lost\":5,\"note\":\"a\\nb\"}\n");
+	EXPECT_EQ(notes_.text(), "");
+	const auto object = nlohmann::json::parse(out_.text());
+	EXPECT_EQ(object["record"], "summary");
+	EXPECT_EQ(object["note"], "a\nb");
+}
+
+// JSON has no NaN or infinity: a row holding one must still be valid JSON.
+TEST_F(SinkTest, JsonRowsStayValidForNonFiniteDoubles)
+{
+	auto sink = make(OutputFormat::Json, {{"a", nullptr, FSBPF_VAL_DOUBLE, 0, 0},
+					      {"b", nullptr, FSBPF_VAL_DOUBLE, 0, 0}});
+	const double inf = std::numeric_limits<double>::infinity();
+	ASSERT_EQ(sink->row(std::vector{f64(std::nan("")), f64(inf)}), 0);
+	EXPECT_TRUE(nlohmann::json::accept(out_.text())) << out_.text();
+}
+
+TEST_F(SinkTest, CsvWritesHeaderOnceAndQuotesFields)
+{
+	auto sink = make(OutputFormat::Csv, {{"name", nullptr, FSBPF_VAL_STR, -8, 0},
+					     {"count", nullptr, FSBPF_VAL_INT, 5, 0},
+					     {"ratio", nullptr, FSBPF_VAL_DOUBLE, 8, 2}});
+	ASSERT_EQ(sink->row(std::vector{str("plain"), i64(1), f64(0.5)}), 0);
+	ASSERT_EQ(sink->row(std::vector{str("a,b"), i64(-2), f64(0.000123)}), 0);
+	ASSERT_EQ(sink->row(std::vector{str("say \"hi\""), i64(3), f64(1e21)}), 0);
+	ASSERT_EQ(sink->row(std::vector{str("x\ny"), i64(4), f64(2)}), 0);
+	EXPECT_EQ(out_.text(), "name,count,ratio\n"
+			       "plain,1,0.5\n"
+			       "\"a,b\",-2,0.000123\n"
+			       "\"say \"\"hi\"\"\",3,1e+21\n"
+			       "\"x\ny\",4,2\n");
+}
+
+TEST_F(SinkTest, CsvSummaryGoesToNotes)
+{
+	auto sink = make(OutputFormat::Csv, kTableColumns);
+	ASSERT_EQ(sink->summary(kSummaryColumns, kSummaryValues), 0);
+	ASSERT_EQ(sink->frame("ignored"), 0);
+	EXPECT_EQ(out_.text(), "");
+	EXPECT_EQ(notes_.text(), "# lost=5\n# note=a\\nb\n");
+}
+
+TEST(SinkPipe, RowReturnsEpipeOnceTheReaderHasGone)
+{
+	std::signal(SIGPIPE, SIG_IGN);
+	int fds[2];
+	ASSERT_EQ(pipe(fds), 0);
+	close(fds[0]);
+	std::FILE *out = fdopen(fds[1], "w");
+	ASSERT_NE(out, nullptr);
+	for (const OutputFormat format :
+	     {OutputFormat::Table, OutputFormat::Json, OutputFormat::Csv}) {
+		auto sink = fsbpf::make_sink(format, kTableColumns, out, stderr, false);
+		EXPECT_EQ(sink->row(std::vector{i64(1), str("a"), f64(1), str("b")}), -EPIPE);
+	}
+	std::fclose(out);
+}
+
+TEST(FormatValue, UsesColumnPrecisionForPeopleAndShortestFormForMachines)
+{
+	const fsbpf_column column{"ratio", nullptr, FSBPF_VAL_DOUBLE, 0, 3};
+	EXPECT_EQ(fsbpf::format_value(column, f64(2.0 / 3)), "0.667");
+	EXPECT_EQ(fsbpf::format_value(column, f64(2.0 / 3), fsbpf::Precision::Exact),
+		  "0.6666666666666666");
+	EXPECT_EQ(fsbpf::format_value(column, f64(0.000123), fsbpf::Precision::Exact), "0.000123");
+	const fsbpf_column text{"name", nullptr, FSBPF_VAL_STR, 0, 0};
+	EXPECT_EQ(fsbpf::format_value(text, str("raw\n")), "raw\n");
+}
+
+} // namespace
