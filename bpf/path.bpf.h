@@ -62,7 +62,8 @@ static __always_inline void fsbpf_read_file_path(struct fsbpf_path *out, struct 
 			}
 			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
 			mnt = parent_mnt;
-			vfsmnt = (struct vfsmount *)((char *)mnt + bpf_core_field_offset(struct mount, mnt));
+			vfsmnt = (struct vfsmount *)((char *)mnt +
+						     bpf_core_field_offset(struct mount, mnt));
 			continue;
 		}
 		/* A root that is no mount's root: pipes, sockets, unreachable dentries. */

@@ -11,12 +11,12 @@
 #include <linux/types.h>
 #endif
 
-#define FSBPF_NAME_MAX 256   /* NAME_MAX + NUL */
+#define FSBPF_NAME_MAX   256 /* NAME_MAX + NUL */
 #define FSBPF_PATH_BYTES 4096
-#define FSBPF_PATH_DEPTH 48  /* names and mount crossings walked at most */
+#define FSBPF_PATH_DEPTH 48 /* names and mount crossings walked at most */
 
 enum fsbpf_path_flags {
-	FSBPF_PATH_PRESENT = 1,	  /* a file was found; otherwise the path is "-" */
+	FSBPF_PATH_PRESENT = 1,   /* a file was found; otherwise the path is "-" */
 	FSBPF_PATH_TRUNCATED = 2, /* the root was not reached: the path is a tail */
 };
 

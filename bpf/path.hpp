@@ -40,4 +40,4 @@ inline std::string path_basename(const fsbpf_path &path)
 	return std::string(path.names, strnlen(path.names, sizeof(path.names)));
 }
 
-}  // namespace fsbpf
+} // namespace fsbpf

@@ -113,7 +113,8 @@ std::unique_ptr<ToolCommand> add_tool(CLI::App &app, const Command &command, int
 	tool->state = std::unique_ptr<void, StateDeleter>(command.entry.create(),
 							  StateDeleter{command.entry.destroy});
 	if (!tool->state)
-		throw std::runtime_error(fmt::format("{}: could not create its state", command.name));
+		throw std::runtime_error(
+			fmt::format("{}: could not create its state", command.name));
 	CLI::App &sub = *tool->app;
 	sub.add_flag("-v,--verbose", verbosity, "Log what fsbpf and libbpf do");
 	auto *json = sub.add_flag("--json", tool->json, "Print JSON Lines, one object per record");
@@ -124,14 +125,17 @@ std::unique_ptr<ToolCommand> add_tool(CLI::App &app, const Command &command, int
 		std::vector<std::string> names;
 		for (size_t i = 0; i < command.entry.backend_count; i++)
 			names.emplace_back(command.entry.backends[i].name);
-		sub.add_option("--backend", tool->backend,
-			       fmt::format("Force one attach backend ({}); default: the best that works",
-					   fmt::join(names, ", ")))
+		sub.add_option(
+			   "--backend", tool->backend,
+			   fmt::format(
+				   "Force one attach backend ({}); default: the best that works",
+				   fmt::join(names, ", ")))
 			->check(CLI::IsMember(names));
 	}
 	tool->binder = std::make_unique<OptionBinder>(sub);
 	if (command.entry.add_options(tool->state.get(), tool->binder->table()) != 0)
-		throw std::runtime_error(fmt::format("{}: declared an invalid option", command.name));
+		throw std::runtime_error(
+			fmt::format("{}: declared an invalid option", command.name));
 	return tool;
 }
 
@@ -143,7 +147,9 @@ int run_tool(ToolCommand &tool, Features &features, StopSource &stop)
 	}
 	tool.binder->commit();
 	RunOptions options;
-	options.format = tool.json ? OutputFormat::Json : tool.csv ? OutputFormat::Csv : OutputFormat::Table;
+	options.format = tool.json  ? OutputFormat::Json
+			 : tool.csv ? OutputFormat::Csv
+				    : OutputFormat::Table;
 	if (tool.duration > 0)
 		options.duration = tool.duration;
 	options.backend = tool.backend;
@@ -168,7 +174,7 @@ int usage_error(const CLI::App &app, const CLI::ParseError &error)
 	return kExitUsage;
 }
 
-}  // namespace
+} // namespace
 
 std::optional<std::string> applet_for(std::string_view argv0, const PluginRegistry &registry)
 {
@@ -218,7 +224,8 @@ int run_fsbpf(std::vector<std::string> args)
 
 	if (args.size() > 1 && args[1][0] != '-' && !registry.find(args[1]) &&
 	    !is_reserved_command(args[1])) {
-		fmt::print(stderr, "fsbpf: no tool named '{}'\nRun 'fsbpf list' to see the tools.\n",
+		fmt::print(stderr,
+			   "fsbpf: no tool named '{}'\nRun 'fsbpf list' to see the tools.\n",
 			   args[1]);
 		return kExitUsage;
 	}
@@ -256,4 +263,4 @@ int run_fsbpf(std::vector<std::string> args)
 	return kExitUsage;
 }
 
-}  // namespace fsbpf
+} // namespace fsbpf

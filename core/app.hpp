@@ -18,4 +18,4 @@ std::optional<std::string> applet_for(std::string_view argv0, const PluginRegist
 // Full program: returns the exit status (0 ok, 1 runtime failure, 2 usage).
 int run_fsbpf(std::vector<std::string> args);
 
-}  // namespace fsbpf
+} // namespace fsbpf

@@ -27,7 +27,7 @@ void collect_fields(const struct btf *btf, const struct btf_type *type,
 	}
 }
 
-}  // namespace
+} // namespace
 
 KernelBtf::KernelBtf() : btf_(btf__load_vmlinux_btf())
 {
@@ -37,7 +37,10 @@ KernelBtf::KernelBtf() : btf_(btf__load_vmlinux_btf())
 
 KernelBtf::KernelBtf(struct btf *owned) : btf_(owned) {}
 
-KernelBtf::~KernelBtf() { btf__free(btf_); }
+KernelBtf::~KernelBtf()
+{
+	btf__free(btf_);
+}
 
 bool KernelBtf::has_struct(const std::string &name) const
 {
@@ -123,4 +126,4 @@ std::string KernelBtf::type_name(unsigned int type_id) const
 	}
 }
 
-}  // namespace fsbpf
+} // namespace fsbpf

@@ -37,4 +37,4 @@ private:
 	int load_error_ = 0;
 };
 
-}  // namespace fsbpf
+} // namespace fsbpf

@@ -26,12 +26,15 @@ struct KfuncDeleter {
 	void operator()(probe_kfunc_bpf *skel) const { probe_kfunc_bpf__destroy(skel); }
 };
 
-int errno_or(int fallback) { return errno ? -errno : fallback; }
+int errno_or(int fallback)
+{
+	return errno ? -errno : fallback;
+}
 
 bpf_program *probe_program(probes_bpf &skel, std::string_view name)
 {
 	bpf_program *prog = nullptr;
-	bpf_object__for_each_program(prog, skel.obj)
+	bpf_object__for_each_program (prog, skel.obj)
 		if (name == bpf_program__name(prog))
 			return prog;
 	return nullptr;
@@ -45,7 +48,7 @@ int load_probe(std::string_view program, bool attach)
 		return errno_or(-ENOMEM);
 	bpf_program *target = probe_program(*skel, program);
 	bpf_program *prog = nullptr;
-	bpf_object__for_each_program(prog, skel->obj)
+	bpf_object__for_each_program (prog, skel->obj)
 		bpf_program__set_autoload(prog, prog == target);
 	if (int err = probes_bpf__load(skel.get()))
 		return err;
@@ -77,11 +80,17 @@ int probe_rdonly_cast(KernelBtf &btf)
 	return probe_kfunc_bpf__load(skel.get());
 }
 
-}  // namespace
+} // namespace
 
-std::string_view attach_name(fsbpf_attach attach) { return kAttachNames.at(attach); }
+std::string_view attach_name(fsbpf_attach attach)
+{
+	return kAttachNames.at(attach);
+}
 
-std::string_view feature_name(fsbpf_feature feature) { return kFeatureNames.at(feature); }
+std::string_view feature_name(fsbpf_feature feature)
+{
+	return kFeatureNames.at(feature);
+}
 
 std::optional<fsbpf_attach> attach_from_name(std::string_view name)
 {
@@ -100,7 +109,8 @@ bool Features::is_disabled(std::string_view name) const
 		const size_t comma = rest.find(',');
 		if (rest.substr(0, comma) == name)
 			return true;
-		rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+		rest = comma == std::string_view::npos ? std::string_view{}
+						       : rest.substr(comma + 1);
 	}
 	return false;
 }
@@ -135,7 +145,8 @@ int Features::probe_feature(fsbpf_feature feature)
 {
 	switch (feature) {
 	case FSBPF_FEATURE_RINGBUF:
-		return probe_map(BPF_MAP_TYPE_RINGBUF, 0, 0, static_cast<__u32>(sysconf(_SC_PAGESIZE)));
+		return probe_map(BPF_MAP_TYPE_RINGBUF, 0, 0,
+				 static_cast<__u32>(sysconf(_SC_PAGESIZE)));
 	case FSBPF_FEATURE_PERFBUF:
 		return probe_map(BPF_MAP_TYPE_PERF_EVENT_ARRAY, sizeof(int), sizeof(int), 1);
 	case FSBPF_FEATURE_FIND_VMA:
@@ -158,9 +169,10 @@ int ensure_tracefs(std::string &message)
 	if (mount("tracefs", kTracefs, "tracefs", 0, nullptr) == 0)
 		return 0;
 	const int err = -errno;
-	message = std::string("tracefs is not mounted and mounting it failed; run: mount -t tracefs tracefs ") +
+	message = std::string("tracefs is not mounted and mounting it failed; run: mount -t "
+			      "tracefs tracefs ") +
 		  kTracefs;
 	return err;
 }
 
-}  // namespace fsbpf
+} // namespace fsbpf

@@ -48,4 +48,4 @@ private:
 // Returns 0, or a negative errno with what to do in message.
 int ensure_tracefs(std::string &message);
 
-}  // namespace fsbpf
+} // namespace fsbpf

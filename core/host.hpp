@@ -52,4 +52,4 @@ private:
 	fsbpf_host table_;
 };
 
-}  // namespace fsbpf
+} // namespace fsbpf

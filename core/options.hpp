@@ -35,4 +35,4 @@ private:
 	std::vector<std::function<void()>> commits_;
 };
 
-}  // namespace fsbpf
+} // namespace fsbpf

@@ -66,4 +66,4 @@ bool is_reserved_command(const std::string &name);
 // The plugin directory of this build or install, then FSBPF_PLUGIN_PATH.
 std::vector<std::string> plugin_search_path(const std::string &exe_dir, const char *env_path);
 
-}  // namespace fsbpf
+} // namespace fsbpf

@@ -15,9 +15,9 @@ namespace {
 
 // Fields that kernels have added, renamed or removed in struct renamedata.
 constexpr const char *kRenamedataFields[] = {
-	"old_mnt_userns", "old_mnt_idmap", "new_mnt_userns", "new_mnt_idmap", "mnt_idmap",
-	"old_dir",	  "old_parent",	   "new_dir",	     "new_parent",    "old_dentry",
-	"new_dentry",	  "delegated_inode", "flags"};
+	"old_mnt_userns", "old_mnt_idmap",   "new_mnt_userns", "new_mnt_idmap", "mnt_idmap",
+	"old_dir",        "old_parent",      "new_dir",        "new_parent",    "old_dentry",
+	"new_dentry",     "delegated_inode", "flags"};
 constexpr const char *kSignatures[] = {"vfs_unlink", "vfs_rename", "vfs_create", "vfs_open"};
 
 struct Probe {
@@ -25,7 +25,10 @@ struct Probe {
 	int err;
 };
 
-std::string quoted(std::string_view text) { return '"' + json_escape(text) + '"'; }
+std::string quoted(std::string_view text)
+{
+	return '"' + json_escape(text) + '"';
+}
 
 std::string verdict(int err)
 {
@@ -36,8 +39,8 @@ std::string json_verdict(const Probe &probe)
 {
 	if (probe.err == 0)
 		return fmt::format("{}:{{\"supported\":true}}", quoted(probe.name));
-	return fmt::format("{}:{{\"supported\":false,\"errno\":{},\"error\":{}}}", quoted(probe.name),
-			   -probe.err, quoted(std::strerror(-probe.err)));
+	return fmt::format("{}:{{\"supported\":false,\"errno\":{},\"error\":{}}}",
+			   quoted(probe.name), -probe.err, quoted(std::strerror(-probe.err)));
 }
 
 struct Report {
@@ -58,11 +61,13 @@ Report gather(Features &features, const PluginRegistry &registry)
 	report.btf = features.btf().available();
 	for (int i = 0; i < FSBPF_ATTACH__COUNT; i++) {
 		const auto attach = static_cast<fsbpf_attach>(i);
-		report.attach.push_back({std::string(attach_name(attach)), features.attach(attach)});
+		report.attach.push_back(
+			{std::string(attach_name(attach)), features.attach(attach)});
 	}
 	for (int i = 0; i < FSBPF_FEATURE__COUNT; i++) {
 		const auto feature = static_cast<fsbpf_feature>(i);
-		report.features.push_back({std::string(feature_name(feature)), features.feature(feature)});
+		report.features.push_back(
+			{std::string(feature_name(feature)), features.feature(feature)});
 	}
 	for (const char *field : kRenamedataFields)
 		if (features.btf().has_field("renamedata", field))
@@ -76,7 +81,8 @@ Report gather(Features &features, const PluginRegistry &registry)
 		const int index = preferred_backend(features, command.entry);
 		if (command.entry.backend_count)
 			report.tools.emplace_back(command.name,
-						  index < 0 ? "none" : command.entry.backends[index].name);
+						  index < 0 ? "none"
+							    : command.entry.backends[index].name);
 	}
 	return report;
 }
@@ -122,10 +128,11 @@ void print_json(const Report &report, std::FILE *out)
 	fmt::print(out,
 		   "{{\"kernel\":{},\"btf\":{},\"attach\":{{{}}},\"features\":{{{}}},"
 		   "\"renamedata_fields\":[{}],\"signatures\":{{{}}},\"backends\":{{{}}}}}\n",
-		   quoted(report.kernel), report.btf, attach, features, renamedata, signatures, tools);
+		   quoted(report.kernel), report.btf, attach, features, renamedata, signatures,
+		   tools);
 }
 
-}  // namespace
+} // namespace
 
 int preferred_backend(Features &features, const fsbpf_command &command)
 {
@@ -148,12 +155,13 @@ void print_plugins(const PluginRegistry &registry, std::FILE *out)
 {
 	for (const auto &plugin : registry.plugins()) {
 		const fsbpf_plugin &desc = *plugin->descriptor;
-		fmt::print(out, "{} {} ({})\n  file: {}\n  {}\n", desc.name, desc.version, desc.license,
-			   plugin->path, desc.description);
+		fmt::print(out, "{} {} ({})\n  file: {}\n  {}\n", desc.name, desc.version,
+			   desc.license, plugin->path, desc.description);
 		for (const Command &command : registry.commands())
 			if (command.plugin == plugin.get())
-				fmt::print(out, "  {:<12} {}\n", command.name, command.entry.summary);
+				fmt::print(out, "  {:<12} {}\n", command.name,
+					   command.entry.summary);
 	}
 }
 
-}  // namespace fsbpf
+} // namespace fsbpf

@@ -15,4 +15,4 @@ void print_plugins(const PluginRegistry &registry, std::FILE *out);
 // type works here. -1 when none does.
 int preferred_backend(Features &features, const fsbpf_command &command);
 
-}  // namespace fsbpf
+} // namespace fsbpf

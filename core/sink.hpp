@@ -52,4 +52,4 @@ enum class Precision { Column, Exact };
 std::string format_value(const fsbpf_column &column, const fsbpf_value &value,
 			 Precision precision = Precision::Column);
 
-}  // namespace fsbpf
+} // namespace fsbpf

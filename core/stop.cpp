@@ -28,7 +28,8 @@ StopSource::~StopSource()
 
 void StopSource::set_duration(std::chrono::duration<double> duration)
 {
-	deadline_ = start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(duration);
+	deadline_ =
+		start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(duration);
 }
 
 double StopSource::elapsed() const
@@ -40,8 +41,8 @@ int StopSource::remaining_ms(int timeout_ms) const
 {
 	if (!deadline_)
 		return timeout_ms;
-	const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline_ -
-								      std::chrono::steady_clock::now());
+	const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+		*deadline_ - std::chrono::steady_clock::now());
 	const int left_ms = left.count() < 0 ? 0 : static_cast<int>(left.count());
 	return timeout_ms < 0 ? left_ms : std::min(timeout_ms, left_ms);
 }
@@ -72,4 +73,4 @@ int StopSource::wait(int fd, int timeout_ms)
 	return 0;
 }
 
-}  // namespace fsbpf
+} // namespace fsbpf

@@ -33,4 +33,4 @@ private:
 	std::optional<std::chrono::steady_clock::time_point> deadline_;
 };
 
-}  // namespace fsbpf
+} // namespace fsbpf

@@ -22,4 +22,4 @@ std::string csv_field(std::string_view text);
 // Length of the valid UTF-8 sequence at the start of text, 0 when invalid.
 size_t utf8_sequence_length(std::string_view text);
 
-}  // namespace fsbpf
+} // namespace fsbpf

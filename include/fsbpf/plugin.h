@@ -20,7 +20,7 @@ extern "C" {
 #define FSBPF_ABI_MAJOR 1
 #define FSBPF_ABI_MINOR 0
 
-#define FSBPF_PLUGIN_SYMBOL fsbpf_plugin
+#define FSBPF_PLUGIN_SYMBOL      fsbpf_plugin
 #define FSBPF_PLUGIN_SYMBOL_NAME "fsbpf_plugin"
 
 #if defined(__GNUC__)
@@ -45,9 +45,9 @@ enum fsbpf_attach {
 enum fsbpf_feature {
 	FSBPF_FEATURE_RINGBUF = 0,
 	FSBPF_FEATURE_PERFBUF,
-	FSBPF_FEATURE_FIND_VMA,	   /* bpf_find_vma() helper */
+	FSBPF_FEATURE_FIND_VMA,    /* bpf_find_vma() helper */
 	FSBPF_FEATURE_RDONLY_CAST, /* bpf_rdonly_cast() kfunc */
-	FSBPF_FEATURE_D_PATH,	   /* bpf_d_path() from iter/task_file */
+	FSBPF_FEATURE_D_PATH,      /* bpf_d_path() from iter/task_file */
 	FSBPF_FEATURE__COUNT,
 };
 
@@ -62,20 +62,20 @@ enum fsbpf_log_level {
 
 enum fsbpf_option_type {
 	FSBPF_OPT_FLAG = 0, /* target: int, set to 1 when given */
-	FSBPF_OPT_INT,	    /* target: int64_t */
-	FSBPF_OPT_UINT,	    /* target: uint64_t */
+	FSBPF_OPT_INT,      /* target: int64_t */
+	FSBPF_OPT_UINT,     /* target: uint64_t */
 	FSBPF_OPT_DOUBLE,   /* target: double */
 	FSBPF_OPT_STRING,   /* target: const char *, host-owned until run() returns */
 };
 
 struct fsbpf_option {
-	uint32_t size;	     /* sizeof(struct fsbpf_option) */
+	uint32_t size; /* sizeof(struct fsbpf_option) */
 	enum fsbpf_option_type type;
-	const char *names;   /* CLI11 style: "-p,--pid", or "interval" for a positional */
+	const char *names; /* CLI11 style: "-p,--pid", or "interval" for a positional */
 	const char *help;
-	void *target;	     /* written after parsing; keeps its default when absent */
+	void *target;               /* written after parsing; keeps its default when absent */
 	const char *const *choices; /* NULL-terminated list of allowed values, or NULL */
-	double min, max;     /* numeric range when min < max */
+	double min, max;            /* numeric range when min < max */
 };
 
 struct fsbpf_cli {
@@ -98,8 +98,8 @@ struct fsbpf_column {
 	const char *name;    /* JSON/CSV key; lower case, stable */
 	const char *heading; /* table heading; NULL means name in upper case */
 	enum fsbpf_value_type type;
-	int width;	     /* table width; negative left-aligns */
-	int precision;	     /* digits after the point for FSBPF_VAL_DOUBLE */
+	int width;     /* table width; negative left-aligns */
+	int precision; /* digits after the point for FSBPF_VAL_DOUBLE */
 };
 
 struct fsbpf_value {
@@ -156,7 +156,8 @@ struct fsbpf_host {
 	int (*select_backend)(void *impl, fsbpf_try_backend_fn try_backend, void *state);
 
 	/* Output in the format the user chose. The sink lives until run() returns. */
-	struct fsbpf_sink *(*sink_open)(void *impl, const struct fsbpf_column *columns, size_t count);
+	struct fsbpf_sink *(*sink_open)(void *impl, const struct fsbpf_column *columns,
+					size_t count);
 	/* Returns 0, or -EPIPE once the reader has gone: the command should stop. */
 	int (*sink_row)(void *impl, struct fsbpf_sink *sink, const struct fsbpf_value *values);
 	/* Starts a refreshed screen (filetop): clears a terminal, prints a title line. */
@@ -196,7 +197,7 @@ struct fsbpf_command {
 struct fsbpf_plugin {
 	uint32_t abi_major;
 	uint32_t abi_minor;
-	uint32_t size; /* sizeof(struct fsbpf_plugin) */
+	uint32_t size;         /* sizeof(struct fsbpf_plugin) */
 	uint32_t command_size; /* sizeof(struct fsbpf_command): stride of commands[] */
 	const char *name;
 	const char *version;

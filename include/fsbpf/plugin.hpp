@@ -46,7 +46,8 @@ private:
 	void add(fsbpf_option_type type, const char *names, const char *help, void *target,
 		 const char *const *choices = nullptr, double min = 0, double max = 0)
 	{
-		const fsbpf_option option{sizeof(fsbpf_option), type, names, help, target, choices, min, max};
+		const fsbpf_option option{
+			sizeof(fsbpf_option), type, names, help, target, choices, min, max};
 		if (cli_.add_option(cli_.impl, &option) != 0)
 			throw std::invalid_argument(std::string("invalid option ") + names);
 	}
@@ -93,7 +94,10 @@ inline fsbpf_value str(const char *s)
 	v.s = s;
 	return v;
 }
-inline fsbpf_value str(const std::string &s) { return str(s.c_str()); }
+inline fsbpf_value str(const std::string &s)
+{
+	return str(s.c_str());
+}
 inline fsbpf_value i64(int64_t i)
 {
 	fsbpf_value v{};
@@ -213,4 +217,4 @@ constexpr fsbpf_command make_command(const char *name, const char *summary,
 			     &CommandAdapter<Tool>::run};
 }
 
-}  // namespace fsbpf::plugin
+} // namespace fsbpf::plugin

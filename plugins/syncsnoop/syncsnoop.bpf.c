@@ -142,19 +142,19 @@ done:
 
 /* ---- fentry/fexit on the syscall entry points ---- */
 
-#define FENTRY_PAIR(name, call, fd_expr, addr_expr)                                    \
-	SEC("fentry/__x64_sys_" #name)                                                 \
-	int BPF_PROG(fentry_##name, const struct pt_regs *regs)                        \
-	{                                                                              \
-		return on_enter(call, fd_expr, addr_expr);                             \
-	}                                                                              \
-	SEC("fexit/__x64_sys_" #name)                                                  \
-	int BPF_PROG(fexit_##name, const struct pt_regs *regs, long ret)               \
-	{                                                                              \
-		return on_exit(call, ret);                                             \
+#define FENTRY_PAIR(name, call, fd_expr, addr_expr)                      \
+	SEC("fentry/__x64_sys_" #name)                                   \
+	int BPF_PROG(fentry_##name, const struct pt_regs *regs)          \
+	{                                                                \
+		return on_enter(call, fd_expr, addr_expr);               \
+	}                                                                \
+	SEC("fexit/__x64_sys_" #name)                                    \
+	int BPF_PROG(fexit_##name, const struct pt_regs *regs, long ret) \
+	{                                                                \
+		return on_exit(call, ret);                               \
 	}
 
-#define ARG1 ((int)PT_REGS_PARM1_CORE_SYSCALL(regs))
+#define ARG1      ((int)PT_REGS_PARM1_CORE_SYSCALL(regs))
 #define ARG1_ADDR ((__u64)PT_REGS_PARM1_CORE_SYSCALL(regs))
 
 FENTRY_PAIR(sync, SYNC_CALL_SYNC, -1, 0)
@@ -166,16 +166,16 @@ FENTRY_PAIR(msync, SYNC_CALL_MSYNC, -1, ARG1_ADDR)
 
 /* ---- kprobes on the syscalls (libbpf resolves the arch prefix) ---- */
 
-#define KPROBE_PAIR(name, call, fd_expr, addr_expr)                                    \
-	SEC("ksyscall/" #name)                                                         \
-	int BPF_KSYSCALL(kprobe_##name, long arg1)                                     \
-	{                                                                              \
-		return on_enter(call, fd_expr, addr_expr);                             \
-	}                                                                              \
-	SEC("kretsyscall/" #name)                                                      \
-	int BPF_KRETPROBE(kretprobe_##name, long ret)                                  \
-	{                                                                              \
-		return on_exit(call, ret);                                             \
+#define KPROBE_PAIR(name, call, fd_expr, addr_expr)        \
+	SEC("ksyscall/" #name)                             \
+	int BPF_KSYSCALL(kprobe_##name, long arg1)         \
+	{                                                  \
+		return on_enter(call, fd_expr, addr_expr); \
+	}                                                  \
+	SEC("kretsyscall/" #name)                          \
+	int BPF_KRETPROBE(kretprobe_##name, long ret)      \
+	{                                                  \
+		return on_exit(call, ret);                 \
 	}
 
 KPROBE_PAIR(sync, SYNC_CALL_SYNC, -1, 0)
@@ -200,16 +200,16 @@ struct sys_exit_ctx {
 	long ret;
 };
 
-#define TRACEPOINT_PAIR(name, call, fd_expr, addr_expr)                                \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                                    \
-	int tp_enter_##name(struct sys_enter_ctx *ctx)                                 \
-	{                                                                              \
-		return on_enter(call, fd_expr, addr_expr);                             \
-	}                                                                              \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                                     \
-	int tp_exit_##name(struct sys_exit_ctx *ctx)                                   \
-	{                                                                              \
-		return on_exit(call, ctx->ret);                                        \
+#define TRACEPOINT_PAIR(name, call, fd_expr, addr_expr)    \
+	SEC("tracepoint/syscalls/sys_enter_" #name)        \
+	int tp_enter_##name(struct sys_enter_ctx *ctx)     \
+	{                                                  \
+		return on_enter(call, fd_expr, addr_expr); \
+	}                                                  \
+	SEC("tracepoint/syscalls/sys_exit_" #name)         \
+	int tp_exit_##name(struct sys_exit_ctx *ctx)       \
+	{                                                  \
+		return on_exit(call, ctx->ret);            \
 	}
 
 TRACEPOINT_PAIR(sync, SYNC_CALL_SYNC, -1, 0)

@@ -84,8 +84,8 @@ class SyncSnoop {
 public:
 	void add_options(fsbpf::plugin::Options &options)
 	{
-		options.flag("-T,--timestamp", "Print wall-clock time instead of seconds since start",
-			     wall_clock_);
+		options.flag("-T,--timestamp",
+			     "Print wall-clock time instead of seconds since start", wall_clock_);
 		options.integer("-p,--pid", "Trace this process only", pid_, 1, 4194304);
 		options.string("-c,--comm", "Trace commands with this name only", comm_);
 		options.number("--min-latency", "Show calls that took at least this many ms",
@@ -97,10 +97,11 @@ public:
 		auto attach = [&](size_t backend) { return try_backend(backend); };
 		if (host.select_backend(attach) < 0)
 			return 1;
-		RingBuffer events(ring_buffer__new(bpf_map__fd(skel_->maps.events), &SyncSnoop::on_event,
-						   this, nullptr));
+		RingBuffer events(ring_buffer__new(bpf_map__fd(skel_->maps.events),
+						   &SyncSnoop::on_event, this, nullptr));
 		if (!events) {
-			host.error("syncsnoop: cannot read the ring buffer: " + std::string(std::strerror(errno)));
+			host.error("syncsnoop: cannot read the ring buffer: " +
+				   std::string(std::strerror(errno)));
 			return 1;
 		}
 		open_sink(host);
@@ -115,9 +116,10 @@ public:
 		if (!output_closed_)
 			ring_buffer__consume(events.get());
 		if (!output_closed_)
-			sink_->summary({{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
-					{"missed", nullptr, FSBPF_VAL_UINT, 0, 0}},
-				       {u64(skel_->bss->lost_events), u64(skel_->bss->missed_starts)});
+			sink_->summary(
+				{{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
+				 {"missed", nullptr, FSBPF_VAL_UINT, 0, 0}},
+				{u64(skel_->bss->lost_events), u64(skel_->bss->missed_starts)});
 		return 0;
 	}
 
@@ -133,8 +135,9 @@ private:
 			strncpy(const_cast<char *>(skel_->rodata->target_comm), comm_,
 				sizeof(skel_->rodata->target_comm) - 1);
 		bpf_program *prog = nullptr;
-		bpf_object__for_each_program(prog, skel_->obj)
-			bpf_program__set_autoload(prog, uses_program(backend, bpf_program__name(prog)));
+		bpf_object__for_each_program (prog, skel_->obj)
+			bpf_program__set_autoload(prog,
+						  uses_program(backend, bpf_program__name(prog)));
 		int err = syncsnoop_bpf__load(skel_.get());
 		if (!err)
 			err = syncsnoop_bpf__attach(skel_.get());
@@ -145,21 +148,20 @@ private:
 
 	void open_sink(fsbpf::plugin::Host &host)
 	{
-		const fsbpf_column time = wall_clock_
-						  ? fsbpf_column{"time", "TIME", FSBPF_VAL_STR, -12, 0}
-						  : fsbpf_column{"time", "TIME(s)", FSBPF_VAL_DOUBLE, -12, 6};
+		const fsbpf_column time =
+			wall_clock_ ? fsbpf_column{"time", "TIME", FSBPF_VAL_STR, -12, 0}
+				    : fsbpf_column{"time", "TIME(s)", FSBPF_VAL_DOUBLE, -12, 6};
 		sink_ = std::make_unique<fsbpf::plugin::Sink>(
-			host.raw(),
-			std::initializer_list<fsbpf_column>{
-				time,
-				{"pid", nullptr, FSBPF_VAL_UINT, 7, 0},
-				{"tid", nullptr, FSBPF_VAL_UINT, 7, 0},
-				{"comm", nullptr, FSBPF_VAL_STR, -16, 0},
-				{"call", nullptr, FSBPF_VAL_STR, -15, 0},
-				{"latency_ms", "LAT(ms)", FSBPF_VAL_DOUBLE, 10, 3},
-				{"ret", nullptr, FSBPF_VAL_INT, 5, 0},
-				{"file", nullptr, FSBPF_VAL_STR, -1, 0},
-			});
+			host.raw(), std::initializer_list<fsbpf_column>{
+					    time,
+					    {"pid", nullptr, FSBPF_VAL_UINT, 7, 0},
+					    {"tid", nullptr, FSBPF_VAL_UINT, 7, 0},
+					    {"comm", nullptr, FSBPF_VAL_STR, -16, 0},
+					    {"call", nullptr, FSBPF_VAL_STR, -15, 0},
+					    {"latency_ms", "LAT(ms)", FSBPF_VAL_DOUBLE, 10, 3},
+					    {"ret", nullptr, FSBPF_VAL_INT, 5, 0},
+					    {"file", nullptr, FSBPF_VAL_STR, -1, 0},
+				    });
 	}
 
 	static int on_event(void *ctx, void *data, size_t size)
@@ -177,10 +179,13 @@ private:
 		const char *call = event.call < kCallNames.size() ? kCallNames[event.call] : "?";
 		// Kept alive until the row is written: the sink reads it through a pointer.
 		const std::string wall_time =
-			wall_clock_ ? wall_clock(event.start_ns + realtime_offset_ns_) : std::string();
+			wall_clock_ ? wall_clock(event.start_ns + realtime_offset_ns_)
+				    : std::string();
 		const fsbpf_value time =
 			wall_clock_ ? str(wall_time)
-				    : f64(static_cast<double>(static_cast<int64_t>(event.start_ns - start_monotonic_ns_)) / 1e9);
+				    : f64(static_cast<double>(static_cast<int64_t>(
+						  event.start_ns - start_monotonic_ns_)) /
+					  1e9);
 		const bool ok = sink_->row({
 			time,
 			u64(event.pid),
@@ -208,12 +213,12 @@ private:
 };
 
 constexpr std::array<fsbpf_command, 1> kCommands = {
-	fsbpf::plugin::make_command<SyncSnoop>("syncsnoop",
-					       "Trace sync, fsync, fdatasync, syncfs, sync_file_range and msync",
-					       kBackends.data(), kBackends.size()),
+	fsbpf::plugin::make_command<SyncSnoop>(
+		"syncsnoop", "Trace sync, fsync, fdatasync, syncfs, sync_file_range and msync",
+		kBackends.data(), kBackends.size()),
 };
 
-}  // namespace
+} // namespace
 
 extern "C" FSBPF_EXPORT const fsbpf_plugin FSBPF_PLUGIN_SYMBOL = {
 	FSBPF_ABI_MAJOR,

@@ -5,7 +5,7 @@
 
 #include "path.h"
 
-#define SYNCSNOOP_COMM_LEN 16
+#define SYNCSNOOP_COMM_LEN     16
 #define SYNCSNOOP_MAX_INFLIGHT 10240
 
 enum sync_call {

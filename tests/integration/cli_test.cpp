@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -30,24 +31,26 @@ TEST(Usage, UnknownToolExitsTwoWithHint)
 {
 	const Finished done = run({fsbpf_binary(), "nosuchtool"});
 	EXPECT_EQ(done.status, 2);
-	EXPECT_EQ(done.err, "fsbpf: no tool named 'nosuchtool'\nRun 'fsbpf list' to see the tools.\n");
+	EXPECT_EQ(done.err,
+		  "fsbpf: no tool named 'nosuchtool'\nRun 'fsbpf list' to see the tools.\n");
 }
 
 TEST(Usage, BadOptionsExitTwoWithOneLineAndHint)
 {
-	for (const std::vector<std::string> &args : std::vector<std::vector<std::string>>{
-		     {"syncsnoop", "--no-such-option"},
-		     {"syncsnoop", "--json", "--csv"},
-		     {"syncsnoop", "--backend", "nosuch"},
-		     {"syncsnoop", "--duration", "-1"},
-		     {"syncsnoop", "-p", "abc"},
-		     {}}) {
+	for (const std::vector<std::string> &args :
+	     std::vector<std::vector<std::string>>{{"syncsnoop", "--no-such-option"},
+						   {"syncsnoop", "--json", "--csv"},
+						   {"syncsnoop", "--backend", "nosuch"},
+						   {"syncsnoop", "--duration", "-1"},
+						   {"syncsnoop", "-p", "abc"},
+						   {}}) {
 		std::vector<std::string> argv = {fsbpf_binary()};
 		argv.insert(argv.end(), args.begin(), args.end());
 		const Finished done = run(argv);
 		SCOPED_TRACE(done.err);
 		EXPECT_EQ(done.status, 2);
-		EXPECT_TRUE(std::regex_match(done.err, std::regex("fsbpf[a-z ]*: [^\n]+\nRun '[^']+' for usage.\n")));
+		EXPECT_TRUE(std::regex_match(
+			done.err, std::regex("fsbpf[a-z ]*: [^\n]+\nRun '[^']+' for usage.\n")));
 	}
 }
 
@@ -87,7 +90,8 @@ TEST(Dispatch, SymlinkNameMustMatchExactly)
 	ASSERT_EQ(symlink(fsbpf_binary().c_str(), link.c_str()), 0);
 	const Finished done = run({link, "--help"});
 	EXPECT_EQ(done.status, 0);
-	EXPECT_NE(done.out.find("Usage: fsbpf [OPTIONS] SUBCOMMAND"), std::string::npos) << done.out;
+	EXPECT_NE(done.out.find("Usage: fsbpf [OPTIONS] SUBCOMMAND"), std::string::npos)
+		<< done.out;
 }
 
 TEST(Plugins, ListShowsVersionFileAndCommands)
@@ -104,12 +108,13 @@ TEST(Plugins, DuplicateIsSkippedWithOneLineAndTheRestWorks)
 	TempDir dir;
 	const std::string copy = dir.path() + "/again.so";
 	ASSERT_EQ(run({"cp", plugin_path(), copy}).status, 0);
-	const Finished done = run({fsbpf_binary(), "list", "--names"},
-				  {"FSBPF_PLUGIN_PATH=" + dir.path()});
+	const Finished done =
+		run({fsbpf_binary(), "list", "--names"}, {"FSBPF_PLUGIN_PATH=" + dir.path()});
 	EXPECT_EQ(done.status, 0);
 	EXPECT_EQ(done.out, "syncsnoop\n");
 	EXPECT_EQ(done.err, "fsbpf: skipping plugin " + copy +
-				    ": subcommand 'syncsnoop' is already provided by " + plugin_path() + "\n");
+				    ": subcommand 'syncsnoop' is already provided by " +
+				    plugin_path() + "\n");
 }
 
 TEST(Plugins, UnsafeDirectoryIsSkippedBeforeLoading)
@@ -118,16 +123,18 @@ TEST(Plugins, UnsafeDirectoryIsSkippedBeforeLoading)
 	const std::string copy = dir.path() + "/again.so";
 	ASSERT_EQ(run({"cp", plugin_path(), copy}).status, 0);
 	chmod(dir.path().c_str(), 0777);
-	const Finished done = run({fsbpf_binary(), "list", "--names"},
-				  {"FSBPF_PLUGIN_PATH=" + dir.path()});
+	const Finished done =
+		run({fsbpf_binary(), "list", "--names"}, {"FSBPF_PLUGIN_PATH=" + dir.path()});
 	EXPECT_EQ(done.status, 0);
-	EXPECT_EQ(done.err, "fsbpf: skipping plugin " + copy + ": its directory is writable by others\n");
+	EXPECT_EQ(done.err,
+		  "fsbpf: skipping plugin " + copy + ": its directory is writable by others\n");
 }
 
 // struct renamedata's members as the kernel's own BTF dump lists them.
 std::set<std::string> renamedata_fields_from_bpftool()
 {
-	const Finished dump = run({"bpftool", "btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "c"});
+	const Finished dump =
+		run({"bpftool", "btf", "dump", "file", "/sys/kernel/btf/vmlinux", "format", "c"});
 	const size_t start = dump.out.find("struct renamedata {\n");
 	const size_t end = dump.out.find("\n};", start);
 	std::set<std::string> fields;
@@ -147,7 +154,8 @@ TEST(Features, JsonMatchesTheRunningKernel)
 	uname(&uts);
 	EXPECT_EQ(report["kernel"], uts.release);
 	EXPECT_EQ(report["btf"], true);
-	for (const char *attach : {"fentry", "fexit", "kprobe", "kretprobe", "tp_btf", "raw_tp", "tracepoint"})
+	for (const char *attach :
+	     {"fentry", "fexit", "kprobe", "kretprobe", "tp_btf", "raw_tp", "tracepoint"})
 		EXPECT_TRUE(report["attach"].contains(attach)) << attach;
 	// Every syscall-tracepoint kernel fsbpf supports has these; the probe must agree.
 	EXPECT_EQ(report["attach"]["tracepoint"]["supported"], true);
@@ -159,40 +167,55 @@ TEST(Features, JsonMatchesTheRunningKernel)
 	const std::set<std::string> actual = renamedata_fields_from_bpftool();
 	for (const std::string &field : reported)
 		EXPECT_TRUE(actual.count(field)) << field << " reported but absent";
-	for (const char *field : {"old_mnt_idmap", "mnt_idmap", "old_mnt_userns", "old_dentry", "new_dentry"})
+	for (const char *field :
+	     {"old_mnt_idmap", "mnt_idmap", "old_mnt_userns", "old_dentry", "new_dentry"})
 		EXPECT_EQ(reported.count(field), actual.count(field)) << field;
 	ASSERT_TRUE(report["signatures"].contains("vfs_unlink"));
 	EXPECT_EQ(report["signatures"]["vfs_unlink"].back(), "struct inode **");
 	EXPECT_EQ(report["backends"]["syncsnoop"].is_string(), true);
 }
 
-std::set<std::string> loaded_program_names()
+// IDs of the BPF programs a process holds, from its /proc/PID/fdinfo.
+std::set<int> program_ids_held_by(pid_t pid)
 {
-	const Finished done = run({"bpftool", "prog", "show", "--json"});
-	std::set<std::string> names;
-	for (const auto &prog : json::parse(done.out))
-		if (prog.contains("name"))
-			names.insert(prog["name"].get<std::string>());
-	return names;
+	std::set<int> ids;
+	const std::string fdinfo = "/proc/" + std::to_string(pid) + "/fdinfo";
+	for (const auto &entry : std::filesystem::directory_iterator(fdinfo)) {
+		std::ifstream in(entry.path());
+		for (std::string line; std::getline(in, line);)
+			if (line.rfind("prog_id:", 0) == 0)
+				ids.insert(std::stoi(line.substr(8)));
+	}
+	return ids;
+}
+
+bool program_exists(int id)
+{
+	return run({"bpftool", "prog", "show", "id", std::to_string(id)}).status == 0;
 }
 
 TEST(Lifecycle, NothingStaysLoadedAfterSigint)
 {
 	Process tracer({fsbpf_binary(), "syncsnoop", "--backend", "tracepoint"});
 	ASSERT_TRUE(tracer.wait_for_stderr("Hit Ctrl-C to end", 60s));
-	ASSERT_EQ(loaded_program_names().count("tp_enter_fsync"), 1U);
+	const std::set<int> ids = program_ids_held_by(tracer.pid());
+	ASSERT_EQ(ids.size(), 12U) << "six enter and six exit programs";
+	for (int id : ids)
+		ASSERT_TRUE(program_exists(id)) << id;
 	tracer.signal(SIGINT);
 	const auto done = tracer.finish(30s);
 	ASSERT_TRUE(done.has_value());
 	EXPECT_EQ(done->status, 0);
-	bool gone = false;
-	for (int i = 0; i < 50 && !gone; i++) {
-		gone = loaded_program_names().count("tp_enter_fsync") == 0;
-		if (!gone)
-			std::this_thread::sleep_for(100ms);
+	for (int id : ids) {
+		bool gone = false;
+		for (int i = 0; i < 50 && !gone; i++) {
+			gone = !program_exists(id);
+			if (!gone)
+				std::this_thread::sleep_for(100ms);
+		}
+		EXPECT_TRUE(gone) << "program " << id << " is still loaded";
 	}
-	EXPECT_TRUE(gone);
 }
 
-}  // namespace
-}  // namespace fsbpf::test
+} // namespace
+} // namespace fsbpf::test

@@ -21,7 +21,8 @@ using Clock = std::chrono::steady_clock;
 
 int remaining_ms(Clock::time_point deadline)
 {
-	const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+	const auto left =
+		std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
 	return left.count() < 0 ? 0 : static_cast<int>(left.count());
 }
 
@@ -47,7 +48,7 @@ int decode_status(int status)
 	return 128 + WTERMSIG(status);
 }
 
-}  // namespace
+} // namespace
 
 Process::Process(std::vector<std::string> argv, std::vector<std::string> env)
 {
@@ -118,7 +119,10 @@ bool Process::wait_for_stderr(const std::string &text, std::chrono::milliseconds
 	return true;
 }
 
-void Process::signal(int sig) const { kill(pid_, sig); }
+void Process::signal(int sig) const
+{
+	kill(pid_, sig);
+}
 
 void Process::close_stdout_reader()
 {
@@ -180,4 +184,4 @@ TempDir::~TempDir()
 		return;
 }
 
-}  // namespace fsbpf::test
+} // namespace fsbpf::test

@@ -11,7 +11,7 @@
 namespace fsbpf::test {
 
 struct Finished {
-	int status = -1;  // exit status, or 128 + signal
+	int status = -1; // exit status, or 128 + signal
 	std::string out;
 	std::string err;
 };
@@ -61,4 +61,4 @@ private:
 	std::string path_;
 };
 
-}  // namespace fsbpf::test
+} // namespace fsbpf::test

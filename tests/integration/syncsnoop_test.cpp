@@ -113,7 +113,8 @@ std::map<std::string, std::string> supported_backends()
 	const json report = json::parse(features.out);
 	std::map<std::string, std::string> result;
 	for (const auto &[name, verdict] : report["attach"].items())
-		result[name] = verdict["supported"].get<bool>() ? "" : verdict["error"].get<std::string>();
+		result[name] =
+			verdict["supported"].get<bool>() ? "" : verdict["error"].get<std::string>();
 	return result;
 }
 
@@ -125,7 +126,8 @@ TEST_P(SyncSnoopBackend, ReportsEachSyncFamilyCallExactlyOnce)
 	if (GetParam() != "auto") {
 		const std::string why_not = supported_backends().at(GetParam());
 		if (!why_not.empty())
-			GTEST_SKIP() << GetParam() << " does not attach on this kernel: " << why_not;
+			GTEST_SKIP()
+				<< GetParam() << " does not attach on this kernel: " << why_not;
 		args.insert(args.end(), {"--backend", GetParam()});
 	}
 	TempDir dir;
@@ -142,9 +144,8 @@ TEST_P(SyncSnoopBackend, ReportsEachSyncFamilyCallExactlyOnce)
 
 	const auto lines = json_lines(done.out);
 	const auto events = events_of(lines);
-	const std::vector<std::string> expected_calls = {"sync",      "syncfs",	  "fsync",
-							 "fdatasync", "sync_file_range", "msync",
-							 "fsync"};
+	const std::vector<std::string> expected_calls = {
+		"sync", "syncfs", "fsync", "fdatasync", "sync_file_range", "msync", "fsync"};
 	ASSERT_EQ(events.size(), expected_calls.size()) << done.out;
 	const std::string path = real_path(file);
 	for (size_t i = 0; i < events.size(); i++) {
@@ -341,8 +342,8 @@ TEST(SyncSnoopBackendChoice, FallsBackWhenBetterBackendsAreOff)
 
 TEST(SyncSnoopBackendChoice, ForcedBackendThatFailsSaysWhyAndExitsOne)
 {
-	const Finished done = run({fsbpf_binary(), "syncsnoop", "--backend", "kprobe"},
-				  {"FSBPF_DISABLE=kprobe"});
+	const Finished done =
+		run({fsbpf_binary(), "syncsnoop", "--backend", "kprobe"}, {"FSBPF_DISABLE=kprobe"});
 	EXPECT_EQ(done.status, 1);
 	EXPECT_EQ(done.err, "fsbpf: syncsnoop: backend kprobe failed: Operation not permitted\n");
 }
@@ -352,13 +353,13 @@ TEST(SyncSnoopBackendChoice, NoWorkingBackendListsEveryReason)
 	const Finished done = run({fsbpf_binary(), "syncsnoop"},
 				  {"FSBPF_DISABLE=fentry,kprobe,tracepoint,tp_btf"});
 	EXPECT_EQ(done.status, 1);
-	EXPECT_NE(done.err.find("no backend works on this kernel (fentry: Operation not permitted; "
-				"kprobe: Operation not permitted; tracepoint: Operation not permitted; "
-				"tp_btf: Operation not permitted)"),
+	EXPECT_NE(done.err.find(
+			  "no backend works on this kernel (fentry: Operation not permitted; "
+			  "kprobe: Operation not permitted; tracepoint: Operation not permitted; "
+			  "tp_btf: Operation not permitted)"),
 		  std::string::npos)
 		<< done.err;
 }
 
-
-}  // namespace
-}  // namespace fsbpf::test
+} // namespace
+} // namespace fsbpf::test

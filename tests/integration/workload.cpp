@@ -50,4 +50,4 @@ int Workload::wait()
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-}  // namespace fsbpf::test
+} // namespace fsbpf::test

@@ -26,4 +26,4 @@ private:
 	int go_fd_ = -1;
 };
 
-}  // namespace fsbpf::test
+} // namespace fsbpf::test

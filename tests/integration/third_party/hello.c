@@ -30,10 +30,16 @@ static void hello_destroy(void *state)
 static int hello_add_options(void *state, const struct fsbpf_cli *cli)
 {
 	struct hello *hello = state;
-	const struct fsbpf_option count = {sizeof(count), FSBPF_OPT_INT, "-n,--count",
-					   "rows to print", &hello->count, NULL, 1, 100};
-	const struct fsbpf_option name = {sizeof(name), FSBPF_OPT_STRING, "--name",
-					  "who to greet", &hello->name, NULL, 0, 0};
+	const struct fsbpf_option count = {sizeof(count),
+					   FSBPF_OPT_INT,
+					   "-n,--count",
+					   "rows to print",
+					   &hello->count,
+					   NULL,
+					   1,
+					   100};
+	const struct fsbpf_option name = {
+		sizeof(name), FSBPF_OPT_STRING, "--name", "who to greet", &hello->name, NULL, 0, 0};
 
 	if (cli->add_option(cli->impl, &count))
 		return -1;
