@@ -153,7 +153,7 @@ int run_tool(ToolCommand &tool, Features &features, StopSource &stop)
 	if (tool.duration > 0)
 		options.duration = tool.duration;
 	options.backend = tool.backend;
-	Host host(features, *tool.command, options, stop);
+	Host host(features, *tool.command, options, stop, tool.state.get());
 	const int status = tool.command->entry.run(tool.state.get(), host.table());
 	// A reader that went away (`| head`) is a normal way to end.
 	return host.output_closed() ? kExitOk : status;
@@ -254,7 +254,14 @@ int run_fsbpf(std::vector<std::string> args)
 		return kExitOk;
 	}
 	if (features_cmd->parsed()) {
-		print_features(features, registry, features_json, stdout);
+		const auto check_backend = [&](const Command &command, size_t index) {
+			for (const auto &tool : tools)
+				if (tool->command == &command)
+					return Host(features, command, {}, stop, tool->state.get())
+						.check_backend(index);
+			return -ENOENT;
+		};
+		print_features(features, registry, check_backend, features_json, stdout);
 		return kExitOk;
 	}
 	for (auto &tool : tools)

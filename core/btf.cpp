@@ -71,15 +71,32 @@ bool KernelBtf::has_func(const std::string &name) const
 	return btf_ && btf__find_by_name_kind(btf_, name.c_str(), BTF_KIND_FUNC) > 0;
 }
 
-std::optional<std::vector<std::string>> KernelBtf::param_types(const std::string &func) const
+const struct btf_type *KernelBtf::func_proto(const std::string &func) const
 {
 	if (!btf_)
-		return std::nullopt;
+		return nullptr;
 	const int id = btf__find_by_name_kind(btf_, func.c_str(), BTF_KIND_FUNC);
 	if (id <= 0)
-		return std::nullopt;
+		return nullptr;
 	const struct btf_type *proto = btf__type_by_id(btf_, btf__type_by_id(btf_, id)->type);
-	if (!proto || !btf_is_func_proto(proto))
+	return proto && btf_is_func_proto(proto) ? proto : nullptr;
+}
+
+std::optional<bool> KernelBtf::param_complete(const std::string &func, int index) const
+{
+	const struct btf_type *proto = func_proto(func);
+	if (!proto || index < 0 || index >= btf_vlen(proto))
+		return std::nullopt;
+	const struct btf_type *type = btf__type_by_id(btf_, btf_params(proto)[index].type);
+	while (type && (btf_is_ptr(type) || btf_is_mod(type) || btf_is_typedef(type)))
+		type = btf__type_by_id(btf_, type->type);
+	return type && !btf_is_fwd(type);
+}
+
+std::optional<std::vector<std::string>> KernelBtf::param_types(const std::string &func) const
+{
+	const struct btf_type *proto = func_proto(func);
+	if (!proto)
 		return std::nullopt;
 	std::vector<std::string> out;
 	const struct btf_param *param = btf_params(proto);

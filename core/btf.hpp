@@ -7,6 +7,7 @@
 #include <vector>
 
 struct btf;
+struct btf_type;
 
 namespace fsbpf {
 
@@ -27,11 +28,15 @@ public:
 	bool has_func(const std::string &name) const;
 	// Parameters of a kernel function as C text ("struct dentry *"), or nullopt.
 	std::optional<std::vector<std::string>> param_types(const std::string &func) const;
+	// Whether parameter `index` of `func` reaches a complete type through its
+	// pointers and modifiers (not a forward declaration); nullopt when absent.
+	std::optional<bool> param_complete(const std::string &func, int index) const;
 	// Member names of a struct, nested anonymous members flattened.
 	std::vector<std::string> fields(const std::string &struct_name) const;
 
 private:
 	std::string type_name(unsigned int type_id) const;
+	const struct btf_type *func_proto(const std::string &func) const;
 
 	struct btf *btf_ = nullptr;
 	int load_error_ = 0;

@@ -4,6 +4,8 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include <bpf/bpf.h>
+
 #include <cerrno>
 #include <cstring>
 #include <span>
@@ -46,8 +48,10 @@ bool is_fallback_error(int err)
 	}
 }
 
-Host::Host(Features &features, const Command &command, RunOptions options, StopSource &stop)
-	: features_(features), command_(command), options_(std::move(options)), stop_(stop)
+Host::Host(Features &features, const Command &command, RunOptions options, StopSource &stop,
+	   void *command_state)
+	: features_(features), command_(command), options_(std::move(options)), stop_(stop),
+	  command_state_(command_state)
 {
 	if (options_.duration)
 		stop_.set_duration(std::chrono::duration<double>(*options_.duration));
@@ -161,6 +165,22 @@ Host::Host(Features &features, const Command &command, RunOptions options, StopS
 	table_.elapsed = [](void *impl) noexcept {
 		return guarded([&] { return self(impl).stop_.elapsed(); }, 0.0);
 	};
+	table_.btf_param_complete = [](void *impl, const char *func, int index) noexcept {
+		return guarded(
+			[&] {
+				const auto complete =
+					self(impl).features_.btf().param_complete(func, index);
+				return complete ? bool_result(*complete) : -ENOENT;
+			},
+			-EINVAL);
+	};
+	table_.program_misses = [](void *, int prog_fd) noexcept {
+		bpf_prog_info info{};
+		__u32 len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0)
+			return uint64_t{0};
+		return static_cast<uint64_t>(info.recursion_misses);
+	};
 	table_.ready = [](void *, const char *message) noexcept {
 		guarded(
 			[&] {
@@ -196,16 +216,27 @@ Sink &Host::sink(fsbpf_sink *handle)
 	throw std::invalid_argument("unknown sink handle");
 }
 
+int Host::check_backend(size_t index)
+{
+	const fsbpf_command &cmd = command_.entry;
+	if (int err = features_.attach(cmd.backends[index].attach))
+		return err;
+	if (!cmd.check_backend)
+		return 0;
+	const int err = cmd.check_backend(command_state_, &table_, index);
+	return err > 0 ? -EINVAL : err;
+}
+
 int Host::select_backend(fsbpf_try_backend_fn try_backend, void *state)
 {
 	const fsbpf_command &cmd = command_.entry;
+	const bool forced = !options_.backend.empty();
 	std::vector<std::string> failures;
 	for (size_t i = 0; i < cmd.backend_count; i++) {
 		const fsbpf_backend &backend = cmd.backends[i];
-		const bool forced = !options_.backend.empty();
 		if (forced && options_.backend != backend.name)
 			continue;
-		int err = features_.attach(backend.attach);
+		int err = check_backend(i);
 		if (err == 0) {
 			err = try_backend(state, i);
 			if (err > 0)
@@ -215,9 +246,6 @@ int Host::select_backend(fsbpf_try_backend_fn try_backend, void *state)
 					      backend.name);
 				return static_cast<int>(i);
 			}
-		} else {
-			spdlog::debug("{}: {} does not work here", command_.name,
-				      attach_name(backend.attach));
 		}
 		failures.push_back(fmt::format("{}: {}", backend.name, std::strerror(-err)));
 		spdlog::debug("{}: backend {} failed: {}", command_.name, backend.name,

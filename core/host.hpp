@@ -27,7 +27,9 @@ bool is_fallback_error(int err);
 
 class Host {
 public:
-	Host(Features &features, const Command &command, RunOptions options, StopSource &stop);
+	// command_state: what the command's create() returned, for check_backend.
+	Host(Features &features, const Command &command, RunOptions options, StopSource &stop,
+	     void *command_state = nullptr);
 	Host(const Host &) = delete;
 	Host &operator=(const Host &) = delete;
 
@@ -36,6 +38,9 @@ public:
 
 	// Tries backends best first as the C entry does; see fsbpf_host.select_backend.
 	int select_backend(fsbpf_try_backend_fn try_backend, void *state);
+	// 0 when backend `index` can work here: its attach type does, and the
+	// command's own check_backend (if any) agrees. Else a negative errno.
+	int check_backend(size_t index);
 
 private:
 	static Host &self(void *impl) { return *static_cast<Host *>(impl); }
@@ -47,6 +52,7 @@ private:
 	const Command &command_;
 	RunOptions options_;
 	StopSource &stop_;
+	void *command_state_;
 	bool output_closed_ = false;
 	std::vector<std::unique_ptr<Sink>> sinks_;
 	fsbpf_host table_;

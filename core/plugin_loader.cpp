@@ -156,7 +156,9 @@ std::string validate_command(const ObjectBounds &bounds, const fsbpf_command &cm
 		bounds.holds_code(reinterpret_cast<const void *>(cmd.destroy)) &&
 		bounds.holds_code(reinterpret_cast<const void *>(cmd.add_options)) &&
 		bounds.holds_code(reinterpret_cast<const void *>(cmd.run));
-	if (!functions_ok)
+	const bool check_ok = !cmd.check_backend ||
+			      bounds.holds_code(reinterpret_cast<const void *>(cmd.check_backend));
+	if (!functions_ok || !check_ok)
 		return fmt::format("command '{}' has a callback outside the plugin", cmd.name);
 	if (cmd.backend_count > kMaxCommands ||
 	    (cmd.backend_count &&

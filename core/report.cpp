@@ -43,16 +43,34 @@ std::string json_verdict(const Probe &probe)
 			   quoted(probe.name), -probe.err, quoted(std::strerror(-probe.err)));
 }
 
+struct ToolBackends {
+	std::string tool;
+	std::vector<Probe> backends; // best first
+	std::string pick;            // the first that works, or "none"
+};
+
 struct Report {
 	std::string kernel;
 	bool btf = false;
 	std::vector<Probe> attach, features;
 	std::vector<std::string> renamedata;
 	std::vector<std::pair<std::string, std::vector<std::string>>> signatures;
-	std::vector<std::pair<std::string, std::string>> tools;
+	std::vector<ToolBackends> tools;
 };
 
-Report gather(Features &features, const PluginRegistry &registry)
+ToolBackends tool_backends(const Command &command, const BackendCheck &check_backend)
+{
+	ToolBackends tool{command.name, {}, "none"};
+	for (size_t i = 0; i < command.entry.backend_count; i++) {
+		const int err = check_backend(command, i);
+		tool.backends.push_back({command.entry.backends[i].name, err});
+		if (err == 0 && tool.pick == "none")
+			tool.pick = command.entry.backends[i].name;
+	}
+	return tool;
+}
+
+Report gather(Features &features, const PluginRegistry &registry, const BackendCheck &check_backend)
 {
 	Report report;
 	utsname uts{};
@@ -77,13 +95,9 @@ Report gather(Features &features, const PluginRegistry &registry)
 		if (params)
 			report.signatures.emplace_back(func, std::move(*params));
 	}
-	for (const Command &command : registry.commands()) {
-		const int index = preferred_backend(features, command.entry);
+	for (const Command &command : registry.commands())
 		if (command.entry.backend_count)
-			report.tools.emplace_back(command.name,
-						  index < 0 ? "none"
-							    : command.entry.backends[index].name);
-	}
+			report.tools.push_back(tool_backends(command, check_backend));
 	return report;
 }
 
@@ -100,9 +114,11 @@ void print_text(const Report &report, std::FILE *out)
 	fmt::print(out, "\nkernel function signatures:\n");
 	for (const auto &[func, params] : report.signatures)
 		fmt::print(out, "  {}({})\n", func, fmt::join(params, ", "));
-	fmt::print(out, "\nbackend each tool would pick:\n");
-	for (const auto &[tool, backend] : report.tools)
-		fmt::print(out, "  {:<12} {}\n", tool, backend);
+	for (const ToolBackends &tool : report.tools) {
+		fmt::print(out, "\n{} backends (picks {}):\n", tool.tool, tool.pick);
+		for (const Probe &backend : tool.backends)
+			fmt::print(out, "  {:<12} {}\n", backend.name, verdict(backend.err));
+	}
 }
 
 template <typename Range, typename Fn>
@@ -122,29 +138,23 @@ void print_json(const Report &report, std::FILE *out)
 	const std::string signatures = json_list(report.signatures, [](const auto &sig) {
 		return quoted(sig.first) + ":[" + json_list(sig.second, quoted) + "]";
 	});
-	const std::string tools = json_list(report.tools, [](const auto &tool) {
-		return quoted(tool.first) + ":" + quoted(tool.second);
+	const std::string tools = json_list(report.tools, [](const ToolBackends &tool) {
+		return fmt::format("{}:{{\"pick\":{},\"backends\":{{{}}}}}", quoted(tool.tool),
+				   quoted(tool.pick), json_list(tool.backends, json_verdict));
 	});
 	fmt::print(out,
 		   "{{\"kernel\":{},\"btf\":{},\"attach\":{{{}}},\"features\":{{{}}},"
-		   "\"renamedata_fields\":[{}],\"signatures\":{{{}}},\"backends\":{{{}}}}}\n",
+		   "\"renamedata_fields\":[{}],\"signatures\":{{{}}},\"tools\":{{{}}}}}\n",
 		   quoted(report.kernel), report.btf, attach, features, renamedata, signatures,
 		   tools);
 }
 
 } // namespace
 
-int preferred_backend(Features &features, const fsbpf_command &command)
+void print_features(Features &features, const PluginRegistry &registry,
+		    const BackendCheck &check_backend, bool json, std::FILE *out)
 {
-	for (size_t i = 0; i < command.backend_count; i++)
-		if (features.attach(command.backends[i].attach) == 0)
-			return static_cast<int>(i);
-	return -1;
-}
-
-void print_features(Features &features, const PluginRegistry &registry, bool json, std::FILE *out)
-{
-	const Report report = gather(features, registry);
+	const Report report = gather(features, registry, check_backend);
 	if (json)
 		print_json(report, out);
 	else

@@ -5,14 +5,15 @@
 #include "plugin_loader.hpp"
 
 #include <cstdio>
+#include <functional>
 
 namespace fsbpf {
 
-void print_features(Features &features, const PluginRegistry &registry, bool json, std::FILE *out);
-void print_plugins(const PluginRegistry &registry, std::FILE *out);
+// 0 when backend `index` of a command can work here, else a negative errno.
+using BackendCheck = std::function<int(const Command &command, size_t index)>;
 
-// The backend automatic selection would try first: the best one whose attach
-// type works here. -1 when none does.
-int preferred_backend(Features &features, const fsbpf_command &command);
+void print_features(Features &features, const PluginRegistry &registry,
+		    const BackendCheck &check_backend, bool json, std::FILE *out);
+void print_plugins(const PluginRegistry &registry, std::FILE *out);
 
 } // namespace fsbpf

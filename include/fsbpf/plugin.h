@@ -176,6 +176,19 @@ struct fsbpf_host {
 	double (*elapsed)(void *impl);
 	/* Tells the user the tool is attached (e.g. "Tracing ... Ctrl-C to end"). */
 	void (*ready)(void *impl, const char *message);
+
+	/*
+	 * 1 when parameter `index` of kernel function `func` has a complete type
+	 * in BTF, 0 when it points to a forward declaration only (5.10 has such
+	 * syscall wrappers, whose arguments fentry then cannot read), -ENOENT.
+	 */
+	int (*btf_param_complete)(void *impl, const char *func, int index);
+	/*
+	 * Times the kernel skipped this attached program, e.g. because it was
+	 * already running on that CPU (recursion_misses, 5.12+). 0 where the
+	 * kernel does not count them.
+	 */
+	uint64_t (*program_misses)(void *impl, int prog_fd);
 };
 
 /* ---- What a plugin exports ---- */
@@ -192,6 +205,12 @@ struct fsbpf_command {
 	int (*add_options)(void *state, const struct fsbpf_cli *cli);
 	/* Exit status: 0 ok, 1 runtime failure, 2 usage error. */
 	int (*run)(void *state, const struct fsbpf_host *host);
+	/*
+	 * Optional: 0 when backend `index` can work on this kernel as far as BTF
+	 * tells, else a negative errno. Called before loading, and by
+	 * `fsbpf features`; options are not parsed yet when features calls it.
+	 */
+	int (*check_backend)(void *state, const struct fsbpf_host *host, size_t index);
 };
 
 struct fsbpf_plugin {

@@ -6,6 +6,7 @@
 #include <fsbpf/plugin.h>
 
 #include <cerrno>
+#include <concepts>
 #include <exception>
 #include <initializer_list>
 #include <stdexcept>
@@ -139,6 +140,15 @@ public:
 	{
 		return host_.probe_feature(host_.impl, feature) == 0;
 	}
+	// Parameter `index` of `func` has a complete type in BTF (not only a forward declaration).
+	bool param_complete(const char *func, int index) const
+	{
+		return host_.btf_param_complete(host_.impl, func, index) == 1;
+	}
+	uint64_t program_misses(int prog_fd) const
+	{
+		return host_.program_misses(host_.impl, prog_fd);
+	}
 
 	// fn(size_t backend_index) -> 0 or negative errno. Returns the chosen index or -errno.
 	template <typename Fn>
@@ -165,7 +175,8 @@ private:
 };
 
 // Adapts a C++ class to struct fsbpf_command. Tool must provide
-// `void add_options(Options &)` and `int run(Host &)`.
+// `void add_options(Options &)` and `int run(Host &)`, and may provide
+// `int check_backend(const Host &, size_t index)`.
 template <typename Tool>
 struct CommandAdapter {
 	static void *create() noexcept
@@ -187,6 +198,14 @@ struct CommandAdapter {
 			return -EINVAL;
 		}
 	}
+	static int check_backend(void *state, const fsbpf_host *host, size_t index) noexcept
+	{
+		try {
+			return static_cast<Tool *>(state)->check_backend(Host(*host), index);
+		} catch (...) {
+			return -EINVAL;
+		}
+	}
 	static int run(void *state, const fsbpf_host *host) noexcept
 	{
 		Host wrapped(*host);
@@ -203,6 +222,14 @@ struct CommandAdapter {
 };
 
 template <typename Tool>
+constexpr bool checks_backends = requires(Tool &tool, const Host &host)
+{
+	{
+		tool.check_backend(host, size_t{0})
+		} -> std::same_as<int>;
+};
+
+template <typename Tool>
 constexpr fsbpf_command make_command(const char *name, const char *summary,
 				     const fsbpf_backend *backends, size_t backend_count)
 {
@@ -214,7 +241,9 @@ constexpr fsbpf_command make_command(const char *name, const char *summary,
 			     &CommandAdapter<Tool>::create,
 			     &CommandAdapter<Tool>::destroy,
 			     &CommandAdapter<Tool>::add_options,
-			     &CommandAdapter<Tool>::run};
+			     &CommandAdapter<Tool>::run,
+			     checks_backends<Tool> ? &CommandAdapter<Tool>::check_backend
+						   : nullptr};
 }
 
 } // namespace fsbpf::plugin

@@ -80,7 +80,12 @@ static long vma_file_of(struct task_struct *task, struct vm_area_struct *vma, vo
 	return 0;
 }
 
-/* bpf_find_vma() arrived in 5.17; older kernels report msync without a file. */
+/*
+ * bpf_find_vma() arrived in 5.17, and kernels before 5.13 reject any program
+ * that merely refers to a callback. So every exit that can see msync comes in
+ * two builds, find_vma true and false (its program named ..._novma), and user
+ * space loads the one the host's find_vma probe allows.
+ */
 static __always_inline struct file *mapped_file(__u64 addr)
 {
 	struct vma_file found = {};
@@ -91,12 +96,13 @@ static __always_inline struct file *mapped_file(__u64 addr)
 	return found.file;
 }
 
-static __always_inline void fill_path(struct syncsnoop_event *event, const struct start *start)
+static __always_inline void fill_path(struct syncsnoop_event *event, const struct start *start,
+				      bool find_vma)
 {
 	struct file *file = NULL;
 
 	if (start->call == SYNC_CALL_MSYNC)
-		file = mapped_file(start->addr);
+		file = find_vma ? mapped_file(start->addr) : NULL;
 	else if (start->fd >= 0)
 		file = fsbpf_fd_file(start->fd);
 	if (file)
@@ -105,7 +111,7 @@ static __always_inline void fill_path(struct syncsnoop_event *event, const struc
 		fsbpf_clear_path(&event->path);
 }
 
-static __always_inline int on_exit(enum sync_call call, long ret)
+static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
@@ -133,7 +139,7 @@ static __always_inline int on_exit(enum sync_call call, long ret)
 	event->fd = start->fd;
 	event->addr = start->addr;
 	bpf_get_current_comm(event->comm, sizeof(event->comm));
-	fill_path(event, start);
+	fill_path(event, start, find_vma);
 	bpf_ringbuf_submit(event, 0);
 done:
 	bpf_map_delete_elem(&starts, &tid);
@@ -151,31 +157,47 @@ done:
 	SEC("fexit/__x64_sys_" #name)                                    \
 	int BPF_PROG(fexit_##name, const struct pt_regs *regs, long ret) \
 	{                                                                \
-		return on_exit(call, ret);                               \
+		return on_exit(call, ret, call == SYNC_CALL_MSYNC);      \
 	}
 
 #define ARG1      ((int)PT_REGS_PARM1_CORE_SYSCALL(regs))
 #define ARG1_ADDR ((__u64)PT_REGS_PARM1_CORE_SYSCALL(regs))
 
 FENTRY_PAIR(sync, SYNC_CALL_SYNC, -1, 0)
+/* Where BTF lacks the zero-argument wrapper __x64_sys_sync (6.1): the work of sync(). */
+SEC("fentry/ksys_sync")
+int BPF_PROG(fentry_ksys_sync)
+{
+	return on_enter(SYNC_CALL_SYNC, -1, 0);
+}
+SEC("fexit/ksys_sync")
+int BPF_PROG(fexit_ksys_sync)
+{
+	return on_exit(SYNC_CALL_SYNC, 0, false); /* sync() always returns 0 */
+}
 FENTRY_PAIR(syncfs, SYNC_CALL_SYNCFS, ARG1, 0)
 FENTRY_PAIR(fsync, SYNC_CALL_FSYNC, ARG1, 0)
 FENTRY_PAIR(fdatasync, SYNC_CALL_FDATASYNC, ARG1, 0)
 FENTRY_PAIR(sync_file_range, SYNC_CALL_SYNC_FILE_RANGE, ARG1, 0)
 FENTRY_PAIR(msync, SYNC_CALL_MSYNC, -1, ARG1_ADDR)
+SEC("fexit/__x64_sys_msync")
+int BPF_PROG(fexit_msync_novma, const struct pt_regs *regs, long ret)
+{
+	return on_exit(SYNC_CALL_MSYNC, ret, false);
+}
 
 /* ---- kprobes on the syscalls (libbpf resolves the arch prefix) ---- */
 
-#define KPROBE_PAIR(name, call, fd_expr, addr_expr)        \
-	SEC("ksyscall/" #name)                             \
-	int BPF_KSYSCALL(kprobe_##name, long arg1)         \
-	{                                                  \
-		return on_enter(call, fd_expr, addr_expr); \
-	}                                                  \
-	SEC("kretsyscall/" #name)                          \
-	int BPF_KRETPROBE(kretprobe_##name, long ret)      \
-	{                                                  \
-		return on_exit(call, ret);                 \
+#define KPROBE_PAIR(name, call, fd_expr, addr_expr)                 \
+	SEC("ksyscall/" #name)                                      \
+	int BPF_KSYSCALL(kprobe_##name, long arg1)                  \
+	{                                                           \
+		return on_enter(call, fd_expr, addr_expr);          \
+	}                                                           \
+	SEC("kretsyscall/" #name)                                   \
+	int BPF_KRETPROBE(kretprobe_##name, long ret)               \
+	{                                                           \
+		return on_exit(call, ret, call == SYNC_CALL_MSYNC); \
 	}
 
 KPROBE_PAIR(sync, SYNC_CALL_SYNC, -1, 0)
@@ -184,6 +206,11 @@ KPROBE_PAIR(fsync, SYNC_CALL_FSYNC, (int)arg1, 0)
 KPROBE_PAIR(fdatasync, SYNC_CALL_FDATASYNC, (int)arg1, 0)
 KPROBE_PAIR(sync_file_range, SYNC_CALL_SYNC_FILE_RANGE, (int)arg1, 0)
 KPROBE_PAIR(msync, SYNC_CALL_MSYNC, -1, (__u64)arg1)
+SEC("kretsyscall/msync")
+int BPF_KRETPROBE(kretprobe_msync_novma, long ret)
+{
+	return on_exit(SYNC_CALL_MSYNC, ret, false);
+}
 
 /* ---- classic per-syscall tracepoints ---- */
 
@@ -200,16 +227,16 @@ struct sys_exit_ctx {
 	long ret;
 };
 
-#define TRACEPOINT_PAIR(name, call, fd_expr, addr_expr)    \
-	SEC("tracepoint/syscalls/sys_enter_" #name)        \
-	int tp_enter_##name(struct sys_enter_ctx *ctx)     \
-	{                                                  \
-		return on_enter(call, fd_expr, addr_expr); \
-	}                                                  \
-	SEC("tracepoint/syscalls/sys_exit_" #name)         \
-	int tp_exit_##name(struct sys_exit_ctx *ctx)       \
-	{                                                  \
-		return on_exit(call, ctx->ret);            \
+#define TRACEPOINT_PAIR(name, call, fd_expr, addr_expr)                  \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                      \
+	int tp_enter_##name(struct sys_enter_ctx *ctx)                   \
+	{                                                                \
+		return on_enter(call, fd_expr, addr_expr);               \
+	}                                                                \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                       \
+	int tp_exit_##name(struct sys_exit_ctx *ctx)                     \
+	{                                                                \
+		return on_exit(call, ctx->ret, call == SYNC_CALL_MSYNC); \
 	}
 
 TRACEPOINT_PAIR(sync, SYNC_CALL_SYNC, -1, 0)
@@ -218,6 +245,11 @@ TRACEPOINT_PAIR(fsync, SYNC_CALL_FSYNC, (int)ctx->args[0], 0)
 TRACEPOINT_PAIR(fdatasync, SYNC_CALL_FDATASYNC, (int)ctx->args[0], 0)
 TRACEPOINT_PAIR(sync_file_range, SYNC_CALL_SYNC_FILE_RANGE, (int)ctx->args[0], 0)
 TRACEPOINT_PAIR(msync, SYNC_CALL_MSYNC, -1, ctx->args[0])
+SEC("tracepoint/syscalls/sys_exit_msync")
+int tp_exit_msync_novma(struct sys_exit_ctx *ctx)
+{
+	return on_exit(SYNC_CALL_MSYNC, ctx->ret, false);
+}
 
 /* ---- raw sys_enter/sys_exit: sees every system call, keeps the sync family ---- */
 
@@ -255,14 +287,25 @@ int BPF_PROG(raw_enter, struct pt_regs *regs, long id)
 	return on_enter(call, call == SYNC_CALL_SYNC ? -1 : (int)arg1, 0);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(raw_exit, struct pt_regs *regs, long ret)
+static __always_inline int raw_exit_of(struct pt_regs *regs, long ret, bool find_vma)
 {
 	int call = sync_call_of(BPF_CORE_READ(regs, orig_ax));
 
 	if (call < 0)
 		return 0;
-	return on_exit(call, ret);
+	return on_exit(call, ret, find_vma);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(raw_exit, struct pt_regs *regs, long ret)
+{
+	return raw_exit_of(regs, ret, true);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(raw_exit_novma, struct pt_regs *regs, long ret)
+{
+	return raw_exit_of(regs, ret, false);
 }
 
 char LICENSE[] SEC("license") = "GPL";

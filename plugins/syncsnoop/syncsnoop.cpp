@@ -9,6 +9,7 @@
 
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -16,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -36,12 +38,34 @@ constexpr std::array<fsbpf_backend, 4> kBackends = {{
 	{"tracepoint", FSBPF_ATTACH_TRACEPOINT, "syscalls:sys_enter_*/sys_exit_* tracepoints"},
 	{"tp_btf", FSBPF_ATTACH_TP_BTF, "raw sys_enter/sys_exit, filtered by syscall number"},
 }};
-// Program name prefixes of each backend, in kBackends order.
+constexpr size_t kFentryBackend = 0;
+// Program name prefixes of the other backends, in kBackends order.
 constexpr std::array<std::array<std::string_view, 2>, 4> kProgramPrefixes = {{
-	{"fentry_", "fexit_"},
+	{},
 	{"kprobe_", "kretprobe_"},
 	{"tp_enter_", "tp_exit_"},
 	{"raw_enter", "raw_exit"},
+}};
+
+// fentry needs its target in the kernel's BTF, and a program that reads the
+// wrapper's pt_regs needs that argument's type complete there: 5.10's BTF
+// has some wrappers whose pt_regs is only forward-declared, and its verifier
+// then refuses the read. Each call takes the first row this kernel allows.
+struct FentryHook {
+	sync_call call;
+	const char *function;
+	bool reads_regs;
+	std::string_view entry, exit;
+};
+constexpr std::array<FentryHook, 7> kFentryHooks = {{
+	{SYNC_CALL_SYNC, "__x64_sys_sync", false, "fentry_sync", "fexit_sync"},
+	{SYNC_CALL_SYNC, "ksys_sync", false, "fentry_ksys_sync", "fexit_ksys_sync"},
+	{SYNC_CALL_SYNCFS, "__x64_sys_syncfs", true, "fentry_syncfs", "fexit_syncfs"},
+	{SYNC_CALL_FSYNC, "__x64_sys_fsync", true, "fentry_fsync", "fexit_fsync"},
+	{SYNC_CALL_FDATASYNC, "__x64_sys_fdatasync", true, "fentry_fdatasync", "fexit_fdatasync"},
+	{SYNC_CALL_SYNC_FILE_RANGE, "__x64_sys_sync_file_range", true, "fentry_sync_file_range",
+	 "fexit_sync_file_range"},
+	{SYNC_CALL_MSYNC, "__x64_sys_msync", true, "fentry_msync", "fexit_msync"},
 }};
 
 struct SkeletonDeleter {
@@ -72,12 +96,81 @@ std::string wall_clock(uint64_t realtime_ns)
 	       std::to_string(1000 + realtime_ns / 1000000ULL % 1000).replace(0, 1, ".");
 }
 
-bool uses_program(size_t backend, std::string_view program)
+bool has_prefix(std::string_view text, std::string_view prefix)
 {
-	for (std::string_view prefix : kProgramPrefixes.at(backend))
-		if (program.substr(0, prefix.size()) == prefix)
-			return true;
-	return false;
+	return !prefix.empty() && text.substr(0, prefix.size()) == prefix;
+}
+
+// The fentry programs to load on this kernel, or nothing if a call has no hook.
+std::vector<std::string_view> fentry_programs(const fsbpf::plugin::Host &host)
+{
+	std::vector<std::string_view> programs;
+	std::array<bool, SYNC_CALL__COUNT> hooked{};
+	for (const FentryHook &hook : kFentryHooks) {
+		if (hooked.at(hook.call) || !host.has_func(hook.function) ||
+		    (hook.reads_regs && !host.param_complete(hook.function, 0)))
+			continue;
+		hooked.at(hook.call) = true;
+		programs.insert(programs.end(), {hook.entry, hook.exit});
+	}
+	for (const bool ok : hooked)
+		if (!ok)
+			return {};
+	return programs;
+}
+
+std::vector<std::string_view> program_names(bpf_object &obj)
+{
+	std::vector<std::string_view> names;
+	bpf_program *prog = nullptr;
+	bpf_object__for_each_program (prog, &obj)
+		names.emplace_back(bpf_program__name(prog));
+	return names;
+}
+
+constexpr std::string_view kNoVmaSuffix = "_novma";
+
+bool is_novma_variant(std::string_view name)
+{
+	return name.size() > kNoVmaSuffix.size() &&
+	       name.substr(name.size() - kNoVmaSuffix.size()) == kNoVmaSuffix;
+}
+
+// Each exit that can see msync has a twin without bpf_find_vma (see the BPF side).
+std::vector<std::string_view> choose_vma_variants(const std::vector<std::string_view> &programs,
+						  const std::vector<std::string_view> &all,
+						  bool find_vma)
+{
+	std::vector<std::string_view> chosen;
+	for (const std::string_view name : programs) {
+		if (is_novma_variant(name))
+			continue;
+		const std::string twin = std::string(name) + std::string(kNoVmaSuffix);
+		const auto found = std::find(all.begin(), all.end(), twin);
+		chosen.push_back(!find_vma && found != all.end() ? *found : name);
+	}
+	return chosen;
+}
+
+std::vector<std::string_view> prefixed_programs(size_t backend,
+						const std::vector<std::string_view> &all)
+{
+	std::vector<std::string_view> programs;
+	for (const std::string_view name : all)
+		for (std::string_view prefix : kProgramPrefixes.at(backend))
+			if (has_prefix(name, prefix))
+				programs.push_back(name);
+	return programs;
+}
+
+// Names of the programs a backend loads on this kernel.
+std::vector<std::string_view> backend_programs(size_t backend, const fsbpf::plugin::Host &host,
+					       bpf_object &obj)
+{
+	const std::vector<std::string_view> all = program_names(obj);
+	const std::vector<std::string_view> programs =
+		backend == kFentryBackend ? fentry_programs(host) : prefixed_programs(backend, all);
+	return choose_vma_variants(programs, all, host.feature(FSBPF_FEATURE_FIND_VMA));
 }
 
 class SyncSnoop {
@@ -94,7 +187,7 @@ public:
 
 	int run(fsbpf::plugin::Host &host)
 	{
-		auto attach = [&](size_t backend) { return try_backend(backend); };
+		auto attach = [&](size_t backend) { return try_backend(backend, host); };
 		if (host.select_backend(attach) < 0)
 			return 1;
 		RingBuffer events(ring_buffer__new(bpf_map__fd(skel_->maps.events),
@@ -116,15 +209,21 @@ public:
 		if (!output_closed_)
 			ring_buffer__consume(events.get());
 		if (!output_closed_)
-			sink_->summary(
-				{{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
-				 {"missed", nullptr, FSBPF_VAL_UINT, 0, 0}},
-				{u64(skel_->bss->lost_events), u64(skel_->bss->missed_starts)});
+			sink_->summary({{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
+					{"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
+					{"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
+				       {u64(skel_->bss->lost_events),
+					u64(skel_->bss->missed_starts), u64(kernel_skips(host))});
 		return 0;
 	}
 
+	int check_backend(const fsbpf::plugin::Host &host, size_t backend)
+	{
+		return backend == kFentryBackend && fentry_programs(host).empty() ? -ENOENT : 0;
+	}
+
 private:
-	int try_backend(size_t backend)
+	int try_backend(size_t backend, const fsbpf::plugin::Host &host)
 	{
 		skel_.reset(syncsnoop_bpf__open());
 		if (!skel_)
@@ -134,16 +233,37 @@ private:
 		if (comm_)
 			strncpy(const_cast<char *>(skel_->rodata->target_comm), comm_,
 				sizeof(skel_->rodata->target_comm) - 1);
+		const std::vector<std::string_view> programs =
+			backend_programs(backend, host, *skel_->obj);
+		if (programs.empty()) {
+			skel_.reset();
+			return -ENOENT;
+		}
 		bpf_program *prog = nullptr;
-		bpf_object__for_each_program (prog, skel_->obj)
-			bpf_program__set_autoload(prog,
-						  uses_program(backend, bpf_program__name(prog)));
+		bpf_object__for_each_program (prog, skel_->obj) {
+			const std::string_view name = bpf_program__name(prog);
+			const bool wanted =
+				std::find(programs.begin(), programs.end(), name) != programs.end();
+			bpf_program__set_autoload(prog, wanted);
+		}
 		int err = syncsnoop_bpf__load(skel_.get());
 		if (!err)
 			err = syncsnoop_bpf__attach(skel_.get());
 		if (err)
 			skel_.reset(); // libbpf 1.1 cannot load an object twice
 		return err;
+	}
+
+	// Runs of our programs the kernel skipped, e.g. a preempted fentry program
+	// that was still active on the CPU when the next call came.
+	uint64_t kernel_skips(const fsbpf::plugin::Host &host) const
+	{
+		uint64_t skips = 0;
+		bpf_program *prog = nullptr;
+		bpf_object__for_each_program (prog, skel_->obj)
+			if (bpf_program__autoload(prog))
+				skips += host.program_misses(bpf_program__fd(prog));
+		return skips;
 	}
 
 	void open_sink(fsbpf::plugin::Host &host)

@@ -8,6 +8,8 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 #include <regex>
 #include <set>
 #include <sys/stat.h>
@@ -145,6 +147,65 @@ std::set<std::string> renamedata_fields_from_bpftool()
 	return fields;
 }
 
+// A kernel function's parameter types resolved from bpftool's raw BTF dump,
+// independently of fsbpf's own BTF code.
+class RawBtf {
+public:
+	RawBtf()
+	{
+		const Finished dump =
+			run({"bpftool", "btf", "dump", "file", "/sys/kernel/btf/vmlinux"});
+		std::istringstream in(dump.out);
+		const std::regex type(R"(^\[(\d+)\] (\w+) '([^']*)'(?: type_id=(\d+))?.*$)");
+		const std::regex param(R"(^\s+'[^']*' type_id=(\d+)$)");
+		int last = 0;
+		for (std::string line; std::getline(in, line);) {
+			std::smatch m;
+			if (std::regex_match(line, m, type)) {
+				last = std::stoi(m[1]);
+				types_[last] = {m[2], m[3], m[4].matched ? std::stoi(m[4]) : 0, {}};
+				if (m[2] == "FUNC")
+					funcs_[m[3]] = last;
+			} else if (std::regex_match(line, m, param)) {
+				types_[last].params.push_back(std::stoi(m[1]));
+			}
+		}
+	}
+
+	std::vector<std::string> params(const std::string &func) const
+	{
+		std::vector<std::string> out;
+		const Type &proto = types_.at(types_.at(funcs_.at(func)).target);
+		for (int id : proto.params)
+			out.push_back(name(id));
+		return out;
+	}
+
+private:
+	struct Type {
+		std::string kind, name;
+		int target;
+		std::vector<int> params;
+	};
+
+	std::string name(int id) const
+	{
+		const Type &t = types_.at(id);
+		if (t.kind == "PTR") {
+			const std::string inner = name(t.target);
+			return inner + (inner.back() == '*' ? "*" : " *");
+		}
+		if (t.kind == "CONST")
+			return "const " + name(t.target);
+		if (t.kind == "STRUCT")
+			return "struct " + t.name;
+		return t.name;
+	}
+
+	std::map<int, Type> types_;
+	std::map<std::string, int> funcs_;
+};
+
 TEST(Features, JsonMatchesTheRunningKernel)
 {
 	const Finished done = run({fsbpf_binary(), "features", "--json"});
@@ -170,9 +231,15 @@ TEST(Features, JsonMatchesTheRunningKernel)
 	for (const char *field :
 	     {"old_mnt_idmap", "mnt_idmap", "old_mnt_userns", "old_dentry", "new_dentry"})
 		EXPECT_EQ(reported.count(field), actual.count(field)) << field;
-	ASSERT_TRUE(report["signatures"].contains("vfs_unlink"));
-	EXPECT_EQ(report["signatures"]["vfs_unlink"].back(), "struct inode **");
-	EXPECT_EQ(report["backends"]["syncsnoop"].is_string(), true);
+	const RawBtf btf;
+	for (const char *func : {"vfs_unlink", "vfs_create", "vfs_rename"})
+		EXPECT_EQ(report["signatures"][func].get<std::vector<std::string>>(),
+			  btf.params(func))
+			<< func;
+	const json &syncsnoop = report["tools"]["syncsnoop"];
+	ASSERT_EQ(syncsnoop["backends"].size(), 4U);
+	const std::string pick = syncsnoop["pick"];
+	EXPECT_EQ(syncsnoop["backends"][pick]["supported"], true);
 }
 
 // IDs of the BPF programs a process holds, from its /proc/PID/fdinfo.

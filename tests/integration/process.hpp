@@ -31,6 +31,8 @@ public:
 	// Waits for the exit, reading all output; nullopt on timeout (then kills).
 	std::optional<Finished> finish(std::chrono::milliseconds timeout);
 	void close_stdout_reader();
+	// What the process wrote to stderr so far.
+	const std::string &err() const { return err_; }
 
 private:
 	bool pump(int timeout_ms);
