@@ -125,6 +125,7 @@ template <typename Range, typename Fn>
 std::string json_list(const Range &range, Fn fn)
 {
 	std::vector<std::string> items;
+	items.reserve(std::size(range));
 	for (const auto &item : range)
 		items.push_back(fn(item));
 	return fmt::format("{}", fmt::join(items, ","));

@@ -32,6 +32,23 @@ uint32_t decode_utf8(std::string_view seq)
 	}
 }
 
+// The escapes terminals and JSON share: backslash and the common controls.
+const char *short_escape(uint32_t code_point)
+{
+	switch (code_point) {
+	case '\\':
+		return "\\\\";
+	case '\n':
+		return "\\n";
+	case '\t':
+		return "\\t";
+	case '\r':
+		return "\\r";
+	default:
+		return nullptr;
+	}
+}
+
 bool is_c1_control(uint32_t code_point)
 {
 	return code_point >= 0x80 && code_point <= 0x9f;
@@ -95,23 +112,9 @@ std::string sanitize_for_terminal(std::string_view text)
 	out.reserve(text.size());
 	const auto on_text = [&](std::string_view seq) {
 		const uint32_t code_point = decode_utf8(seq);
-		switch (code_point) {
-		case '\\':
-			out += "\\\\";
-			return;
-		case '\n':
-			out += "\\n";
-			return;
-		case '\t':
-			out += "\\t";
-			return;
-		case '\r':
-			out += "\\r";
-			return;
-		default:
-			break;
-		}
-		if (code_point < 0x20 || code_point == 0x7f) {
+		if (const char *escape = short_escape(code_point)) {
+			out += escape;
+		} else if (code_point < 0x20 || code_point == 0x7f) {
 			append_hex_byte(out, static_cast<unsigned char>(code_point));
 		} else if (is_c1_control(code_point)) {
 			for (const char byte : seq)
@@ -130,26 +133,11 @@ std::string json_escape(std::string_view text)
 	out.reserve(text.size());
 	const auto on_text = [&](std::string_view seq) {
 		const uint32_t code_point = decode_utf8(seq);
-		switch (code_point) {
-		case '"':
+		if (code_point == '"') {
 			out += "\\\"";
-			return;
-		case '\\':
-			out += "\\\\";
-			return;
-		case '\n':
-			out += "\\n";
-			return;
-		case '\t':
-			out += "\\t";
-			return;
-		case '\r':
-			out += "\\r";
-			return;
-		default:
-			break;
-		}
-		if (code_point < 0x20 || code_point == 0x7f || is_c1_control(code_point)) {
+		} else if (const char *escape = short_escape(code_point)) {
+			out += escape;
+		} else if (code_point < 0x20 || code_point == 0x7f || is_c1_control(code_point)) {
 			out += "\\u00";
 			out += kHex[(code_point >> 4) & 0xf];
 			out += kHex[code_point & 0xf];

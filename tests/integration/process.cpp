@@ -12,8 +12,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
-
 namespace fsbpf::test {
 namespace {
 
@@ -50,7 +48,7 @@ int decode_status(int status)
 
 } // namespace
 
-Process::Process(std::vector<std::string> argv, std::vector<std::string> env)
+Process::Process(std::vector<std::string> argv, const std::vector<std::string> &env)
 {
 	std::array<int, 2> out{}, err{};
 	if (pipe2(out.data(), O_CLOEXEC) || pipe2(err.data(), O_CLOEXEC))
@@ -67,6 +65,7 @@ Process::Process(std::vector<std::string> argv, std::vector<std::string> env)
 		for (const std::string &kv : env)
 			putenv(strdup(kv.c_str()));
 		std::vector<char *> args;
+		args.reserve(argv.size() + 1);
 		for (std::string &arg : argv)
 			args.push_back(arg.data());
 		args.push_back(nullptr);
@@ -150,10 +149,10 @@ std::optional<Finished> Process::finish(std::chrono::milliseconds timeout)
 	return Finished{decode_status(status), out_, err_};
 }
 
-Finished run(std::vector<std::string> argv, std::vector<std::string> env,
+Finished run(std::vector<std::string> argv, const std::vector<std::string> &env,
 	     std::chrono::milliseconds timeout)
 {
-	Process process(std::move(argv), std::move(env));
+	Process process(std::move(argv), env);
 	auto finished = process.finish(timeout);
 	if (!finished)
 		throw std::runtime_error("timed out");
@@ -166,22 +165,6 @@ std::string fsbpf_binary()
 	if (!binary)
 		throw std::runtime_error("FSBPF_BINARY is not set");
 	return binary;
-}
-
-TempDir::TempDir()
-{
-	std::string pattern = "/tmp/fsbpf-test.XXXXXX";
-	if (!mkdtemp(pattern.data()))
-		throw std::runtime_error("mkdtemp failed");
-	path_ = pattern;
-	chmod(path_.c_str(), 0755);
-}
-
-TempDir::~TempDir()
-{
-	const std::string command = "rm -rf '" + path_ + "'";
-	if (std::system(command.c_str()) != 0)
-		return;
 }
 
 } // namespace fsbpf::test

@@ -2,6 +2,8 @@
 // waits until it is attached, stops it the way a user would.
 #pragma once
 
+#include "temp_dir.hpp"
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -19,7 +21,7 @@ struct Finished {
 class Process {
 public:
 	// argv[0] is the program; env entries "K=V" are added to the environment.
-	explicit Process(std::vector<std::string> argv, std::vector<std::string> env = {});
+	explicit Process(std::vector<std::string> argv, const std::vector<std::string> &env = {});
 	~Process();
 	Process(const Process &) = delete;
 	Process &operator=(const Process &) = delete;
@@ -44,23 +46,10 @@ private:
 };
 
 // Runs to completion.
-Finished run(std::vector<std::string> argv, std::vector<std::string> env = {},
+Finished run(std::vector<std::string> argv, const std::vector<std::string> &env = {},
 	     std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 // The fsbpf executable under test (FSBPF_BINARY from the build).
 std::string fsbpf_binary();
-
-// A fresh directory under /tmp, removed with its contents at destruction.
-class TempDir {
-public:
-	TempDir();
-	~TempDir();
-	TempDir(const TempDir &) = delete;
-	TempDir &operator=(const TempDir &) = delete;
-	const std::string &path() const { return path_; }
-
-private:
-	std::string path_;
-};
 
 } // namespace fsbpf::test

@@ -79,8 +79,8 @@ void sync_family_calls(const std::string &path)
 
 class Tracer {
 public:
-	explicit Tracer(std::vector<std::string> args, std::vector<std::string> env = {})
-		: process_(command(std::move(args)), std::move(env))
+	explicit Tracer(std::vector<std::string> args, const std::vector<std::string> &env = {})
+		: process_(command(std::move(args)), env)
 	{
 	}
 

@@ -8,7 +8,7 @@
 
 namespace fsbpf::test {
 
-Workload::Workload(const std::string &comm, std::function<void()> body)
+Workload::Workload(const std::string &comm, const std::function<void()> &body)
 {
 	std::array<int, 2> fds{};
 	if (pipe(fds.data()))

@@ -11,7 +11,7 @@ namespace fsbpf::test {
 class Workload {
 public:
 	// The child renames itself to comm, then waits for go() to run body.
-	Workload(const std::string &comm, std::function<void()> body);
+	Workload(const std::string &comm, const std::function<void()> &body);
 	~Workload();
 	Workload(const Workload &) = delete;
 	Workload &operator=(const Workload &) = delete;

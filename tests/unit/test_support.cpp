@@ -18,21 +18,6 @@ void set_mode(const std::string &path, mode_t mode)
 
 } // namespace
 
-TempDir::TempDir(mode_t mode)
-{
-	std::string pattern = "/tmp/fsbpf-unit-XXXXXX";
-	if (!mkdtemp(pattern.data()))
-		throw std::runtime_error("mkdtemp failed");
-	path_ = pattern;
-	set_mode(path_, mode);
-}
-
-TempDir::~TempDir()
-{
-	std::error_code ignored;
-	std::filesystem::remove_all(path_, ignored);
-}
-
 std::string built_plugin(const std::string &name)
 {
 	const char *dir = std::getenv("FSBPF_TEST_PLUGINS");

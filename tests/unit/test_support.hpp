@@ -2,26 +2,14 @@
 // test plugins with the mode a test sets, and a substring assertion.
 #pragma once
 
+#include "temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <sys/types.h>
 
 namespace fsbpf::test {
-
-class TempDir {
-public:
-	explicit TempDir(mode_t mode = 0755);
-	~TempDir();
-	TempDir(const TempDir &) = delete;
-	TempDir &operator=(const TempDir &) = delete;
-
-	const std::string &path() const { return path_; }
-	std::string file(const std::string &name) const { return path_ + "/" + name; }
-
-private:
-	std::string path_;
-};
 
 // A test plugin as built, from the directory FSBPF_TEST_PLUGINS names.
 std::string built_plugin(const std::string &name);

@@ -1,0 +1,26 @@
+#include "temp_dir.hpp"
+
+#include <filesystem>
+#include <stdexcept>
+#include <sys/stat.h>
+
+namespace fsbpf::test {
+
+TempDir::TempDir(mode_t mode)
+{
+	std::string pattern = "/tmp/fsbpf-test.XXXXXX";
+	if (!mkdtemp(pattern.data()))
+		throw std::runtime_error("mkdtemp failed");
+	path_ = pattern;
+	// mkdtemp makes 0700; tests choose, and unprivileged children need to enter.
+	if (chmod(path_.c_str(), mode) != 0)
+		throw std::runtime_error("chmod failed on " + path_);
+}
+
+TempDir::~TempDir()
+{
+	std::error_code ignored;
+	std::filesystem::remove_all(path_, ignored);
+}
+
+} // namespace fsbpf::test
