@@ -441,7 +441,7 @@ def rows_of(boot_result):
                     f"the guest did not finish (panic, hang or boot failure); console:\n{tail}")]
     rows = []
     problems = feature_problems(series, boot_result.features)
-    rows.append(Row(label, "fsbpf", "features", "FAIL" if problems else "pass",
+    rows.append(Row(label, "fsbpf", "kernel facts", "FAIL" if problems else "pass",
                     "\n".join(problems)))
     rows.append(Row(label, "guest", "ext4 mount", "pass" if boot_result.ext4 else "FAIL",
                     "" if boot_result.ext4 else "the ext4 image was not mounted"))
