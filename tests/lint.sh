@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 sources() {
-	find core include plugins bpf tests -name "$@" | grep -v '^bpf/vmlinux.h$' | sort
+	find core include plugins bpf tests bench -name "$@" | grep -v '^bpf/vmlinux.h$' | sort
 }
 
 case "${1:-}" in

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The steps of a filetop-style syscall-exit hook, each a program of its own,
+ * so that the driver can attach one at a time and price each step:
+ *   empty      the tp_btf/sys_exit mechanism alone
+ *   filter     + is this a read/write-family call that moved bytes?
+ *   walk_core  + fd -> file -> inode through CO-RE probe reads
+ *   walk_btf   + the same walk with direct BTF loads where the verifier allows
+ *   hash       + walk_btf, then count in a shared hash (atomic adds)
+ *   percpu     + walk_btf, then count in a per-CPU hash (plain adds)
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "hookcost.h"
+
+#define S_IFMT  0170000
+#define S_IFREG 0100000
+
+__u64 seen = 0; /* keeps each step's work observable, so clang keeps it */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HOOKCOST_MAX_FILES);
+	__type(key, struct hookcost_key);
+	__type(value, struct hookcost_counts);
+} shared_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, HOOKCOST_MAX_FILES);
+	__type(key, struct hookcost_key);
+	__type(value, struct hookcost_counts);
+} percpu_counts SEC(".maps");
+
+static __always_inline bool is_read_write(long nr)
+{
+	switch (nr) {
+	case HOOKCOST_NR_READ:
+	case HOOKCOST_NR_WRITE:
+	case HOOKCOST_NR_PREAD64:
+	case HOOKCOST_NR_PWRITE64:
+	case HOOKCOST_NR_READV:
+	case HOOKCOST_NR_WRITEV:
+	case HOOKCOST_NR_PREADV:
+	case HOOKCOST_NR_PWRITEV:
+	case HOOKCOST_NR_PREADV2:
+	case HOOKCOST_NR_PWRITEV2:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static __always_inline bool is_write(long nr)
+{
+	return nr == HOOKCOST_NR_WRITE || nr == HOOKCOST_NR_PWRITE64 || nr == HOOKCOST_NR_WRITEV ||
+	       nr == HOOKCOST_NR_PWRITEV || nr == HOOKCOST_NR_PWRITEV2;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(empty)
+{
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(filter, struct pt_regs *regs, long ret)
+{
+	if (ret <= 0 || !is_read_write(regs->orig_ax))
+		return 0;
+	seen++;
+	return 0;
+}
+
+static __always_inline struct file *file_core(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **files = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+
+	if ((unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &files[fd]);
+	return file;
+}
+
+static __always_inline bool key_core(struct pt_regs *regs, struct hookcost_key *key)
+{
+	struct file *file = file_core((int)regs->di);
+	struct inode *inode;
+
+	if (!file)
+		return false;
+	inode = BPF_CORE_READ(file, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG)
+		return false;
+	key->ino = BPF_CORE_READ(inode, i_ino);
+	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	key->tid = (__u32)bpf_get_current_pid_tgid();
+	return true;
+}
+
+/* Direct loads through BTF pointers are exception-table loads, not helper calls. */
+static __always_inline bool key_btf(struct pt_regs *regs, struct hookcost_key *key)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	unsigned int fd = (unsigned int)regs->di;
+	struct file *file = NULL;
+	struct inode *inode;
+
+	if (fd >= fdt->max_fds)
+		return false;
+	bpf_probe_read_kernel(&file, sizeof(file), &fdt->fd[fd]);
+	if (!file)
+		return false;
+	inode = BPF_CORE_READ(file, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG)
+		return false;
+	key->ino = BPF_CORE_READ(inode, i_ino);
+	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	key->tid = (__u32)bpf_get_current_pid_tgid();
+	return true;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(walk_core, struct pt_regs *regs, long ret)
+{
+	struct hookcost_key key = {};
+
+	if (ret <= 0 || !is_read_write(regs->orig_ax) || !key_core(regs, &key))
+		return 0;
+	seen += key.ino;
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(walk_btf, struct pt_regs *regs, long ret)
+{
+	struct hookcost_key key = {};
+
+	if (ret <= 0 || !is_read_write(regs->orig_ax) || !key_btf(regs, &key))
+		return 0;
+	seen += key.ino;
+	return 0;
+}
+
+static __always_inline void count(struct hookcost_counts *counts, long nr, long ret, bool atomic)
+{
+	if (is_write(nr)) {
+		if (atomic) {
+			__sync_fetch_and_add(&counts->writes, 1);
+			__sync_fetch_and_add(&counts->wbytes, ret);
+		} else {
+			counts->writes++;
+			counts->wbytes += ret;
+		}
+	} else if (atomic) {
+		__sync_fetch_and_add(&counts->reads, 1);
+		__sync_fetch_and_add(&counts->rbytes, ret);
+	} else {
+		counts->reads++;
+		counts->rbytes += ret;
+	}
+}
+
+static __always_inline int count_in(void *map, struct pt_regs *regs, long ret, bool atomic)
+{
+	static const struct hookcost_counts zero = {};
+	struct hookcost_key key = {};
+	struct hookcost_counts *counts;
+	long nr = regs->orig_ax;
+
+	if (ret <= 0 || !is_read_write(nr) || !key_btf(regs, &key))
+		return 0;
+	counts = bpf_map_lookup_elem(map, &key);
+	if (!counts) {
+		bpf_map_update_elem(map, &key, &zero, BPF_NOEXIST);
+		counts = bpf_map_lookup_elem(map, &key);
+		if (!counts)
+			return 0;
+	}
+	count(counts, nr, ret, atomic);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(hash, struct pt_regs *regs, long ret)
+{
+	return count_in(&shared_counts, regs, ret, true);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(percpu, struct pt_regs *regs, long ret)
+{
+	return count_in(&percpu_counts, regs, ret, false);
+}
+
+char LICENSE[] SEC("license") = "GPL";
