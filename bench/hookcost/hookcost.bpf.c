@@ -6,8 +6,11 @@
  *   filter     + is this a read/write-family call that moved bytes?
  *   walk_core  + fd -> file -> inode through CO-RE probe reads
  *   walk_btf   + the same walk with direct BTF loads where the verifier allows
- *   hash       + walk_btf, then count in a shared hash (atomic adds)
- *   percpu     + walk_btf, then count in a per-CPU hash (plain adds)
+ *   walk_cast  + the walk with file and inode read through bpf_rdonly_cast (6.2+)
+ *   cached     + walk_cast, but the key comes from a per-task cache of the
+ *              last file when fdt->fd[fd] still holds that file
+ *   hash       + walk_cast, then count in a shared hash (atomic adds)
+ *   percpu     + walk_cast, then count in a per-CPU hash (plain adds)
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -20,6 +23,20 @@
 #define S_IFREG 0100000
 
 __u64 seen = 0; /* keeps each step's work observable, so clang keeps it */
+
+extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym;
+
+struct last_file {
+	struct file *file;
+	struct hookcost_key key;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct last_file);
+} last_files SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -127,6 +144,70 @@ static __always_inline bool key_btf(struct pt_regs *regs, struct hookcost_key *k
 	return true;
 }
 
+static __always_inline struct file *file_btf(unsigned int fd)
+{
+	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+	struct file *file = NULL;
+
+	if (fd >= fdt->max_fds)
+		return NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &fdt->fd[fd]);
+	return file;
+}
+
+/* The file's fields through direct loads: no helper call per field. */
+static __always_inline bool key_of_file(struct file *ptr, struct hookcost_key *key)
+{
+	struct file *file = bpf_rdonly_cast(ptr, bpf_core_type_id_kernel(struct file));
+	struct inode *inode = file->f_inode;
+
+	if ((inode->i_mode & S_IFMT) != S_IFREG)
+		return false;
+	key->ino = inode->i_ino;
+	key->dev = inode->i_sb->s_dev;
+	key->tid = (__u32)bpf_get_current_pid_tgid();
+	return true;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(walk_cast, struct pt_regs *regs, long ret)
+{
+	struct hookcost_key key = {};
+	struct file *file;
+
+	if (ret <= 0 || !is_read_write(regs->orig_ax))
+		return 0;
+	file = file_btf((unsigned int)regs->di);
+	if (!file || !key_of_file(file, &key))
+		return 0;
+	seen += key.ino;
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(cached, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct last_file *last;
+	struct file *file;
+
+	if (ret <= 0 || !is_read_write(regs->orig_ax))
+		return 0;
+	file = file_btf((unsigned int)regs->di);
+	if (!file)
+		return 0;
+	last = bpf_task_storage_get(&last_files, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!last)
+		return 0;
+	if (last->file != file) {
+		if (!key_of_file(file, &last->key))
+			return 0;
+		last->file = file;
+	}
+	seen += last->key.ino;
+	return 0;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(walk_core, struct pt_regs *regs, long ret)
 {
@@ -175,7 +256,12 @@ static __always_inline int count_in(void *map, struct pt_regs *regs, long ret, b
 	struct hookcost_counts *counts;
 	long nr = regs->orig_ax;
 
-	if (ret <= 0 || !is_read_write(nr) || !key_btf(regs, &key))
+	struct file *file;
+
+	if (ret <= 0 || !is_read_write(nr))
+		return 0;
+	file = file_btf((unsigned int)regs->di);
+	if (!file || !key_of_file(file, &key))
 		return 0;
 	counts = bpf_map_lookup_elem(map, &key);
 	if (!counts) {

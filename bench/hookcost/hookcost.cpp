@@ -2,6 +2,7 @@
 // For every workload it alternates untraced rounds with rounds under each
 // step's program, in one run, and prints per-call ns and the median ratio.
 //   hookcost [calls-per-round [rounds]]
+// Needs a kernel with tp_btf and bpf_rdonly_cast (6.2+).
 #include "hookcost.bpf.skel.h"
 
 #include <bpf/libbpf.h>
@@ -76,6 +77,7 @@ int main(int argc, char **argv)
 	};
 	const std::vector<bpf_program *> steps = {skel->progs.empty,     skel->progs.filter,
 						  skel->progs.walk_core, skel->progs.walk_btf,
+						  skel->progs.walk_cast, skel->progs.cached,
 						  skel->progs.hash,      skel->progs.percpu};
 
 	std::printf("%-18s %-10s %9s %9s\n", "workload", "step", "ns/call", "ratio");
