@@ -244,7 +244,6 @@ int run_fsbpf(std::vector<std::string> args)
 	if (verbosity > 0)
 		spdlog::set_level(spdlog::level::debug);
 
-	Features features(getenv("FSBPF_DISABLE") ? getenv("FSBPF_DISABLE") : "");
 	if (list->parsed()) {
 		if (names_only)
 			for (const Command &command : registry.commands())
@@ -253,6 +252,8 @@ int run_fsbpf(std::vector<std::string> args)
 			print_plugins(registry, stdout);
 		return kExitOk;
 	}
+	// Loads the kernel's BTF: only for the commands that need the kernel.
+	Features features(getenv("FSBPF_DISABLE") ? getenv("FSBPF_DISABLE") : "");
 	if (features_cmd->parsed()) {
 		const auto check_backend = [&](const Command &command, size_t index) {
 			for (const auto &tool : tools)

@@ -122,28 +122,6 @@ static __always_inline bool key_core(struct pt_regs *regs, struct hookcost_key *
 }
 
 /* Direct loads through BTF pointers are exception-table loads, not helper calls. */
-static __always_inline bool key_btf(struct pt_regs *regs, struct hookcost_key *key)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = task->files->fdt;
-	unsigned int fd = (unsigned int)regs->di;
-	struct file *file = NULL;
-	struct inode *inode;
-
-	if (fd >= fdt->max_fds)
-		return false;
-	bpf_probe_read_kernel(&file, sizeof(file), &fdt->fd[fd]);
-	if (!file)
-		return false;
-	inode = BPF_CORE_READ(file, f_inode);
-	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG)
-		return false;
-	key->ino = BPF_CORE_READ(inode, i_ino);
-	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	key->tid = (__u32)bpf_get_current_pid_tgid();
-	return true;
-}
-
 static __always_inline struct file *file_btf(unsigned int fd)
 {
 	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
@@ -153,6 +131,22 @@ static __always_inline struct file *file_btf(unsigned int fd)
 		return NULL;
 	bpf_probe_read_kernel(&file, sizeof(file), &fdt->fd[fd]);
 	return file;
+}
+
+static __always_inline bool key_btf(struct pt_regs *regs, struct hookcost_key *key)
+{
+	struct file *file = file_btf((unsigned int)regs->di);
+	struct inode *inode;
+
+	if (!file)
+		return false;
+	inode = BPF_CORE_READ(file, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG)
+		return false;
+	key->ino = BPF_CORE_READ(inode, i_ino);
+	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	key->tid = (__u32)bpf_get_current_pid_tgid();
+	return true;
 }
 
 /* The file's fields through direct loads: no helper call per field. */
