@@ -7,7 +7,8 @@ import sys
 
 VM_TOTALS = re.compile(r"^vm: (\d+) passed, (\d+) failed$", re.M)
 VM_SKIPPED = re.compile(r"^vm: (\d+) skipped$", re.M)
-CASE = re.compile(r"^\[ +(OK|FAILED|SKIPPED) +\] [^ ,]+(?:, where .*)? \(\d+ ms\)$", re.M)
+# One GoogleTest result line: its verdict and the test's name (also read by vm/vm.py).
+CASE = re.compile(r"^\[ +(OK|FAILED|SKIPPED) +\] ([^ ,]+)(?:, where .*)? \(\d+ ms\)$", re.M)
 
 
 def main(log_path):
@@ -17,7 +18,7 @@ def main(log_path):
             test = json.loads(line)
             stdout = test.get("stdout") or ""
             vm = VM_TOTALS.search(stdout)
-            cases = CASE.findall(stdout)
+            cases = [verdict for verdict, _ in CASE.findall(stdout)]
             if vm:  # the kernel matrix counts its own rows
                 counts["OK"] += int(vm.group(1))
                 counts["FAILED"] += int(vm.group(2))

@@ -24,6 +24,8 @@ from pathlib import Path
 
 CACHE = Path(os.environ.get("FSBPF_VM_CACHE", Path.home() / ".cache" / "fsbpf-vm"))
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from summary import CASE  # noqa: E402  (the gtest result line, defined once)
 
 # Which suites carry each kernel series, and the package version prefix.
 SERIES = {
@@ -358,7 +360,6 @@ def boot(kernel, base_initramfs):
     return result
 
 
-CASE_LINE = re.compile(r"^\[ +(OK|FAILED|SKIPPED) +\] ([^ ,]+)(?:, where .*)? \(\d+ ms\)$")
 
 
 def parse_results(kernel, text):
@@ -383,7 +384,7 @@ def parse_results(kernel, text):
             if gtest.startswith("[ RUN      ]"):
                 current = []
             current.append(gtest)
-            match = CASE_LINE.match(gtest)
+            match = CASE.match(gtest)
             if match:
                 result.cases[match.group(2)] = match.group(1)
                 result.case_output[match.group(2)] = "\n".join(current)
