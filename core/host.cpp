@@ -181,6 +181,25 @@ Host::Host(Features &features, const Command &command, RunOptions options, StopS
 			return uint64_t{0};
 		return static_cast<uint64_t>(info.recursion_misses);
 	};
+	table_.output_format = [](void *impl) noexcept {
+		switch (self(impl).options_.format) {
+		case OutputFormat::Json:
+			return FSBPF_OUTPUT_JSON;
+		case OutputFormat::Csv:
+			return FSBPF_OUTPUT_CSV;
+		case OutputFormat::Table:
+			break;
+		}
+		return FSBPF_OUTPUT_TABLE;
+	};
+	table_.sink_keep_screen = [](void *impl, fsbpf_sink *sink) noexcept {
+		guarded(
+			[&] {
+				self(impl).sink(sink).keep_screen();
+				return 0;
+			},
+			0);
+	};
 	table_.ready = [](void *, const char *message) noexcept {
 		guarded(
 			[&] {

@@ -92,6 +92,8 @@ public:
 		return write(text);
 	}
 
+	void keep_screen() override { clear_screen_ = false; }
+
 	int summary(std::span<const fsbpf_column> columns,
 		    std::span<const fsbpf_value> values) override
 	{

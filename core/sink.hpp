@@ -31,6 +31,8 @@ public:
 	virtual int frame(const std::string &title) = 0;
 	virtual int summary(std::span<const fsbpf_column> columns,
 			    std::span<const fsbpf_value> values) = 0;
+	// Later frames keep what is on the screen; only the table ever clears it.
+	virtual void keep_screen() {}
 
 protected:
 	const std::vector<fsbpf_column> &columns() const { return columns_; }

@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 #define FSBPF_ABI_MAJOR 1
-#define FSBPF_ABI_MINOR 0
+#define FSBPF_ABI_MINOR 1
 
 #define FSBPF_PLUGIN_SYMBOL      fsbpf_plugin
 #define FSBPF_PLUGIN_SYMBOL_NAME "fsbpf_plugin"
@@ -113,6 +113,13 @@ struct fsbpf_value {
 
 struct fsbpf_sink; /* host-owned */
 
+/* The output format the user chose (ABI 1.1). */
+enum fsbpf_output {
+	FSBPF_OUTPUT_TABLE = 0,
+	FSBPF_OUTPUT_JSON,
+	FSBPF_OUTPUT_CSV,
+};
+
 /* ---- Backends: attach strategies a command offers, best first ---- */
 
 struct fsbpf_backend {
@@ -189,6 +196,12 @@ struct fsbpf_host {
 	 * kernel does not count them.
 	 */
 	uint64_t (*program_misses)(void *impl, int prog_fd);
+
+	/* ---- ABI 1.1 ---- */
+	/* For tools whose table shows other columns than their records (filetop's KiB). */
+	enum fsbpf_output (*output_format)(void *impl);
+	/* Frames of this sink no longer clear the screen (filetop -C). */
+	void (*sink_keep_screen)(void *impl, struct fsbpf_sink *sink);
 };
 
 /* ---- What a plugin exports ---- */

@@ -76,6 +76,7 @@ public:
 	{
 		return host_.sink_frame(host_.impl, sink_, title.c_str()) == 0;
 	}
+	void keep_screen() { host_.sink_keep_screen(host_.impl, sink_); }
 	bool summary(std::initializer_list<fsbpf_column> columns,
 		     std::initializer_list<fsbpf_value> values)
 	{
@@ -166,6 +167,7 @@ public:
 			&fn);
 	}
 
+	fsbpf_output output_format() const { return host_.output_format(host_.impl); }
 	int wait(int fd, int timeout_ms) const { return host_.wait(host_.impl, fd, timeout_ms); }
 	double elapsed() const { return host_.elapsed(host_.impl); }
 	void ready(const std::string &message) const { host_.ready(host_.impl, message.c_str()); }

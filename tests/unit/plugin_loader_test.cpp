@@ -91,7 +91,7 @@ TEST_P(MalformedPluginTest, IsRefusedWithItsReason)
 INSTANTIATE_TEST_SUITE_P(
 	Plugins, MalformedPluginTest,
 	::testing::Values(Malformed{"abi_major", "ABI major 2 differs from fsbpf's 1"},
-			  Malformed{"abi_minor", "needs ABI 1.1, newer than fsbpf's 1.0"},
+			  Malformed{"abi_minor", "needs ABI 1.2, newer than fsbpf's 1.1"},
 			  Malformed{"no_descriptor", "no fsbpf_plugin descriptor exported"},
 			  Malformed{"reserved", "subcommand 'list' is reserved"},
 			  Malformed{"bad_pointer", "outside the plugin"},
