@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * filetop: bytes and calls of the read and write family per thread and file.
+ *
+ * Each backend ends in count_call(): find the file behind the fd, add the
+ * call to this CPU's pending slot, and touch the epoch's hash map only when
+ * the slot moves to another file or thread (see filetop.h). The kernel never
+ * runs a program twice at once on one CPU (a nested run is skipped and
+ * counted in recursion_misses), and every program uses its own slots, so the
+ * slots need no atomics.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "filetop.h"
+#include "path.bpf.h"
+
+#define S_IFMT   0170000
+#define S_IFREG  0100000
+#define S_IFSOCK 0140000
+#define EEXIST   17
+
+#define NAME_RING_BYTES (256 * 1024)
+
+const volatile __u32 target_tgid = 0;
+const volatile char target_comm[FILETOP_COMM_LEN] = {};
+const volatile bool all_files = false;
+const volatile bool count_reads = true;
+const volatile bool count_writes = true;
+
+/* Written by user space only (see filetop.cpp's snapshot). */
+__u32 epoch = 0;
+/* Per epoch: calls that found the map full, names the ring had no room for. */
+__u64 overflow_calls[FILETOP_EPOCHS] = {};
+__u64 lost_names[FILETOP_EPOCHS] = {};
+
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+struct counts_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FILETOP_MAX_FILES);
+	__type(key, struct filetop_key);
+	__type(value, struct filetop_counts);
+} counts0 SEC(".maps"), counts1 SEC(".maps");
+
+/*
+ * The epoch's map. User space also rewrites an element with the same map
+ * after flipping the epoch: the kernel waits for every running program
+ * before a map-in-map update returns.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, FILETOP_EPOCHS);
+	__type(key, __u32);
+	__array(values, struct counts_map);
+} counts SEC(".maps") = {
+	.values = {&counts0, &counts1},
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FILETOP_EPOCHS * FILETOP_SLOTS);
+	__type(key, __u32);
+	__type(value, struct filetop_pending);
+} pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, NAME_RING_BYTES);
+} names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct filetop_name);
+} name_scratch SEC(".maps");
+
+/* What the hot path needs of a call's file. */
+struct seen_file {
+	struct file *file;
+	__u64 inode;
+	__u64 ino;
+	__u32 mode;
+	__u32 tid;
+	__u32 tgid;
+};
+
+/* ---- fd -> file, two ways ---- */
+
+/*
+ * Direct loads (6.2+): the task through BTF, the fd table slot and the file
+ * through bpf_rdonly_cast. BTF has no type for a slot of fdt->fd, an array
+ * of pointers, so the slot is read as the first member of struct kiocb,
+ * ki_filp, a struct file * at offset 0.
+ */
+static __always_inline bool see_file_cast(int fd, struct seen_file *out)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct kiocb *slot;
+	struct file *file;
+	struct inode *inode;
+
+	if ((unsigned int)fd >= fdt->max_fds)
+		return false;
+	slot = bpf_rdonly_cast(fdt->fd + fd, bpf_core_type_id_kernel(struct kiocb));
+	file = slot->ki_filp;
+	if (!file)
+		return false;
+	inode = file->f_inode;
+	out->file = file;
+	out->inode = (__u64)inode;
+	out->ino = inode->i_ino;
+	out->mode = inode->i_mode;
+	out->tid = task->pid;
+	out->tgid = task->tgid;
+	return true;
+}
+
+/* CO-RE probe reads: every kernel. */
+static __always_inline bool see_file_core(int fd, struct seen_file *out)
+{
+	struct file *file = fsbpf_fd_file(fd);
+	struct inode *inode;
+	__u64 pid_tgid;
+
+	if (!file)
+		return false;
+	inode = BPF_CORE_READ(file, f_inode);
+	pid_tgid = bpf_get_current_pid_tgid();
+	out->file = file;
+	out->inode = (__u64)inode;
+	out->ino = BPF_CORE_READ(inode, i_ino);
+	out->mode = BPF_CORE_READ(inode, i_mode);
+	out->tid = (__u32)pid_tgid;
+	out->tgid = pid_tgid >> 32;
+	return true;
+}
+
+/* ---- the slow path: a slot moves to another file or thread ---- */
+
+static __always_inline bool comm_matches(const char *comm)
+{
+	if (!target_comm[0])
+		return true;
+	for (int i = 0; i < FILETOP_COMM_LEN; i++) {
+		if (comm[i] != target_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+static __always_inline __u32 type_of(__u32 mode)
+{
+	if ((mode & S_IFMT) == S_IFREG)
+		return FILETOP_TYPE_REGULAR;
+	if ((mode & S_IFMT) == S_IFSOCK)
+		return FILETOP_TYPE_SOCKET;
+	return FILETOP_TYPE_OTHER;
+}
+
+/* Wakes user space only when the ring is half full; it also reads it every interval. */
+static __always_inline void send_name(__u32 epoch_now, const struct filetop_key *key,
+				      __u32 type, struct file *file)
+{
+	__u32 zero = 0;
+	struct filetop_name *name = bpf_map_lookup_elem(&name_scratch, &zero);
+	__u64 size;
+	__u64 flags;
+
+	if (!name)
+		return;
+	name->epoch = epoch_now;
+	name->dev = key->dev;
+	name->ino = key->ino;
+	name->type = type;
+	fsbpf_read_file_path(&name->path, file);
+	size = name->path.len;
+	if (size > FSBPF_PATH_BYTES)
+		size = FSBPF_PATH_BYTES;
+	size += offsetof(struct filetop_name, path.names);
+	flags = bpf_ringbuf_query(&names, BPF_RB_AVAIL_DATA) > NAME_RING_BYTES / 2
+			? BPF_RB_FORCE_WAKEUP
+			: BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&names, name, size, flags))
+		__sync_fetch_and_add(&lost_names[epoch_now & 1], 1);
+}
+
+static __always_inline void flush(struct filetop_pending *slot, void *map, __u32 epoch_now,
+				  enum filetop_side side)
+{
+	struct filetop_counts *counts;
+
+	if (!slot->calls || slot->state == FILETOP_PENDING_IGNORED)
+		return;
+	counts = slot->state == FILETOP_PENDING_TRACKED ? bpf_map_lookup_elem(map, &slot->key)
+							: NULL;
+	if (!counts) {
+		__sync_fetch_and_add(&overflow_calls[epoch_now & 1], slot->calls);
+	} else if (side == FILETOP_SIDE_READ) {
+		__sync_fetch_and_add(&counts->reads, slot->calls);
+		__sync_fetch_and_add(&counts->rbytes, slot->bytes);
+	} else {
+		__sync_fetch_and_add(&counts->writes, slot->calls);
+		__sync_fetch_and_add(&counts->wbytes, slot->bytes);
+	}
+}
+
+/* Points the slot at the call's file and makes sure the map has its entry. */
+static __always_inline void track(struct filetop_pending *slot, void *map, __u32 epoch_now,
+				  const struct seen_file *seen)
+{
+	struct filetop_counts fresh = {};
+	struct file *file = seen->file;
+	long err;
+
+	slot->inode = seen->inode;
+	slot->key.ino = seen->ino;
+	slot->key.tid = seen->tid;
+	slot->key.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+	slot->calls = 0;
+	slot->bytes = 0;
+	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
+	if (!comm_matches(fresh.comm)) {
+		slot->state = FILETOP_PENDING_IGNORED;
+		return;
+	}
+	slot->state = FILETOP_PENDING_TRACKED;
+	if (bpf_map_lookup_elem(map, &slot->key))
+		return;
+	fresh.pid = seen->tgid;
+	fresh.type = type_of(seen->mode);
+	err = bpf_map_update_elem(map, &slot->key, &fresh, BPF_NOEXIST);
+	if (!err)
+		send_name(epoch_now, &slot->key, fresh.type, file);
+	else if (err != -EEXIST)
+		slot->state = FILETOP_PENDING_OVERFLOW;
+}
+
+/* ---- the hot path ---- */
+
+static __always_inline void count_call(enum filetop_call call, enum filetop_side side, int fd,
+				       long bytes, bool cast)
+{
+	struct filetop_pending *slot;
+	struct seen_file seen;
+	__u32 epoch_now;
+	__u32 index;
+	void *map;
+
+	if (fd < 0 || (side == FILETOP_SIDE_READ ? !count_reads : !count_writes))
+		return;
+	if (cast ? !see_file_cast(fd, &seen) : !see_file_core(fd, &seen))
+		return;
+	if (!all_files && (seen.mode & S_IFMT) != S_IFREG)
+		return;
+	if (target_tgid && seen.tgid != target_tgid)
+		return;
+	epoch_now = epoch & 1;
+	index = epoch_now * FILETOP_SLOTS + call * FILETOP_SIDES + side;
+	slot = bpf_map_lookup_elem(&pending, &index);
+	if (!slot)
+		return;
+	if (slot->inode != seen.inode || slot->key.ino != seen.ino || slot->key.tid != seen.tid) {
+		map = bpf_map_lookup_elem(&counts, &epoch_now);
+		if (!map)
+			return;
+		flush(slot, map, epoch_now, side);
+		track(slot, map, epoch_now, &seen);
+	}
+	slot->calls++;
+	slot->bytes += bytes;
+}
+
+/* A finished call with its descriptors: fd_in is read, fd_out written (-1: none). */
+static __always_inline void count_finished(enum filetop_call call, int fd_in, int fd_out,
+					   long ret, bool cast)
+{
+	if (ret < 0)
+		return;
+	count_call(call, FILETOP_SIDE_READ, fd_in, ret, cast);
+	count_call(call, FILETOP_SIDE_WRITE, fd_out, ret, cast);
+}
+
+static __always_inline bool is_write_call(enum filetop_call call)
+{
+	return call == FILETOP_WRITE || call == FILETOP_PWRITE64 || call == FILETOP_WRITEV ||
+	       call == FILETOP_PWRITEV || call == FILETOP_PWRITEV2;
+}
+
+/* Which arguments are the read and the written descriptor. */
+static __always_inline void count_from_args(enum filetop_call call, long arg1, long arg2,
+					    long arg3, long ret, bool cast)
+{
+	switch (call) {
+	case FILETOP_SENDFILE: /* sendfile(out_fd, in_fd, ...) */
+		count_finished(call, (int)arg2, (int)arg1, ret, cast);
+		break;
+	case FILETOP_SPLICE: /* splice(fd_in, off_in, fd_out, ...) */
+	case FILETOP_COPY_FILE_RANGE:
+		count_finished(call, (int)arg1, (int)arg3, ret, cast);
+		break;
+	default:
+		if (is_write_call(call))
+			count_finished(call, -1, (int)arg1, ret, cast);
+		else
+			count_finished(call, (int)arg1, -1, ret, cast);
+	}
+}
+
+/* ---- tp_btf: one program on every syscall exit ---- */
+
+static __always_inline int call_of_nr(long nr)
+{
+	switch (nr) {
+	case FILETOP_NR_READ:
+		return FILETOP_READ;
+	case FILETOP_NR_WRITE:
+		return FILETOP_WRITE;
+	case FILETOP_NR_PREAD64:
+		return FILETOP_PREAD64;
+	case FILETOP_NR_PWRITE64:
+		return FILETOP_PWRITE64;
+	case FILETOP_NR_READV:
+		return FILETOP_READV;
+	case FILETOP_NR_WRITEV:
+		return FILETOP_WRITEV;
+	case FILETOP_NR_PREADV:
+		return FILETOP_PREADV;
+	case FILETOP_NR_PWRITEV:
+		return FILETOP_PWRITEV;
+	case FILETOP_NR_PREADV2:
+		return FILETOP_PREADV2;
+	case FILETOP_NR_PWRITEV2:
+		return FILETOP_PWRITEV2;
+	case FILETOP_NR_SENDFILE:
+		return FILETOP_SENDFILE;
+	case FILETOP_NR_SPLICE:
+		return FILETOP_SPLICE;
+	case FILETOP_NR_COPY_FILE_RANGE:
+		return FILETOP_COPY_FILE_RANGE;
+	default:
+		return -1;
+	}
+}
+
+static __always_inline int raw_exit(struct pt_regs *regs, long ret, bool cast)
+{
+	int call;
+
+	if (ret < 0)
+		return 0;
+	call = call_of_nr(regs->orig_ax);
+	if (call >= 0)
+		count_from_args(call, regs->di, regs->si, regs->dx, ret, cast);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(raw_exit_cast, struct pt_regs *regs, long ret)
+{
+	return raw_exit(regs, ret, true);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(raw_exit_core, struct pt_regs *regs, long ret)
+{
+	return raw_exit(regs, ret, false);
+}
+
+/* ---- fexit on the syscall functions: only the traced calls pay ---- */
+
+#define FEXIT(name, call)                                                                  \
+	SEC("fexit/__x64_sys_" #name)                                                      \
+	int BPF_PROG(fexit_##name##_cast, const struct pt_regs *regs, long ret)            \
+	{                                                                                  \
+		count_from_args(call, regs->di, regs->si, regs->dx, ret, true);            \
+		return 0;                                                                  \
+	}                                                                                  \
+	SEC("fexit/__x64_sys_" #name)                                                      \
+	int BPF_PROG(fexit_##name##_core, const struct pt_regs *regs, long ret)            \
+	{                                                                                  \
+		count_from_args(call, regs->di, regs->si, regs->dx, ret, false);           \
+		return 0;                                                                  \
+	}
+
+FEXIT(read, FILETOP_READ)
+FEXIT(write, FILETOP_WRITE)
+FEXIT(pread64, FILETOP_PREAD64)
+FEXIT(pwrite64, FILETOP_PWRITE64)
+FEXIT(readv, FILETOP_READV)
+FEXIT(writev, FILETOP_WRITEV)
+FEXIT(preadv, FILETOP_PREADV)
+FEXIT(pwritev, FILETOP_PWRITEV)
+FEXIT(preadv2, FILETOP_PREADV2)
+FEXIT(pwritev2, FILETOP_PWRITEV2)
+FEXIT(sendfile64, FILETOP_SENDFILE)
+FEXIT(splice, FILETOP_SPLICE)
+FEXIT(copy_file_range, FILETOP_COPY_FILE_RANGE)
+
+/* ---- entry/exit pairs: kprobes and classic tracepoints ---- */
+
+/* The descriptors an entry saw, for its exit. */
+struct inflight {
+	long arg1, arg2, arg3;
+	__u32 call;
+};
+
+__u64 missed_starts = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FILETOP_MAX_FILES);
+	__type(key, __u32);
+	__type(value, struct inflight);
+} inflights SEC(".maps");
+
+static __always_inline int pair_enter(enum filetop_call call, long arg1, long arg2, long arg3)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct inflight entry = {.arg1 = arg1, .arg2 = arg2, .arg3 = arg3, .call = call};
+
+	if (target_tgid && (pid_tgid >> 32) != target_tgid)
+		return 0;
+	if (bpf_map_update_elem(&inflights, &tid, &entry, BPF_ANY))
+		__sync_fetch_and_add(&missed_starts, 1);
+	return 0;
+}
+
+static __always_inline int pair_exit(enum filetop_call call, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct inflight *entry = bpf_map_lookup_elem(&inflights, &tid);
+
+	if (!entry)
+		return 0;
+	if (entry->call == call)
+		count_from_args(call, entry->arg1, entry->arg2, entry->arg3, ret, false);
+	bpf_map_delete_elem(&inflights, &tid);
+	return 0;
+}
+
+#define KPROBE_PAIR(name, call)                                             \
+	SEC("ksyscall/" #name)                                              \
+	int BPF_KSYSCALL(kprobe_##name, long arg1, long arg2, long arg3)    \
+	{                                                                   \
+		return pair_enter(call, arg1, arg2, arg3);                  \
+	}                                                                   \
+	SEC("kretsyscall/" #name)                                           \
+	int BPF_KRETPROBE(kretprobe_##name, long ret)                       \
+	{                                                                   \
+		return pair_exit(call, ret);                                \
+	}
+
+KPROBE_PAIR(read, FILETOP_READ)
+KPROBE_PAIR(write, FILETOP_WRITE)
+KPROBE_PAIR(pread64, FILETOP_PREAD64)
+KPROBE_PAIR(pwrite64, FILETOP_PWRITE64)
+KPROBE_PAIR(readv, FILETOP_READV)
+KPROBE_PAIR(writev, FILETOP_WRITEV)
+KPROBE_PAIR(preadv, FILETOP_PREADV)
+KPROBE_PAIR(pwritev, FILETOP_PWRITEV)
+KPROBE_PAIR(preadv2, FILETOP_PREADV2)
+KPROBE_PAIR(pwritev2, FILETOP_PWRITEV2)
+KPROBE_PAIR(sendfile64, FILETOP_SENDFILE)
+KPROBE_PAIR(splice, FILETOP_SPLICE)
+KPROBE_PAIR(copy_file_range, FILETOP_COPY_FILE_RANGE)
+
+/* The context of syscalls/sys_enter_* (struct syscall_trace_enter): args follow nr. */
+struct sys_enter_ctx {
+	struct trace_entry ent;
+	int nr;
+	unsigned long args[6];
+};
+
+struct sys_exit_ctx {
+	struct trace_entry ent;
+	int nr;
+	long ret;
+};
+
+#define TRACEPOINT_PAIR(name, call)                                                    \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                    \
+	int tp_enter_##name(struct sys_enter_ctx *ctx)                                 \
+	{                                                                              \
+		return pair_enter(call, ctx->args[0], ctx->args[1], ctx->args[2]);     \
+	}                                                                              \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                     \
+	int tp_exit_##name(struct sys_exit_ctx *ctx)                                   \
+	{                                                                              \
+		return pair_exit(call, ctx->ret);                                      \
+	}
+
+TRACEPOINT_PAIR(read, FILETOP_READ)
+TRACEPOINT_PAIR(write, FILETOP_WRITE)
+TRACEPOINT_PAIR(pread64, FILETOP_PREAD64)
+TRACEPOINT_PAIR(pwrite64, FILETOP_PWRITE64)
+TRACEPOINT_PAIR(readv, FILETOP_READV)
+TRACEPOINT_PAIR(writev, FILETOP_WRITEV)
+TRACEPOINT_PAIR(preadv, FILETOP_PREADV)
+TRACEPOINT_PAIR(pwritev, FILETOP_PWRITEV)
+TRACEPOINT_PAIR(preadv2, FILETOP_PREADV2)
+TRACEPOINT_PAIR(pwritev2, FILETOP_PWRITEV2)
+TRACEPOINT_PAIR(sendfile64, FILETOP_SENDFILE)
+TRACEPOINT_PAIR(splice, FILETOP_SPLICE)
+TRACEPOINT_PAIR(copy_file_range, FILETOP_COPY_FILE_RANGE)
+
+char LICENSE[] SEC("license") = "GPL";

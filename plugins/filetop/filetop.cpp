@@ -1,0 +1,651 @@
+// filetop: user-space half. Every interval it takes an atomic snapshot of the
+// counters (see filetop.h), names the files from the paths BPF sent, and
+// prints the busiest.
+#include "filetop.h"
+
+#include "filetop.bpf.skel.h"
+#include "path.hpp"
+
+#include <fsbpf/plugin.hpp>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <climits>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using fsbpf::plugin::f64;
+using fsbpf::plugin::str;
+using fsbpf::plugin::u64;
+
+// Best first. The attach-type choice is measured: see the README's filetop section.
+constexpr std::array<fsbpf_backend, 4> kBackends = {{
+	{"fentry", FSBPF_ATTACH_FEXIT, "fexit on the 13 syscall functions"},
+	{"tp_btf", FSBPF_ATTACH_TP_BTF, "raw sys_exit, filtered by syscall number"},
+	{"kprobe", FSBPF_ATTACH_KPROBE, "kprobe/kretprobe pairs on the 13 syscall functions"},
+	{"tracepoint", FSBPF_ATTACH_TRACEPOINT, "syscalls:sys_enter_*/sys_exit_* pairs"},
+}};
+constexpr size_t kFentryBackend = 0;
+// Program name prefixes of each backend, in kBackends order.
+constexpr std::array<std::array<std::string_view, 2>, 4> kProgramPrefixes = {{
+	{"fexit_"},
+	{"raw_exit"},
+	{"kprobe_", "kretprobe_"},
+	{"tp_enter_", "tp_exit_"},
+}};
+// fentry and tp_btf programs come twice: "_cast" reads kernel structs with
+// bpf_rdonly_cast (6.2+, cheaper), "_core" with CO-RE probe reads.
+constexpr std::string_view kCastSuffix = "_cast";
+constexpr std::string_view kCoreSuffix = "_core";
+
+constexpr std::array<const char *, FILETOP_CALL__COUNT> kSyscallFunctions = {
+	"__x64_sys_read",	  "__x64_sys_write",	  "__x64_sys_pread64",
+	"__x64_sys_pwrite64",	  "__x64_sys_readv",	  "__x64_sys_writev",
+	"__x64_sys_preadv",	  "__x64_sys_pwritev",	  "__x64_sys_preadv2",
+	"__x64_sys_pwritev2",	  "__x64_sys_sendfile64", "__x64_sys_splice",
+	"__x64_sys_copy_file_range",
+};
+
+constexpr std::array<const char *, 6> kSortKeys = {"all",    "reads",  "writes",
+						   "rbytes", "wbytes", nullptr};
+
+struct SkeletonDeleter {
+	void operator()(filetop_bpf *skel) const { filetop_bpf__destroy(skel); }
+};
+using Skeleton = std::unique_ptr<filetop_bpf, SkeletonDeleter>;
+
+struct RingBufferDeleter {
+	void operator()(ring_buffer *rb) const { ring_buffer__free(rb); }
+};
+using RingBuffer = std::unique_ptr<ring_buffer, RingBufferDeleter>;
+
+bool ends_with(std::string_view text, std::string_view suffix)
+{
+	return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+bool starts_with(std::string_view text, std::string_view prefix)
+{
+	return !prefix.empty() && text.substr(0, prefix.size()) == prefix;
+}
+
+bool backend_loads(size_t backend, std::string_view program, bool cast)
+{
+	const auto &prefixes = kProgramPrefixes.at(backend);
+	if (std::none_of(prefixes.begin(), prefixes.end(),
+			 [&](std::string_view prefix) { return starts_with(program, prefix); }))
+		return false;
+	if (ends_with(program, kCastSuffix))
+		return cast;
+	if (ends_with(program, kCoreSuffix))
+		return !cast;
+	return true;
+}
+
+struct FileId {
+	uint32_t dev = 0;
+	uint64_t ino = 0;
+
+	bool operator==(const FileId &other) const = default;
+};
+
+struct FileIdHash {
+	size_t operator()(const FileId &id) const
+	{
+		return std::hash<uint64_t>()(id.ino) ^ (std::hash<uint32_t>()(id.dev) << 1U);
+	}
+};
+
+struct Row {
+	uint32_t pid = 0;
+	uint32_t tid = 0;
+	std::string comm;
+	char type = FILETOP_TYPE_OTHER;
+	FileId file;
+	uint64_t reads = 0, writes = 0, rbytes = 0, wbytes = 0;
+	std::string path; // from the mount tree's root; "" when its name was lost
+};
+
+// What one interval counted.
+struct Interval {
+	std::vector<Row> rows;
+	uint64_t overflow = 0; // calls not counted: the map was full
+	uint64_t lost = 0;     // files whose name the ring buffer had no room for
+};
+
+std::string comm_of(const char (&comm)[FILETOP_COMM_LEN])
+{
+	return {comm, strnlen(comm, FILETOP_COMM_LEN)};
+}
+
+// Reads and clears one epoch's counters. Called only after every program
+// that could still use that epoch has finished.
+class EpochReader {
+public:
+	explicit EpochReader(filetop_bpf &skel) : skel_(skel) {}
+
+	Interval take(uint32_t old_epoch)
+	{
+		Interval interval;
+		std::map<std::tuple<uint32_t, uint32_t, uint64_t>, Row> rows;
+		take_map(old_epoch, rows);
+		take_pending(old_epoch, rows, interval.overflow);
+		interval.overflow += std::exchange(skel_.bss->overflow_calls[old_epoch], 0);
+		interval.lost = std::exchange(skel_.bss->lost_names[old_epoch], 0);
+		for (auto &[key, row] : rows)
+			interval.rows.push_back(std::move(row));
+		return interval;
+	}
+
+private:
+	using Rows = std::map<std::tuple<uint32_t, uint32_t, uint64_t>, Row>;
+
+	static std::tuple<uint32_t, uint32_t, uint64_t> row_key(const filetop_key &key)
+	{
+		return {key.tid, key.dev, key.ino};
+	}
+
+	void take_map(uint32_t old_epoch, Rows &rows)
+	{
+		const int fd = bpf_map__fd(old_epoch ? skel_.maps.counts1 : skel_.maps.counts0);
+		std::vector<filetop_key> keys(FILETOP_MAX_FILES);
+		std::vector<filetop_counts> values(FILETOP_MAX_FILES);
+		uint32_t batch = 0;
+		bool first = true;
+		for (;;) {
+			__u32 count = FILETOP_MAX_FILES;
+			const int err = bpf_map_lookup_and_delete_batch(
+				fd, first ? nullptr : &batch, &batch, keys.data(), values.data(),
+				&count, nullptr);
+			first = false;
+			for (__u32 i = 0; i < count; i++)
+				add_entry(keys[i], values[i], rows);
+			if (err)
+				break; // ENOENT: the map is empty now
+		}
+	}
+
+	static void add_entry(const filetop_key &key, const filetop_counts &counts, Rows &rows)
+	{
+		Row &row = rows[row_key(key)];
+		row.pid = counts.pid;
+		row.tid = key.tid;
+		row.comm = comm_of(counts.comm);
+		row.type = static_cast<char>(counts.type);
+		row.file = {key.dev, key.ino};
+		row.reads += counts.reads;
+		row.writes += counts.writes;
+		row.rbytes += counts.rbytes;
+		row.wbytes += counts.wbytes;
+	}
+
+	void take_pending(uint32_t old_epoch, Rows &rows, uint64_t &overflow)
+	{
+		const int fd = bpf_map__fd(skel_.maps.pending);
+		const int cpus = libbpf_num_possible_cpus();
+		std::vector<filetop_pending> values(cpus > 0 ? static_cast<size_t>(cpus) : 1);
+		const std::vector<filetop_pending> zeros(values.size());
+		static_assert(sizeof(filetop_pending) % 8 == 0, "per-CPU values are 8-byte aligned");
+		for (uint32_t slot = 0; slot < FILETOP_SLOTS; slot++) {
+			const uint32_t index = old_epoch * FILETOP_SLOTS + slot;
+			if (bpf_map_lookup_elem(fd, &index, values.data()) != 0)
+				continue;
+			for (const filetop_pending &pending : values)
+				add_pending(pending, slot % FILETOP_SIDES, rows, overflow);
+			bpf_map_update_elem(fd, &index, zeros.data(), BPF_ANY);
+		}
+	}
+
+	static void add_pending(const filetop_pending &pending, uint32_t side, Rows &rows,
+				uint64_t &overflow)
+	{
+		if (!pending.calls || pending.state == FILETOP_PENDING_IGNORED)
+			return;
+		const auto found = rows.find(row_key(pending.key));
+		if (pending.state != FILETOP_PENDING_TRACKED || found == rows.end()) {
+			overflow += pending.calls;
+			return;
+		}
+		Row &row = found->second;
+		(side == FILETOP_SIDE_READ ? row.reads : row.writes) += pending.calls;
+		(side == FILETOP_SIDE_READ ? row.rbytes : row.wbytes) += pending.bytes;
+	}
+
+	filetop_bpf &skel_;
+};
+
+std::string load_average()
+{
+	std::ifstream in("/proc/loadavg");
+	std::string text;
+	std::getline(in, text);
+	return text;
+}
+
+std::string clock_time()
+{
+	const time_t now = time(nullptr);
+	tm local{};
+	localtime_r(&now, &local);
+	std::array<char, 16> buf{};
+	return {buf.data(), strftime(buf.data(), buf.size(), "%H:%M:%S", &local)};
+}
+
+double unix_time()
+{
+	timespec ts{};
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+std::string basename_of(const std::string &path)
+{
+	const size_t slash = path.rfind('/');
+	if (slash == std::string::npos || slash + 1 == path.size())
+		return path;
+	return path.substr(slash + 1);
+}
+
+// Sockets and pipes have no name in the mount tree: show them like /proc/PID/fd.
+std::string display_path(const fsbpf_path &path, char type, uint64_t ino)
+{
+	if ((path.flags & FSBPF_PATH_PRESENT) && path.depth == 0 && type != FILETOP_TYPE_REGULAR)
+		return (type == FILETOP_TYPE_SOCKET ? "socket:[" : "anon:[") +
+		       std::to_string(ino) + "]";
+	return fsbpf::path_to_string(path);
+}
+
+class FileTop {
+public:
+	void add_options(fsbpf::plugin::Options &options)
+	{
+		options.number("interval", "Seconds between outputs (default 1)", interval_s_,
+			       0.01, 86400);
+		options.integer("count", "Number of outputs (default: until stopped)", count_, 0,
+				1e12);
+		options.integer("-p,--pid", "Trace this process only", pid_, 1, 4194304);
+		options.string("-c,--comm", "Trace commands with this name only", comm_);
+		options.flag("-C,--noclear", "Do not clear the screen between outputs", noclear_);
+		options.flag("-a,--all-files", "Include sockets, pipes and devices (default: "
+					       "regular files only)",
+			     all_files_);
+		options.integer("-r,--rows", "Rows to print per output, 0 for all (default 20)",
+				rows_, 0, 1e9);
+		options.string("-s,--sort", "Sort by all, reads, writes, rbytes or wbytes", sort_,
+			       kSortKeys.data());
+		options.flag("--read-only", "Count reads only", read_only_);
+		options.flag("--write-only", "Count writes only", write_only_);
+		options.string("-d,--dir", "Only files under this directory", dir_);
+		options.flag("--full-path", "Show the path from the mount tree's root, not the "
+					    "file name only",
+			     full_path_);
+	}
+
+	int check_backend(const fsbpf::plugin::Host &host, size_t backend)
+	{
+		if (backend != kFentryBackend)
+			return 0;
+		// fexit reads the wrapper's pt_regs, whose type 5.10's BTF only forward-declares.
+		for (const char *function : kSyscallFunctions)
+			if (!host.has_func(function) || !host.param_complete(function, 0))
+				return -ENOENT;
+		return 0;
+	}
+
+	int run(fsbpf::plugin::Host &host)
+	{
+		if (read_only_ && write_only_) {
+			host.error("filetop: --read-only and --write-only exclude each other");
+			return 2;
+		}
+		if (dir_ && !resolve_dir(host))
+			return 2;
+		auto attach = [&](size_t backend) { return try_backend(backend, host); };
+		const int backend = host.select_backend(attach);
+		if (backend < 0)
+			return 1;
+		backend_ = static_cast<size_t>(backend);
+		RingBuffer names(ring_buffer__new(bpf_map__fd(skel_->maps.names),
+						  &FileTop::on_name, this, nullptr));
+		if (!names) {
+			host.error("filetop: cannot read the ring buffer: " +
+				   std::string(std::strerror(errno)));
+			return 1;
+		}
+		open_sink(host);
+		host.ready("Tracing... Output every " + format_seconds(interval_s_) +
+			   " secs. Hit Ctrl-C to end");
+		return loop(host, *names) ? 0 : 1;
+	}
+
+private:
+	static std::string format_seconds(double seconds)
+	{
+		std::string text = std::to_string(seconds);
+		text.erase(text.find_last_not_of('0') + 1);
+		if (text.back() == '.')
+			text.pop_back();
+		return text;
+	}
+
+	bool resolve_dir(const fsbpf::plugin::Host &host)
+	{
+		std::array<char, PATH_MAX> buf{};
+		if (!realpath(dir_, buf.data())) {
+			host.error(std::string("filetop: --dir ") + dir_ + ": " + std::strerror(errno));
+			return false;
+		}
+		dir_prefix_ = buf.data();
+		if (dir_prefix_.back() != '/')
+			dir_prefix_ += '/';
+		return true;
+	}
+
+	int try_backend(size_t backend, const fsbpf::plugin::Host &host)
+	{
+		skel_.reset(filetop_bpf__open());
+		if (!skel_)
+			return -errno;
+		configure(*skel_->rodata);
+		const bool cast = host.feature(FSBPF_FEATURE_RDONLY_CAST);
+		bpf_program *prog = nullptr;
+		bpf_object__for_each_program (prog, skel_->obj)
+			bpf_program__set_autoload(prog,
+						  backend_loads(backend, bpf_program__name(prog), cast));
+		int err = filetop_bpf__load(skel_.get());
+		if (!err)
+			err = filetop_bpf__attach(skel_.get());
+		if (err)
+			skel_.reset(); // libbpf 1.1 cannot load an object twice
+		return err;
+	}
+
+	void configure(filetop_bpf::filetop_bpf__rodata &rodata) const
+	{
+		rodata.target_tgid = static_cast<__u32>(pid_);
+		rodata.all_files = all_files_ != 0;
+		rodata.count_reads = write_only_ == 0;
+		rodata.count_writes = read_only_ == 0;
+		if (comm_)
+			strncpy(const_cast<char *>(rodata.target_comm), comm_,
+				sizeof(rodata.target_comm) - 1);
+	}
+
+	void open_sink(const fsbpf::plugin::Host &host)
+	{
+		table_ = host.output_format() == FSBPF_OUTPUT_TABLE;
+		if (table_)
+			sink_ = std::make_unique<fsbpf::plugin::Sink>(
+				host.raw(), std::initializer_list<fsbpf_column>{
+						    {"tid", nullptr, FSBPF_VAL_UINT, -7, 0},
+						    {"comm", nullptr, FSBPF_VAL_STR, -16, 0},
+						    {"reads", nullptr, FSBPF_VAL_UINT, -6, 0},
+						    {"writes", nullptr, FSBPF_VAL_UINT, -6, 0},
+						    {"r_kb", "R_Kb", FSBPF_VAL_UINT, -7, 0},
+						    {"w_kb", "W_Kb", FSBPF_VAL_UINT, -7, 0},
+						    {"type", "T", FSBPF_VAL_STR, 1, 0},
+						    {"file", nullptr, FSBPF_VAL_STR, -1, 0},
+					    });
+		else
+			sink_ = std::make_unique<fsbpf::plugin::Sink>(
+				host.raw(), std::initializer_list<fsbpf_column>{
+						    {"ts", nullptr, FSBPF_VAL_DOUBLE, 0, 6},
+						    {"interval", nullptr, FSBPF_VAL_UINT, 0, 0},
+						    {"pid", nullptr, FSBPF_VAL_UINT, 0, 0},
+						    {"tid", nullptr, FSBPF_VAL_UINT, 0, 0},
+						    {"comm", nullptr, FSBPF_VAL_STR, 0, 0},
+						    {"reads", nullptr, FSBPF_VAL_UINT, 0, 0},
+						    {"writes", nullptr, FSBPF_VAL_UINT, 0, 0},
+						    {"rbytes", nullptr, FSBPF_VAL_UINT, 0, 0},
+						    {"wbytes", nullptr, FSBPF_VAL_UINT, 0, 0},
+						    {"type", nullptr, FSBPF_VAL_STR, 0, 0},
+						    {"file", nullptr, FSBPF_VAL_STR, 0, 0},
+					    });
+		if (noclear_)
+			sink_->keep_screen();
+	}
+
+	// Prints every interval; after a stop (Ctrl-C, --duration) the partial last one too.
+	bool loop(const fsbpf::plugin::Host &host, ring_buffer &names)
+	{
+		const int fd = ring_buffer__epoll_fd(&names);
+		double next = host.elapsed() + interval_s_;
+		for (int64_t printed = 0; count_ == 0 || printed < count_; printed++) {
+			int ready = 0;
+			while ((ready = host.wait(fd, until(host, next))) >= 0 && host.elapsed() < next)
+				if (ready > 0)
+					ring_buffer__consume(&names);
+			if (!report(host, names))
+				return true; // the reader has gone
+			if (ready < 0)
+				break;
+			next += interval_s_;
+		}
+		return true;
+	}
+
+	static int until(const fsbpf::plugin::Host &host, double deadline)
+	{
+		const double ms = std::ceil((deadline - host.elapsed()) * 1000);
+		return ms <= 0 ? 0 : static_cast<int>(std::min(ms, 1000.0 * 86400));
+	}
+
+	// Flips the epoch and waits until no program can still be counting in the
+	// old one: a map-in-map update returns only after every running BPF
+	// program has finished.
+	uint32_t flip_epoch()
+	{
+		const uint32_t old_epoch = __atomic_load_n(&skel_->bss->epoch, __ATOMIC_RELAXED) & 1;
+		__atomic_store_n(&skel_->bss->epoch, old_epoch ^ 1, __ATOMIC_SEQ_CST);
+		const int old_map = bpf_map__fd(old_epoch ? skel_->maps.counts1 : skel_->maps.counts0);
+		if (bpf_map_update_elem(bpf_map__fd(skel_->maps.counts), &old_epoch, &old_map,
+					BPF_ANY) != 0)
+			throw std::runtime_error(std::string("filetop: cannot switch counters: ") +
+						 std::strerror(errno));
+		return old_epoch;
+	}
+
+	bool report(const fsbpf::plugin::Host &host, ring_buffer &names)
+	{
+		const uint32_t old_epoch = flip_epoch();
+		ring_buffer__consume(&names);
+		Interval interval = EpochReader(*skel_).take(old_epoch);
+		name_rows(interval, names_.at(old_epoch));
+		names_.at(old_epoch).clear();
+		interval_number_++;
+		const uint64_t skipped = kernel_skips(host);
+		const uint64_t missed = skel_->bss->missed_starts;
+		const bool ok = print(interval, skipped - skipped_seen_, missed - missed_seen_);
+		skipped_seen_ = skipped;
+		missed_seen_ = missed;
+		return ok;
+	}
+
+	void name_rows(Interval &interval, const std::unordered_map<FileId, std::string, FileIdHash>
+						   &epoch_names) const
+	{
+		std::vector<Row> kept;
+		for (Row &row : interval.rows) {
+			const auto found = epoch_names.find(row.file);
+			row.path = found == epoch_names.end() ? "" : found->second;
+			if (dir_prefix_.empty() || row.path.compare(0, dir_prefix_.size(), dir_prefix_) == 0)
+				kept.push_back(std::move(row));
+		}
+		interval.rows = std::move(kept);
+	}
+
+	static uint64_t saturating_sum(std::initializer_list<uint64_t> values)
+	{
+		uint64_t sum = 0;
+		for (const uint64_t value : values)
+			if (__builtin_add_overflow(sum, value, &sum))
+				return UINT64_MAX;
+		return sum;
+	}
+
+	static uint64_t sort_value(const Row &row, std::string_view key)
+	{
+		if (key == "reads")
+			return row.reads;
+		if (key == "writes")
+			return row.writes;
+		if (key == "rbytes")
+			return row.rbytes;
+		if (key == "wbytes")
+			return row.wbytes;
+		return saturating_sum({row.reads, row.writes, row.rbytes, row.wbytes});
+	}
+
+	void sort_rows(std::vector<Row> &rows) const
+	{
+		const std::string_view key = sort_ ? sort_ : "all";
+		std::sort(rows.begin(), rows.end(), [&](const Row &a, const Row &b) {
+			const auto va = sort_value(a, key);
+			const auto vb = sort_value(b, key);
+			if (va != vb)
+				return va > vb;
+			return std::tie(a.tid, a.path) < std::tie(b.tid, b.path);
+		});
+		if (rows_ > 0 && rows.size() > static_cast<size_t>(rows_))
+			rows.resize(static_cast<size_t>(rows_));
+	}
+
+	std::string title(const Interval &interval, uint64_t skipped, uint64_t missed) const
+	{
+		std::string text = clock_time() + " loadavg: " + load_average();
+		std::string losses;
+		const auto note = [&](uint64_t n, const char *what) {
+			if (n)
+				losses += (losses.empty() ? "" : ", ") + std::to_string(n) + what;
+		};
+		note(interval.overflow, " calls not counted (table full)");
+		note(interval.lost, " names lost");
+		note(missed, " calls missed (no entry record)");
+		note(skipped, " program runs skipped by the kernel");
+		return losses.empty() ? text : text + " [" + losses + "]";
+	}
+
+	bool print(Interval &interval, uint64_t skipped, uint64_t missed)
+	{
+		sort_rows(interval.rows);
+		if (table_ && !sink_->frame(title(interval, skipped, missed)))
+			return false;
+		const double ts = unix_time();
+		for (const Row &row : interval.rows)
+			if (!print_row(row, ts))
+				return false;
+		if (table_)
+			return true;
+		return sink_->summary({{"interval", nullptr, FSBPF_VAL_UINT, 0, 0},
+				       {"overflow", nullptr, FSBPF_VAL_UINT, 0, 0},
+				       {"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
+				       {"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
+				       {"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
+				      {u64(interval_number_), u64(interval.overflow),
+				       u64(interval.lost), u64(missed), u64(skipped)});
+	}
+
+	bool print_row(const Row &row, double ts)
+	{
+		const std::string file = row.path.empty() ? "?"
+					 : full_path_	  ? row.path
+							  : basename_of(row.path);
+		const std::string type(1, row.type);
+		if (table_)
+			return sink_->row({u64(row.tid), str(row.comm), u64(row.reads),
+					   u64(row.writes), u64(row.rbytes / 1024),
+					   u64(row.wbytes / 1024), str(type), str(file)});
+		return sink_->row({f64(ts), u64(interval_number_), u64(row.pid), u64(row.tid),
+				   str(row.comm), u64(row.reads), u64(row.writes), u64(row.rbytes),
+				   u64(row.wbytes), str(type), str(file)});
+	}
+
+	static int on_name(void *ctx, void *data, size_t size)
+	{
+		auto *self = static_cast<FileTop *>(ctx);
+		const size_t header = offsetof(filetop_name, path.names);
+		if (size < header)
+			return 0;
+		// The record holds only the used part of the path: copy it into a full one.
+		const auto *name = static_cast<const filetop_name *>(data);
+		auto path = std::make_unique<fsbpf_path>();
+		std::memcpy(path.get(), &name->path, std::min(size, sizeof(filetop_name)) -
+							     offsetof(filetop_name, path));
+		path->len = std::min<__u32>(path->len, static_cast<__u32>(size - header));
+		self->names_.at(name->epoch & 1)[{name->dev, name->ino}] =
+			display_path(*path, static_cast<char>(name->type), name->ino);
+		return 0;
+	}
+
+	uint64_t kernel_skips(const fsbpf::plugin::Host &host) const
+	{
+		uint64_t skips = 0;
+		bpf_program *prog = nullptr;
+		bpf_object__for_each_program (prog, skel_->obj)
+			if (bpf_program__autoload(prog))
+				skips += host.program_misses(bpf_program__fd(prog));
+		return skips;
+	}
+
+	double interval_s_ = 1;
+	int64_t count_ = 0;
+	int64_t pid_ = 0;
+	const char *comm_ = nullptr;
+	int noclear_ = 0;
+	int all_files_ = 0;
+	int64_t rows_ = 20;
+	const char *sort_ = nullptr;
+	int read_only_ = 0;
+	int write_only_ = 0;
+	const char *dir_ = nullptr;
+	int full_path_ = 0;
+
+	Skeleton skel_;
+	size_t backend_ = 0;
+	std::unique_ptr<fsbpf::plugin::Sink> sink_;
+	bool table_ = true;
+	std::string dir_prefix_;
+	std::array<std::unordered_map<FileId, std::string, FileIdHash>, FILETOP_EPOCHS> names_;
+	uint64_t interval_number_ = 0;
+	uint64_t skipped_seen_ = 0;
+	uint64_t missed_seen_ = 0;
+};
+
+constexpr std::array<fsbpf_command, 1> kCommands = {
+	fsbpf::plugin::make_command<FileTop>(
+		"filetop", "Top files by reads and writes, per thread, refreshed every interval",
+		kBackends.data(), kBackends.size()),
+};
+
+} // namespace
+
+extern "C" FSBPF_EXPORT const fsbpf_plugin FSBPF_PLUGIN_SYMBOL = {
+	FSBPF_ABI_MAJOR,
+	FSBPF_ABI_MINOR,
+	sizeof(fsbpf_plugin),
+	sizeof(fsbpf_command),
+	"filetop",
+	"0.1.0",
+	"GPL-2.0-only",
+	"Files read and written most, by thread, with bytes and calls",
+	kCommands.data(),
+	kCommands.size(),
+	{},
+};
