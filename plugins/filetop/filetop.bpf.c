@@ -166,7 +166,7 @@ static __always_inline __u32 type_of(__u32 mode)
 
 /* Wakes user space only when the ring is half full; it also reads it every interval. */
 static __always_inline void send_name(__u32 epoch_now, const struct filetop_key *key,
-				      __u32 type, struct file *file)
+				      const struct seen_file *seen, const char *comm)
 {
 	__u32 zero = 0;
 	struct filetop_name *name = bpf_map_lookup_elem(&name_scratch, &zero);
@@ -178,8 +178,11 @@ static __always_inline void send_name(__u32 epoch_now, const struct filetop_key 
 	name->epoch = epoch_now;
 	name->dev = key->dev;
 	name->ino = key->ino;
-	name->type = type;
-	fsbpf_read_file_path(&name->path, file);
+	name->tid = key->tid;
+	name->pid = seen->tgid;
+	name->type = type_of(seen->mode);
+	__builtin_memcpy(name->comm, comm, FILETOP_COMM_LEN);
+	fsbpf_read_file_path(&name->path, seen->file);
 	size = name->path.len;
 	if (size > FSBPF_PATH_BYTES)
 		size = FSBPF_PATH_BYTES;
@@ -215,8 +218,9 @@ static __always_inline void flush(struct filetop_pending *slot, void *map, __u32
 static __always_inline void track(struct filetop_pending *slot, void *map, __u32 epoch_now,
 				  const struct seen_file *seen)
 {
-	struct filetop_counts fresh = {};
+	const struct filetop_counts zero = {};
 	struct file *file = seen->file;
+	char comm[FILETOP_COMM_LEN];
 	long err;
 
 	slot->inode = seen->inode;
@@ -225,19 +229,17 @@ static __always_inline void track(struct filetop_pending *slot, void *map, __u32
 	slot->key.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
 	slot->calls = 0;
 	slot->bytes = 0;
-	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
-	if (!comm_matches(fresh.comm)) {
+	bpf_get_current_comm(comm, sizeof(comm));
+	if (!comm_matches(comm)) {
 		slot->state = FILETOP_PENDING_IGNORED;
 		return;
 	}
 	slot->state = FILETOP_PENDING_TRACKED;
 	if (bpf_map_lookup_elem(map, &slot->key))
 		return;
-	fresh.pid = seen->tgid;
-	fresh.type = type_of(seen->mode);
-	err = bpf_map_update_elem(map, &slot->key, &fresh, BPF_NOEXIST);
+	err = bpf_map_update_elem(map, &slot->key, &zero, BPF_NOEXIST);
 	if (!err)
-		send_name(epoch_now, &slot->key, fresh.type, file);
+		send_name(epoch_now, &slot->key, seen, comm);
 	else if (err != -EEXIST)
 		slot->state = FILETOP_PENDING_OVERFLOW;
 }
@@ -277,15 +279,10 @@ static __always_inline void count_call(enum filetop_call call, enum filetop_side
 	slot->bytes += bytes;
 }
 
-/* A finished call with its descriptors: fd_in is read, fd_out written (-1: none). */
-static __always_inline void count_finished(enum filetop_call call, int fd_in, int fd_out,
-					   long ret, bool cast)
-{
-	if (ret < 0)
-		return;
-	count_call(call, FILETOP_SIDE_READ, fd_in, ret, cast);
-	count_call(call, FILETOP_SIDE_WRITE, fd_out, ret, cast);
-}
+/* A call's descriptors: `in` is read, `out` written; -1 when the call has none. */
+struct call_fds {
+	int in, out;
+};
 
 static __always_inline bool is_write_call(enum filetop_call call)
 {
@@ -293,24 +290,29 @@ static __always_inline bool is_write_call(enum filetop_call call)
 	       call == FILETOP_PWRITEV || call == FILETOP_PWRITEV2;
 }
 
-/* Which arguments are the read and the written descriptor. */
-static __always_inline void count_from_args(enum filetop_call call, long arg1, long arg2,
-					    long arg3, long ret, bool cast)
+static __always_inline struct call_fds fds_of(enum filetop_call call, long arg1, long arg2,
+					      long arg3)
 {
 	switch (call) {
 	case FILETOP_SENDFILE: /* sendfile(out_fd, in_fd, ...) */
-		count_finished(call, (int)arg2, (int)arg1, ret, cast);
-		break;
+		return (struct call_fds){(int)arg2, (int)arg1};
 	case FILETOP_SPLICE: /* splice(fd_in, off_in, fd_out, ...) */
 	case FILETOP_COPY_FILE_RANGE:
-		count_finished(call, (int)arg1, (int)arg3, ret, cast);
-		break;
+		return (struct call_fds){(int)arg1, (int)arg3};
 	default:
 		if (is_write_call(call))
-			count_finished(call, -1, (int)arg1, ret, cast);
-		else
-			count_finished(call, (int)arg1, -1, ret, cast);
+			return (struct call_fds){-1, (int)arg1};
+		return (struct call_fds){(int)arg1, -1};
 	}
+}
+
+static __always_inline void count_finished(enum filetop_call call, struct call_fds fds, long ret,
+					   bool cast)
+{
+	if (ret < 0)
+		return;
+	count_call(call, FILETOP_SIDE_READ, fds.in, ret, cast);
+	count_call(call, FILETOP_SIDE_WRITE, fds.out, ret, cast);
 }
 
 /* ---- tp_btf: one program on every syscall exit ---- */
@@ -357,7 +359,7 @@ static __always_inline int raw_exit(struct pt_regs *regs, long ret, bool cast)
 		return 0;
 	call = call_of_nr(regs->orig_ax);
 	if (call >= 0)
-		count_from_args(call, regs->di, regs->si, regs->dx, ret, cast);
+		count_finished(call, fds_of(call, regs->di, regs->si, regs->dx), ret, cast);
 	return 0;
 }
 
@@ -379,13 +381,13 @@ int BPF_PROG(raw_exit_core, struct pt_regs *regs, long ret)
 	SEC("fexit/__x64_sys_" #name)                                                      \
 	int BPF_PROG(fexit_##name##_cast, const struct pt_regs *regs, long ret)            \
 	{                                                                                  \
-		count_from_args(call, regs->di, regs->si, regs->dx, ret, true);            \
+		count_finished(call, fds_of(call, regs->di, regs->si, regs->dx), ret, true);            \
 		return 0;                                                                  \
 	}                                                                                  \
 	SEC("fexit/__x64_sys_" #name)                                                      \
 	int BPF_PROG(fexit_##name##_core, const struct pt_regs *regs, long ret)            \
 	{                                                                                  \
-		count_from_args(call, regs->di, regs->si, regs->dx, ret, false);           \
+		count_finished(call, fds_of(call, regs->di, regs->si, regs->dx), ret, false);           \
 		return 0;                                                                  \
 	}
 
@@ -405,14 +407,15 @@ FEXIT(copy_file_range, FILETOP_COPY_FILE_RANGE)
 
 /* ---- entry/exit pairs: kprobes and classic tracepoints ---- */
 
-/* The descriptors an entry saw, for its exit. */
+/* What an entry saw, for its exit. */
 struct inflight {
-	long arg1, arg2, arg3;
+	struct call_fds fds;
 	__u32 call;
 };
 
 __u64 missed_starts = 0;
 
+/* Sized by user space: one entry unless a pair backend is loaded. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, FILETOP_MAX_FILES);
@@ -424,7 +427,7 @@ static __always_inline int pair_enter(enum filetop_call call, long arg1, long ar
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
-	struct inflight entry = {.arg1 = arg1, .arg2 = arg2, .arg3 = arg3, .call = call};
+	struct inflight entry = {.fds = fds_of(call, arg1, arg2, arg3), .call = call};
 
 	if (target_tgid && (pid_tgid >> 32) != target_tgid)
 		return 0;
@@ -441,7 +444,7 @@ static __always_inline int pair_exit(enum filetop_call call, long ret)
 	if (!entry)
 		return 0;
 	if (entry->call == call)
-		count_from_args(call, entry->arg1, entry->arg2, entry->arg3, ret, false);
+		count_finished(call, entry->fds, ret, false);
 	bpf_map_delete_elem(&inflights, &tid);
 	return 0;
 }

@@ -43,12 +43,17 @@ constexpr std::array<fsbpf_backend, 4> kBackends = {{
 	{"tracepoint", FSBPF_ATTACH_TRACEPOINT, "syscalls:sys_enter_*/sys_exit_* pairs"},
 }};
 constexpr size_t kFentryBackend = 0;
-// Program name prefixes of each backend, in kBackends order.
-constexpr std::array<std::array<std::string_view, 2>, 4> kProgramPrefixes = {{
-	{"fexit_"},
-	{"raw_exit"},
-	{"kprobe_", "kretprobe_"},
-	{"tp_enter_", "tp_exit_"},
+// The programs of each backend, in kBackends order: their name prefixes, and
+// whether they are entry/exit pairs that remember calls in flight.
+struct BackendPrograms {
+	std::array<std::string_view, 2> prefixes;
+	bool pairs;
+};
+constexpr std::array<BackendPrograms, 4> kBackendPrograms = {{
+	{{"fexit_"}, false},
+	{{"raw_exit"}, false},
+	{{"kprobe_", "kretprobe_"}, true},
+	{{"tp_enter_", "tp_exit_"}, true},
 }};
 // fentry and tp_btf programs come twice: "_cast" reads kernel structs with
 // bpf_rdonly_cast (6.2+, cheaper), "_core" with CO-RE probe reads.
@@ -88,7 +93,7 @@ bool starts_with(std::string_view text, std::string_view prefix)
 
 bool backend_loads(size_t backend, std::string_view program, bool cast)
 {
-	const auto &prefixes = kProgramPrefixes.at(backend);
+	const auto &prefixes = kBackendPrograms.at(backend).prefixes;
 	if (std::none_of(prefixes.begin(), prefixes.end(),
 			 [&](std::string_view prefix) { return starts_with(program, prefix); }))
 		return false;
@@ -99,28 +104,41 @@ bool backend_loads(size_t backend, std::string_view program, bool cast)
 	return true;
 }
 
-struct FileId {
+// A row: one thread's use of one file.
+struct RowKey {
+	uint32_t tid = 0;
 	uint32_t dev = 0;
 	uint64_t ino = 0;
 
-	bool operator==(const FileId &other) const = default;
+	bool operator==(const RowKey &other) const = default;
+	auto operator<=>(const RowKey &other) const = default;
 };
 
-struct FileIdHash {
-	size_t operator()(const FileId &id) const
+RowKey row_key(const filetop_key &key)
+{
+	return {key.tid, key.dev, key.ino};
+}
+
+struct RowKeyHash {
+	size_t operator()(const RowKey &key) const
 	{
-		return std::hash<uint64_t>()(id.ino) ^ (std::hash<uint32_t>()(id.dev) << 1U);
+		return std::hash<uint64_t>()(key.ino) ^ (std::hash<uint64_t>()(key.dev) << 1U) ^
+		       (std::hash<uint64_t>()(key.tid) << 2U);
 	}
 };
 
-struct Row {
+// What BPF sent about a new row besides its counts.
+struct RowInfo {
 	uint32_t pid = 0;
-	uint32_t tid = 0;
 	std::string comm;
 	char type = FILETOP_TYPE_OTHER;
-	FileId file;
-	uint64_t reads = 0, writes = 0, rbytes = 0, wbytes = 0;
-	std::string path; // from the mount tree's root; "" when its name was lost
+	std::string path; // from the mount tree's root
+};
+
+struct Row {
+	RowKey key;
+	filetop_counts counts{};
+	RowInfo info; // path "" when BPF could not send it (counted as lost)
 };
 
 // What one interval counted.
@@ -129,11 +147,6 @@ struct Interval {
 	uint64_t overflow = 0; // calls not counted: the map was full
 	uint64_t lost = 0;     // files whose name the ring buffer had no room for
 };
-
-std::string comm_of(const char (&comm)[FILETOP_COMM_LEN])
-{
-	return {comm, strnlen(comm, FILETOP_COMM_LEN)};
-}
 
 // Reads and clears one epoch's counters. Called only after every program
 // that could still use that epoch has finished.
@@ -144,23 +157,18 @@ public:
 	Interval take(uint32_t old_epoch)
 	{
 		Interval interval;
-		std::map<std::tuple<uint32_t, uint32_t, uint64_t>, Row> rows;
+		Rows rows;
 		take_map(old_epoch, rows);
 		take_pending(old_epoch, rows, interval.overflow);
 		interval.overflow += std::exchange(skel_.bss->overflow_calls[old_epoch], 0);
 		interval.lost = std::exchange(skel_.bss->lost_names[old_epoch], 0);
-		for (auto &[key, row] : rows)
-			interval.rows.push_back(std::move(row));
+		for (auto &[key, counts] : rows)
+			interval.rows.push_back({key, counts, {}});
 		return interval;
 	}
 
 private:
-	using Rows = std::map<std::tuple<uint32_t, uint32_t, uint64_t>, Row>;
-
-	static std::tuple<uint32_t, uint32_t, uint64_t> row_key(const filetop_key &key)
-	{
-		return {key.tid, key.dev, key.ino};
-	}
+	using Rows = std::map<RowKey, filetop_counts>;
 
 	void take_map(uint32_t old_epoch, Rows &rows)
 	{
@@ -176,24 +184,10 @@ private:
 				&count, nullptr);
 			first = false;
 			for (__u32 i = 0; i < count; i++)
-				add_entry(keys[i], values[i], rows);
+				rows[row_key(keys[i])] = values[i];
 			if (err)
 				break; // ENOENT: the map is empty now
 		}
-	}
-
-	static void add_entry(const filetop_key &key, const filetop_counts &counts, Rows &rows)
-	{
-		Row &row = rows[row_key(key)];
-		row.pid = counts.pid;
-		row.tid = key.tid;
-		row.comm = comm_of(counts.comm);
-		row.type = static_cast<char>(counts.type);
-		row.file = {key.dev, key.ino};
-		row.reads += counts.reads;
-		row.writes += counts.writes;
-		row.rbytes += counts.rbytes;
-		row.wbytes += counts.wbytes;
 	}
 
 	void take_pending(uint32_t old_epoch, Rows &rows, uint64_t &overflow)
@@ -223,9 +217,9 @@ private:
 			overflow += pending.calls;
 			return;
 		}
-		Row &row = found->second;
-		(side == FILETOP_SIDE_READ ? row.reads : row.writes) += pending.calls;
-		(side == FILETOP_SIDE_READ ? row.rbytes : row.wbytes) += pending.bytes;
+		filetop_counts &counts = found->second;
+		(side == FILETOP_SIDE_READ ? counts.reads : counts.writes) += pending.calls;
+		(side == FILETOP_SIDE_READ ? counts.rbytes : counts.wbytes) += pending.bytes;
 	}
 
 	filetop_bpf &skel_;
@@ -271,6 +265,8 @@ std::string display_path(const fsbpf_path &path, char type, uint64_t ino)
 		       std::to_string(ino) + "]";
 	return fsbpf::path_to_string(path);
 }
+
+using RowInfos = std::unordered_map<RowKey, RowInfo, RowKeyHash>;
 
 class FileTop {
 public:
@@ -364,6 +360,8 @@ private:
 		if (!skel_)
 			return -errno;
 		configure(*skel_->rodata);
+		if (!kBackendPrograms.at(backend).pairs)
+			bpf_map__set_max_entries(skel_->maps.inflights, 1);
 		const bool cast = host.feature(FSBPF_FEATURE_RDONLY_CAST);
 		bpf_program *prog = nullptr;
 		bpf_object__for_each_program (prog, skel_->obj)
@@ -467,8 +465,8 @@ private:
 		const uint32_t old_epoch = flip_epoch();
 		ring_buffer__consume(&names);
 		Interval interval = EpochReader(*skel_).take(old_epoch);
-		name_rows(interval, names_.at(old_epoch));
-		names_.at(old_epoch).clear();
+		describe_rows(interval, infos_.at(old_epoch));
+		infos_.at(old_epoch).clear();
 		interval_number_++;
 		const uint64_t skipped = kernel_skips(host);
 		const uint64_t missed = skel_->bss->missed_starts;
@@ -478,14 +476,15 @@ private:
 		return ok;
 	}
 
-	void name_rows(Interval &interval, const std::unordered_map<FileId, std::string, FileIdHash>
-						   &epoch_names) const
+	void describe_rows(Interval &interval, const RowInfos &infos) const
 	{
 		std::vector<Row> kept;
 		for (Row &row : interval.rows) {
-			const auto found = epoch_names.find(row.file);
-			row.path = found == epoch_names.end() ? "" : found->second;
-			if (dir_prefix_.empty() || row.path.compare(0, dir_prefix_.size(), dir_prefix_) == 0)
+			const auto found = infos.find(row.key);
+			if (found != infos.end())
+				row.info = found->second;
+			const std::string &path = row.info.path;
+			if (dir_prefix_.empty() || path.compare(0, dir_prefix_.size(), dir_prefix_) == 0)
 				kept.push_back(std::move(row));
 		}
 		interval.rows = std::move(kept);
@@ -500,28 +499,28 @@ private:
 		return sum;
 	}
 
-	static uint64_t sort_value(const Row &row, std::string_view key)
+	static uint64_t sort_value(const filetop_counts &counts, std::string_view key)
 	{
 		if (key == "reads")
-			return row.reads;
+			return counts.reads;
 		if (key == "writes")
-			return row.writes;
+			return counts.writes;
 		if (key == "rbytes")
-			return row.rbytes;
+			return counts.rbytes;
 		if (key == "wbytes")
-			return row.wbytes;
-		return saturating_sum({row.reads, row.writes, row.rbytes, row.wbytes});
+			return counts.wbytes;
+		return saturating_sum({counts.reads, counts.writes, counts.rbytes, counts.wbytes});
 	}
 
 	void sort_rows(std::vector<Row> &rows) const
 	{
 		const std::string_view key = sort_ ? sort_ : "all";
 		std::sort(rows.begin(), rows.end(), [&](const Row &a, const Row &b) {
-			const auto va = sort_value(a, key);
-			const auto vb = sort_value(b, key);
+			const uint64_t va = sort_value(a.counts, key);
+			const uint64_t vb = sort_value(b.counts, key);
 			if (va != vb)
 				return va > vb;
-			return std::tie(a.tid, a.path) < std::tie(b.tid, b.path);
+			return std::tie(a.key.tid, a.info.path) < std::tie(b.key.tid, b.info.path);
 		});
 		if (rows_ > 0 && rows.size() > static_cast<size_t>(rows_))
 			rows.resize(static_cast<size_t>(rows_));
@@ -564,17 +563,18 @@ private:
 
 	bool print_row(const Row &row, double ts)
 	{
-		const std::string file = row.path.empty() ? "?"
-					 : full_path_	  ? row.path
-							  : basename_of(row.path);
-		const std::string type(1, row.type);
+		const std::string &path = row.info.path;
+		const std::string file = path.empty() ? "?" : full_path_ ? path : basename_of(path);
+		const std::string comm = row.info.comm.empty() ? "?" : row.info.comm;
+		const std::string type(1, row.info.type);
+		const filetop_counts &c = row.counts;
 		if (table_)
-			return sink_->row({u64(row.tid), str(row.comm), u64(row.reads),
-					   u64(row.writes), u64(row.rbytes / 1024),
-					   u64(row.wbytes / 1024), str(type), str(file)});
-		return sink_->row({f64(ts), u64(interval_number_), u64(row.pid), u64(row.tid),
-				   str(row.comm), u64(row.reads), u64(row.writes), u64(row.rbytes),
-				   u64(row.wbytes), str(type), str(file)});
+			return sink_->row({u64(row.key.tid), str(comm), u64(c.reads), u64(c.writes),
+					   u64(c.rbytes / 1024), u64(c.wbytes / 1024), str(type),
+					   str(file)});
+		return sink_->row({f64(ts), u64(interval_number_), u64(row.info.pid),
+				   u64(row.key.tid), str(comm), u64(c.reads), u64(c.writes),
+				   u64(c.rbytes), u64(c.wbytes), str(type), str(file)});
 	}
 
 	static int on_name(void *ctx, void *data, size_t size)
@@ -583,14 +583,19 @@ private:
 		const size_t header = offsetof(filetop_name, path.names);
 		if (size < header)
 			return 0;
-		// The record holds only the used part of the path: copy it into a full one.
+		// The record holds only the used part of the path: copy it into a whole one.
 		const auto *name = static_cast<const filetop_name *>(data);
 		auto path = std::make_unique<fsbpf_path>();
 		std::memcpy(path.get(), &name->path, std::min(size, sizeof(filetop_name)) -
 							     offsetof(filetop_name, path));
 		path->len = std::min<__u32>(path->len, static_cast<__u32>(size - header));
-		self->names_.at(name->epoch & 1)[{name->dev, name->ino}] =
-			display_path(*path, static_cast<char>(name->type), name->ino);
+		const auto type = static_cast<char>(name->type);
+		self->infos_.at(name->epoch & 1)[{name->tid, name->dev, name->ino}] = {
+			name->pid,
+			std::string(name->comm, strnlen(name->comm, sizeof(name->comm))),
+			type,
+			display_path(*path, type, name->ino),
+		};
 		return 0;
 	}
 
@@ -622,7 +627,7 @@ private:
 	std::unique_ptr<fsbpf::plugin::Sink> sink_;
 	bool table_ = true;
 	std::string dir_prefix_;
-	std::array<std::unordered_map<FileId, std::string, FileIdHash>, FILETOP_EPOCHS> names_;
+	std::array<RowInfos, FILETOP_EPOCHS> infos_;
 	uint64_t interval_number_ = 0;
 	uint64_t skipped_seen_ = 0;
 	uint64_t missed_seen_ = 0;

@@ -78,9 +78,6 @@ struct filetop_counts {
 	__u64 writes;
 	__u64 rbytes;
 	__u64 wbytes;
-	__u32 pid;
-	__u32 type; /* enum filetop_type */
-	char comm[FILETOP_COMM_LEN];
 };
 
 enum filetop_pending_state {
@@ -99,12 +96,18 @@ struct filetop_pending {
 	__u32 pad;
 };
 
-/* The ring buffer's record: a file's path, sent once per new map entry. */
+/*
+ * The ring buffer's record, sent once per new map entry: what the row shows
+ * besides its counts. Kept out of the map so that entries stay small.
+ */
 struct filetop_name {
 	__u32 epoch;
 	__u32 dev;
 	__u64 ino;
+	__u32 tid;
+	__u32 pid;
 	__u32 type; /* enum filetop_type */
+	char comm[FILETOP_COMM_LEN];
 	__u32 pad;
 	struct fsbpf_path path; /* only path.len bytes of names are sent */
 };

@@ -1,6 +1,7 @@
 // syncsnoop against the real kernel: real sync-family calls from a child
 // process, and exactly what fsbpf reports about them.
 #include "process.hpp"
+#include "tracing.hpp"
 #include "workload.hpp"
 
 #include <gtest/gtest.h>
@@ -19,43 +20,7 @@
 namespace fsbpf::test {
 namespace {
 
-using json = nlohmann::json;
 using namespace std::chrono_literals;
-
-constexpr auto kAttachTimeout = 60s;
-
-std::vector<json> json_lines(const std::string &text)
-{
-	std::vector<json> lines;
-	std::istringstream in(text);
-	for (std::string line; std::getline(in, line);)
-		if (!line.empty())
-			lines.push_back(json::parse(line));
-	return lines;
-}
-
-std::vector<json> events_of(const std::vector<json> &lines)
-{
-	std::vector<json> events;
-	for (const json &line : lines)
-		if (!line.contains("record"))
-			events.push_back(line);
-	return events;
-}
-
-const json *summary_of(const std::vector<json> &lines)
-{
-	for (const json &line : lines)
-		if (line.value("record", "") == "summary")
-			return &line;
-	return nullptr;
-}
-
-std::string real_path(const std::string &path)
-{
-	char buf[PATH_MAX];
-	return realpath(path.c_str(), buf) ? buf : path;
-}
 
 // Every sync-family call once, plus a failing fsync on a bad descriptor.
 void sync_family_calls(const std::string &path)
@@ -77,51 +42,19 @@ void sync_family_calls(const std::string &path)
 	close(fd);
 }
 
-class Tracer {
-public:
-	explicit Tracer(std::vector<std::string> args, const std::vector<std::string> &env = {})
-		: process_(command(std::move(args)), env)
-	{
-	}
-
-	bool attached() { return process_.wait_for_stderr("Hit Ctrl-C to end", kAttachTimeout); }
-
-	Finished stop(int sig = SIGINT)
-	{
-		process_.signal(sig);
-		auto finished = process_.finish(30s);
-		if (!finished)
-			throw std::runtime_error("syncsnoop did not stop");
-		return *finished;
-	}
-
-	Process &process() { return process_; }
-
-private:
-	static std::vector<std::string> command(std::vector<std::string> args)
-	{
-		args.insert(args.begin(), {fsbpf_binary(), "syncsnoop"});
-		return args;
-	}
-
-	Process process_;
-};
-
-json features_report()
-{
-	return json::parse(run({fsbpf_binary(), "features", "--json"}).out);
-}
-
 // syncsnoop's backend -> "" when it works here, else the reason.
 std::map<std::string, std::string> supported_backends()
 {
-	const json report = features_report();
-	std::map<std::string, std::string> result;
-	for (const auto &[name, verdict] : report["tools"]["syncsnoop"]["backends"].items())
-		result[name] =
-			verdict["supported"].get<bool>() ? "" : verdict["error"].get<std::string>();
-	return result;
+	return fsbpf::test::supported_backends("syncsnoop");
 }
+
+class Tracer : public fsbpf::test::Tracer {
+public:
+	explicit Tracer(std::vector<std::string> args, const std::vector<std::string> &env = {})
+		: fsbpf::test::Tracer("syncsnoop", std::move(args), env)
+	{
+	}
+};
 
 // msync's file comes from bpf_find_vma(), which kernels before 5.17 lack.
 bool kernel_finds_mapped_files()

@@ -31,7 +31,7 @@ Workload::~Workload()
 {
 	if (go_fd_ >= 0)
 		close(go_fd_);
-	if (pid_ > 0)
+	if (pid_ > 0 && !reaped_)
 		waitpid(pid_, nullptr, 0);
 }
 
@@ -46,7 +46,7 @@ int Workload::wait()
 {
 	int status = 0;
 	waitpid(pid_, &status, 0);
-	pid_ = -1;
+	reaped_ = true;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

@@ -16,6 +16,7 @@ public:
 	Workload(const Workload &) = delete;
 	Workload &operator=(const Workload &) = delete;
 
+	// Stays valid after wait(), for matching what a tracer reported.
 	pid_t pid() const { return pid_; }
 	void go();
 	// The child's exit status after go(); 0 when body returned.
@@ -23,6 +24,7 @@ public:
 
 private:
 	pid_t pid_ = -1;
+	bool reaped_ = false;
 	int go_fd_ = -1;
 };
 

@@ -54,7 +54,7 @@ REQUIRED_ATTACH = ["fentry", "fexit", "kprobe", "kretprobe", "tp_btf", "raw_tp",
 
 # The integration tests that exercise the kernel; the rest test the host
 # program and need tools the guest does not carry.
-GUEST_TESTS = "*SyncSnoop*:Features.*:Lifecycle.*"
+GUEST_TESTS = "*SyncSnoop*:*FileTop*:Features.*:Lifecycle.*"
 BOOT_TIMEOUT = int(os.environ.get("FSBPF_VM_TIMEOUT", "900"))
 GUEST_MEMORY_MB = 1024
 
@@ -421,6 +421,10 @@ def group_of(case):
         return "syncsnoop", case.rsplit("/", 1)[1]
     if "SyncSnoop" in case:
         return "syncsnoop", "auto (filters, output, lifecycle)"
+    if "FileTopBackend." in case:
+        return "filetop", case.rsplit("/", 1)[1]
+    if "FileTop" in case:
+        return "filetop", "auto (filters, output, limits)"
     return "fsbpf", case.split(".")[0].lower()
 
 

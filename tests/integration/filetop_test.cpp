@@ -1,0 +1,572 @@
+// filetop against the real kernel: real reads and writes from child
+// processes on known files, and exactly what fsbpf counts for them.
+#include "process.hpp"
+#include "tracing.hpp"
+#include "workload.hpp"
+
+#include "filetop.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <climits>
+#include <dirent.h>
+#include <fcntl.h>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sys/mount.h>
+#include <sys/sendfile.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <thread>
+#include <tuple>
+#include <unistd.h>
+
+namespace fsbpf::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Counts {
+	uint64_t reads = 0, writes = 0, rbytes = 0, wbytes = 0;
+
+	bool operator==(const Counts &other) const = default;
+};
+
+std::ostream &operator<<(std::ostream &out, const Counts &c)
+{
+	return out << "{reads " << c.reads << ", writes " << c.writes << ", rbytes " << c.rbytes
+		   << ", wbytes " << c.wbytes << "}";
+}
+
+// One thread's row for one file, summed over intervals.
+struct Totals {
+	Counts counts;
+	uint64_t pid = 0;
+	std::string comm, type;
+};
+
+// What a filetop run counted, summed over its intervals.
+struct Counted {
+	std::map<std::pair<uint64_t, std::string>, Totals> by_tid_file;
+	uint64_t overflow = 0, lost = 0, missed = 0, skipped = 0;
+	size_t intervals = 0;
+	std::string output;
+
+	const Totals *find(uint64_t tid, const std::string &file) const
+	{
+		const auto found = by_tid_file.find({tid, file});
+		return found == by_tid_file.end() ? nullptr : &found->second;
+	}
+	std::vector<std::pair<uint64_t, Totals>> of_file(const std::string &file) const
+	{
+		std::vector<std::pair<uint64_t, Totals>> rows;
+		for (const auto &[key, totals] : by_tid_file)
+			if (key.second == file)
+				rows.emplace_back(key.first, totals);
+		return rows;
+	}
+};
+
+Counted counted_from(const Finished &done)
+{
+	Counted counted;
+	counted.output = done.out + done.err;
+	const std::vector<json> lines = json_lines(done.out);
+	for (const json &row : events_of(lines)) {
+		Totals &t = counted.by_tid_file[{row["tid"].get<uint64_t>(),
+						 row["file"].get<std::string>()}];
+		t.counts.reads += row["reads"].get<uint64_t>();
+		t.counts.writes += row["writes"].get<uint64_t>();
+		t.counts.rbytes += row["rbytes"].get<uint64_t>();
+		t.counts.wbytes += row["wbytes"].get<uint64_t>();
+		t.pid = row["pid"].get<uint64_t>();
+		t.comm = row["comm"].get<std::string>();
+		t.type = row["type"].get<std::string>();
+	}
+	for (const json &summary : summaries_of(lines)) {
+		counted.overflow += summary["overflow"].get<uint64_t>();
+		counted.lost += summary["lost"].get<uint64_t>();
+		counted.missed += summary["missed"].get<uint64_t>();
+		counted.skipped += summary["skipped"].get<uint64_t>();
+		counted.intervals++;
+	}
+	return counted;
+}
+
+// Runs filetop (JSON, every row, 0.2 s intervals) around the workloads.
+Counted count_during(std::vector<std::string> args, std::vector<Workload *> workloads)
+{
+	args.insert(args.begin(), {"--json", "-r", "0"});
+	args.emplace_back("0.2");
+	Tracer tracer("filetop", args);
+	if (!tracer.attached())
+		throw std::runtime_error("filetop did not attach: " + tracer.process().err());
+	for (Workload *workload : workloads)
+		workload->go();
+	for (Workload *workload : workloads)
+		if (const int status = workload->wait(); status != 0)
+			throw std::runtime_error("a workload failed: " + std::to_string(status));
+	const Finished done = tracer.stop();
+	if (done.status != 0)
+		throw std::runtime_error("filetop failed: " + done.err);
+	return counted_from(done);
+}
+
+void must(bool ok, int code)
+{
+	if (!ok)
+		_exit(code);
+}
+
+int open_or_exit(const std::string &path, int flags)
+{
+	const int fd = open(path.c_str(), flags, 0644);
+	must(fd >= 0, 20);
+	return fd;
+}
+
+void write_file(const std::string &path, size_t size)
+{
+	std::ofstream(path) << std::string(size, 'b');
+}
+
+// The files of the all-calls workload: B is read, the others written.
+struct CallFiles {
+	std::string a, b, c, d, e;
+
+	explicit CallFiles(const TempDir &dir)
+		: a(dir.file("a")), b(dir.file("b")), c(dir.file("c")), d(dir.file("d")),
+		  e(dir.file("e"))
+	{
+		write_file(b, 200);
+	}
+};
+
+void write_calls(int a)
+{
+	std::array<char, 100> buf{};
+	for (int i = 0; i < 3; i++)
+		must(write(a, buf.data(), 100) == 100, 21);
+	for (int i = 0; i < 2; i++)
+		must(pwrite(a, buf.data(), 50, 0) == 50, 22);
+	std::array<iovec, 2> two = {{{buf.data(), 10}, {buf.data(), 20}}};
+	must(writev(a, two.data(), 2) == 30, 23);
+	iovec four = {buf.data(), 4};
+	must(pwritev(a, &four, 1, 0) == 4, 24);
+	iovec six = {buf.data(), 6};
+	must(pwritev2(a, &six, 1, 0, 0) == 6, 25);
+}
+
+void read_calls(int b)
+{
+	std::array<char, 1000> buf{};
+	for (int i = 0; i < 4; i++)
+		must(read(b, buf.data(), 25) == 25, 31);
+	for (int i = 0; i < 2; i++)
+		must(pread(b, buf.data(), 10, 0) == 10, 32);
+	std::array<iovec, 2> two = {{{buf.data(), 5}, {buf.data(), 5}}};
+	must(readv(b, two.data(), 2) == 10, 33);
+	must(read(b, buf.data(), 1000) == 90, 34); // the rest: 90 of the 1000 asked
+	must(read(b, buf.data(), 1000) == 0, 35);  // end of file: a call, no bytes
+	iovec three = {buf.data(), 3};
+	must(preadv(b, &three, 1, 0) == 3, 36);
+	iovec seven = {buf.data(), 7};
+	must(preadv2(b, &seven, 1, 0, 0) == 7, 37);
+}
+
+void copy_calls(int b, int c, int d)
+{
+	off_t offset = 0;
+	must(sendfile(c, b, &offset, 40) == 40, 41);
+	loff_t in_offset = 0;
+	must(copy_file_range(b, &in_offset, d, nullptr, 60, 0) == 60, 42);
+	std::array<int, 2> pipe_fds{};
+	must(pipe(pipe_fds.data()) == 0, 43);
+	loff_t splice_offset = 0;
+	must(splice(b, &splice_offset, pipe_fds[1], nullptr, 16, 0) == 16, 44);
+}
+
+// Every call of the family once or more, from the main thread; a second
+// thread writes file e.
+void all_calls(const CallFiles &files)
+{
+	const int a = open_or_exit(files.a, O_WRONLY | O_CREAT);
+	const int b = open_or_exit(files.b, O_RDONLY);
+	const int c = open_or_exit(files.c, O_WRONLY | O_CREAT);
+	const int d = open_or_exit(files.d, O_WRONLY | O_CREAT);
+	write_calls(a);
+	read_calls(b);
+	copy_calls(b, c, d);
+	std::thread writer([&] {
+		const int e = open_or_exit(files.e, O_WRONLY | O_CREAT);
+		for (int i = 0; i < 7; i++)
+			must(write(e, "1234567", 7) == 7, 51);
+	});
+	writer.join();
+}
+
+// Equal, or short by no more than the program runs the kernel skipped
+// (preemptible programs on newer kernels, see syncsnoop's tests).
+void expect_counted(const Counted &counted, uint64_t tid, const std::string &file,
+		    const Counts &expected)
+{
+	SCOPED_TRACE(file);
+	const Totals *got = counted.find(tid, file);
+	if (!got) {
+		EXPECT_GT(counted.skipped, 0U) << "no row for tid " << tid << "\n" << counted.output;
+		return;
+	}
+	const Counts &counts = got->counts;
+	if (counted.skipped == 0) {
+		EXPECT_EQ(counts, expected) << counted.output;
+		return;
+	}
+	EXPECT_LE(counts.reads, expected.reads);
+	EXPECT_LE(counts.writes, expected.writes);
+	EXPECT_GE(counts.reads + counts.writes + counted.skipped, expected.reads + expected.writes);
+}
+
+class FileTopBackend : public testing::TestWithParam<std::string> {};
+
+TEST_P(FileTopBackend, CountsEveryCallOfTheFamilyExactlyPerThreadAndFile)
+{
+	std::vector<std::string> args;
+	if (GetParam() != "auto") {
+		const std::string why_not = supported_backends("filetop").at(GetParam());
+		if (!why_not.empty())
+			GTEST_SKIP() << "filetop's " << GetParam()
+				     << " backend cannot work on this kernel: " << why_not;
+		args = {"--backend", GetParam()};
+	}
+	TempDir dir;
+	const CallFiles files(dir);
+	Workload child("fsbpf-ftcalls", [&] { all_calls(files); });
+	const auto pid = static_cast<uint64_t>(child.pid());
+	args.insert(args.end(), {"-p", std::to_string(pid)});
+	const Counted counted = count_during(args, {&child});
+
+	EXPECT_EQ(counted.overflow, 0U);
+	EXPECT_EQ(counted.lost, 0U);
+	EXPECT_EQ(counted.missed, 0U);
+	expect_counted(counted, pid, "a", {0, 3 + 2 + 1 + 1 + 1, 0, 300 + 100 + 30 + 4 + 6});
+	expect_counted(counted, pid, "b", {4 + 2 + 1 + 1 + 1 + 1 + 1 + 3, 0,
+					   100 + 20 + 10 + 90 + 3 + 7 + 40 + 60 + 16, 0});
+	expect_counted(counted, pid, "c", {0, 1, 0, 40});
+	expect_counted(counted, pid, "d", {0, 1, 0, 60});
+	const auto e_rows = counted.of_file("e");
+	ASSERT_EQ(e_rows.size(), 1U) << counted.output;
+	EXPECT_NE(e_rows[0].first, pid) << "the second thread's writes carry its own TID";
+	EXPECT_EQ(e_rows[0].second.pid, pid);
+	expect_counted(counted, e_rows[0].first, "e", {0, 7, 0, 49});
+	for (const auto &[key, totals] : counted.by_tid_file) {
+		EXPECT_EQ(totals.pid, pid) << key.second;
+		EXPECT_EQ(totals.comm, "fsbpf-ftcalls") << key.second;
+		EXPECT_EQ(totals.type, "R") << key.second;
+	}
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, FileTopBackend,
+			 testing::Values("auto", "fentry", "tp_btf", "kprobe", "tracepoint"),
+			 [](const testing::TestParamInfo<std::string> &info) {
+				 return info.param;
+			 });
+
+// n writes of `bytes` each to path.
+void writes_to(const std::string &path, int n, size_t bytes)
+{
+	const int fd = open_or_exit(path, O_WRONLY | O_CREAT | O_TRUNC);
+	const std::string data(bytes, 'w');
+	for (int i = 0; i < n; i++)
+		must(write(fd, data.data(), bytes) == static_cast<ssize_t>(bytes), 60);
+	close(fd);
+}
+
+// n reads of one byte from path.
+void reads_from(const std::string &path, int n)
+{
+	const int fd = open_or_exit(path, O_RDONLY);
+	char byte = 0;
+	for (int i = 0; i < n; i++)
+		must(pread(fd, &byte, 1, 0) == 1, 61);
+	close(fd);
+}
+
+struct TwoWriters {
+	TempDir dir;
+	Workload first{"fsbpf-ftone", [this] { writes_to(dir.file("one"), 3, 10); }};
+	Workload second{"fsbpf-fttwo", [this] { writes_to(dir.file("two"), 5, 20); }};
+	uint64_t first_pid = static_cast<uint64_t>(first.pid());
+	uint64_t second_pid = static_cast<uint64_t>(second.pid());
+
+	Counted run(std::vector<std::string> args)
+	{
+		for (std::string &arg : args)
+			if (arg == "FIRST_PID")
+				arg = std::to_string(first.pid());
+		return count_during(args, {&first, &second});
+	}
+};
+
+TEST(FileTopFilter, PidKeepsOnlyThatProcess)
+{
+	TwoWriters writers;
+	const Counted counted = writers.run({"-p", "FIRST_PID"});
+	expect_counted(counted, writers.first_pid, "one", {0, 3, 0, 30});
+	EXPECT_TRUE(counted.of_file("two").empty()) << counted.output;
+}
+
+TEST(FileTopFilter, CommKeepsOnlyThatCommand)
+{
+	TwoWriters writers;
+	const Counted counted = writers.run({"-c", "fsbpf-fttwo"});
+	expect_counted(counted, writers.second_pid, "two",
+		       {0, 5, 0, 100});
+	EXPECT_TRUE(counted.of_file("one").empty()) << counted.output;
+	for (const auto &[key, totals] : counted.by_tid_file)
+		EXPECT_EQ(totals.comm, "fsbpf-fttwo") << key.second;
+}
+
+TEST(FileTopFilter, WithoutFiltersBothAreCounted)
+{
+	TwoWriters writers;
+	const Counted counted = writers.run({});
+	expect_counted(counted, writers.first_pid, "one", {0, 3, 0, 30});
+	expect_counted(counted, writers.second_pid, "two",
+		       {0, 5, 0, 100});
+}
+
+Counted read_and_write_counted(const std::string &option, pid_t *pid)
+{
+	TempDir dir;
+	write_file(dir.file("rw"), 10);
+	Workload child("fsbpf-ftrw", [&] {
+		reads_from(dir.file("rw"), 4);
+		writes_to(dir.file("rw"), 2, 3);
+	});
+	*pid = child.pid();
+	std::vector<std::string> args = {"-p", std::to_string(child.pid())};
+	if (!option.empty())
+		args.push_back(option);
+	return count_during(args, {&child});
+}
+
+TEST(FileTopFilter, ReadOnlyAndWriteOnlyKeepTheirSide)
+{
+	pid_t pid = 0;
+	Counted counted = read_and_write_counted("", &pid);
+	expect_counted(counted, static_cast<uint64_t>(pid), "rw", {4, 2, 4, 6});
+	counted = read_and_write_counted("--read-only", &pid);
+	expect_counted(counted, static_cast<uint64_t>(pid), "rw", {4, 0, 4, 0});
+	counted = read_and_write_counted("--write-only", &pid);
+	expect_counted(counted, static_cast<uint64_t>(pid), "rw", {0, 2, 0, 6});
+}
+
+TEST(FileTopFilter, ReadOnlyAndWriteOnlyTogetherAreAUsageError)
+{
+	const Finished done = run({fsbpf_binary(), "filetop", "--read-only", "--write-only"});
+	EXPECT_EQ(done.status, 2);
+	EXPECT_NE(done.err.find("exclude each other"), std::string::npos) << done.err;
+}
+
+TEST(FileTopFilter, DirKeepsOnlyFilesUnderIt)
+{
+	TempDir dir;
+	ASSERT_EQ(mkdir(dir.file("in").c_str(), 0755), 0);
+	ASSERT_EQ(mkdir(dir.file("inside").c_str(), 0755), 0); // shares the prefix "in"
+	Workload child("fsbpf-ftdir", [&] {
+		writes_to(dir.file("in/kept"), 2, 5);
+		writes_to(dir.file("inside/dropped"), 2, 5);
+	});
+	const Counted counted = count_during(
+		{"-p", std::to_string(child.pid()), "-d", dir.file("in"), "--full-path"}, {&child});
+	expect_counted(counted, static_cast<uint64_t>(child.pid()), real_path(dir.file("in/kept")),
+		       {0, 2, 0, 10});
+	EXPECT_EQ(counted.by_tid_file.size(), 1U) << counted.output;
+}
+
+TEST(FileTopFilter, AllFilesAddsPipesAndSockets)
+{
+	TempDir dir;
+	const auto body = [&] {
+		writes_to(dir.file("regular"), 1, 8);
+		std::array<int, 2> fds{};
+		must(pipe(fds.data()) == 0, 62);
+		for (int i = 0; i < 3; i++)
+			must(write(fds[1], "pipe", 4) == 4, 63);
+	};
+	Workload regular_only("fsbpf-ftall", body);
+	Counted counted = count_during({"-p", std::to_string(regular_only.pid())}, {&regular_only});
+	expect_counted(counted, static_cast<uint64_t>(regular_only.pid()), "regular", {0, 1, 0, 8});
+	EXPECT_EQ(counted.by_tid_file.size(), 1U) << counted.output;
+
+	Workload all("fsbpf-ftall", body);
+	counted = count_during({"-a", "-p", std::to_string(all.pid())}, {&all});
+	const auto pid = static_cast<uint64_t>(all.pid());
+	expect_counted(counted, pid, "regular", {0, 1, 0, 8});
+	bool pipe_seen = false;
+	for (const auto &[key, totals] : counted.by_tid_file) {
+		if (totals.type != "O" || totals.counts.wbytes != 12)
+			continue;
+		pipe_seen = true;
+		EXPECT_EQ(totals.counts.writes, 3U);
+		EXPECT_EQ(key.second.rfind("anon:[", 0), 0U) << key.second;
+	}
+	EXPECT_TRUE(pipe_seen) << counted.output;
+}
+
+// A bind mount of `source` on `target`, undone at scope exit.
+class BindMount {
+public:
+	BindMount(const std::string &source, const std::string &target) : target_(target)
+	{
+		if (mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0)
+			throw std::runtime_error("bind mount failed");
+	}
+	~BindMount() { umount2(target_.c_str(), MNT_DETACH); }
+	BindMount(const BindMount &) = delete;
+	BindMount &operator=(const BindMount &) = delete;
+
+private:
+	std::string target_;
+};
+
+TEST(FileTopOutput, FullPathFollowsABindMount)
+{
+	TempDir dir;
+	ASSERT_EQ(mkdir(dir.file("source").c_str(), 0755), 0);
+	ASSERT_EQ(mkdir(dir.file("view").c_str(), 0755), 0);
+	const BindMount bind(dir.file("source"), dir.file("view"));
+	const std::string through_bind = real_path(dir.file("view")) + "/deep-file";
+	Workload child("fsbpf-ftbind", [&] { writes_to(through_bind, 2, 4); });
+	const Counted counted =
+		count_during({"--full-path", "-p", std::to_string(child.pid())}, {&child});
+	expect_counted(counted, static_cast<uint64_t>(child.pid()), through_bind, {0, 2, 0, 8});
+}
+
+TEST(FileTopOutput, TableShowsKibibytesAndHostileNamesEscaped)
+{
+	TempDir dir;
+	const std::string name = "evil\n\033[31mred";
+	Workload child("fsbpf-fttable", [&] { writes_to(dir.file(name), 3, 4096); });
+	Tracer tracer("filetop", {"-C", "-p", std::to_string(child.pid()), "0.2"});
+	ASSERT_TRUE(tracer.attached()) << tracer.process().err();
+	child.go();
+	ASSERT_EQ(child.wait(), 0);
+	const Finished done = tracer.stop();
+	ASSERT_EQ(done.status, 0) << done.err;
+	EXPECT_EQ(done.out.find("\033["), std::string::npos) << "no screen clearing, no raw escape";
+	EXPECT_TRUE(std::regex_search(done.out, std::regex(R"(\d\d:\d\d:\d\d loadavg: [0-9.]+ )")))
+		<< done.out;
+	EXPECT_NE(done.out.find("TID     COMM             READS  WRITES R_Kb    W_Kb    T FILE"),
+		  std::string::npos)
+		<< done.out;
+	const std::regex row(std::to_string(child.pid()) +
+			     R"( +fsbpf-fttable +0 +3 +0 +12 +R evil\\n\\x1b\[31mred\n)");
+	// A write the kernel did not let filetop see is reported in the title instead.
+	EXPECT_TRUE(std::regex_search(done.out, row) ||
+		    done.out.find("program runs skipped by the kernel") != std::string::npos)
+		<< done.out;
+}
+
+TEST(FileTopOutput, JsonCarriesTheExactFileName)
+{
+	TempDir dir;
+	const std::string name = "evil\n\033[31mred \"quoted\"";
+	Workload child("fsbpf-ftjson", [&] { writes_to(dir.file(name), 1, 1); });
+	const Counted counted = count_during({"-p", std::to_string(child.pid())}, {&child});
+	expect_counted(counted, static_cast<uint64_t>(child.pid()), name, {0, 1, 0, 1});
+}
+
+TEST(FileTopOutput, SortAndRowsPickTheTop)
+{
+	TempDir dir;
+	const auto body = [&] {
+		writes_to(dir.file("many-small"), 5, 1);
+		writes_to(dir.file("one-big"), 1, 10000);
+	};
+	const auto first_file = [&](const std::string &sort) {
+		Workload child("fsbpf-ftsort", body);
+		Tracer tracer("filetop", {"--json", "-r", "1", "-s", sort, "-p",
+					  std::to_string(child.pid()), "60"});
+		if (!tracer.attached())
+			throw std::runtime_error(tracer.process().err());
+		child.go();
+		child.wait();
+		const Finished done = tracer.stop();
+		const Counted counted = counted_from(done);
+		if (counted.skipped > 0)
+			return std::string("skipped"); // the kernel hid some writes
+		const auto rows = events_of(json_lines(done.out));
+		return rows.size() == 1 ? rows[0]["file"].get<std::string>()
+					: "rows: " + std::to_string(rows.size());
+	};
+	const auto expect_first = [&](const std::string &sort, const std::string &file) {
+		const std::string first = first_file(sort);
+		if (first != "skipped") {
+			EXPECT_EQ(first, file) << "sorted by " << sort;
+		}
+	};
+	expect_first("writes", "many-small");
+	expect_first("wbytes", "one-big");
+	expect_first("all", "one-big");
+}
+
+// Sum of memlock over the BPF maps a process holds (/proc/PID/fdinfo).
+uint64_t map_memlock_of(pid_t pid)
+{
+	uint64_t total = 0;
+	const std::string fd_dir = "/proc/" + std::to_string(pid) + "/fdinfo";
+	DIR *dir = opendir(fd_dir.c_str());
+	if (!dir)
+		return 0;
+	while (const dirent *entry = readdir(dir)) {
+		std::ifstream info(fd_dir + "/" + entry->d_name);
+		bool is_map = false;
+		uint64_t memlock = 0;
+		for (std::string line; std::getline(info, line);) {
+			if (line.rfind("map_id:", 0) == 0)
+				is_map = true;
+			if (line.rfind("memlock:", 0) == 0)
+				memlock = std::stoull(line.substr(8));
+		}
+		if (is_map)
+			total += memlock;
+	}
+	closedir(dir);
+	return total;
+}
+
+TEST(FileTopLimits, FullTableCountsOverflowAndLocksUnderFourMiB)
+{
+	constexpr int kFiles = FILETOP_MAX_FILES + 60;
+	TempDir dir;
+	Workload child("fsbpf-ftfull", [&] {
+		for (int i = 0; i < kFiles; i++)
+			writes_to(dir.file(std::to_string(i)), 1, 1);
+	});
+	// One interval only: the whole workload must land in one epoch's map.
+	Tracer tracer("filetop", {"--json", "-r", "0", "-p", std::to_string(child.pid()), "600"});
+	ASSERT_TRUE(tracer.attached()) << tracer.process().err();
+	child.go();
+	ASSERT_EQ(child.wait(), 0);
+	const uint64_t memlock = map_memlock_of(tracer.process().pid());
+	const Counted counted = counted_from(tracer.stop());
+	EXPECT_EQ(counted.intervals, 1U);
+	EXPECT_EQ(counted.by_tid_file.size(), static_cast<size_t>(FILETOP_MAX_FILES));
+	EXPECT_EQ(counted.overflow + counted.skipped, 60U);
+	EXPECT_GT(memlock, 0U);
+	EXPECT_LT(memlock, 4U << 20) << "bytes of locked BPF map memory";
+	RecordProperty("map_memlock_bytes", std::to_string(memlock));
+}
+
+TEST(FileTopLifecycle, CountEndsAfterThatManyIntervals)
+{
+	const Finished done = run({fsbpf_binary(), "filetop", "--json", "0.1", "3"}, {}, 30s);
+	EXPECT_EQ(done.status, 0) << done.err;
+	EXPECT_EQ(summaries_of(json_lines(done.out)).size(), 3U) << done.out;
+}
+
+} // namespace
+} // namespace fsbpf::test

@@ -1,0 +1,99 @@
+#include "tracing.hpp"
+
+#include <climits>
+#include <cstdlib>
+#include <sstream>
+#include <stdexcept>
+
+namespace fsbpf::test {
+
+using namespace std::chrono_literals;
+
+std::vector<json> json_lines(const std::string &text)
+{
+	std::vector<json> lines;
+	std::istringstream in(text);
+	for (std::string line; std::getline(in, line);)
+		if (!line.empty())
+			lines.push_back(json::parse(line));
+	return lines;
+}
+
+std::vector<json> events_of(const std::vector<json> &lines)
+{
+	std::vector<json> events;
+	for (const json &line : lines)
+		if (!line.contains("record"))
+			events.push_back(line);
+	return events;
+}
+
+const json *summary_of(const std::vector<json> &lines)
+{
+	for (const json &line : lines)
+		if (line.value("record", "") == "summary")
+			return &line;
+	return nullptr;
+}
+
+std::vector<json> summaries_of(const std::vector<json> &lines)
+{
+	std::vector<json> summaries;
+	for (const json &line : lines)
+		if (line.value("record", "") == "summary")
+			summaries.push_back(line);
+	return summaries;
+}
+
+std::string real_path(const std::string &path)
+{
+	char buf[PATH_MAX];
+	return realpath(path.c_str(), buf) ? buf : path;
+}
+
+json features_report()
+{
+	return json::parse(run({fsbpf_binary(), "features", "--json"}).out);
+}
+
+std::map<std::string, std::string> supported_backends(const std::string &tool)
+{
+	const json report = features_report();
+	std::map<std::string, std::string> result;
+	for (const auto &[name, verdict] : report["tools"][tool]["backends"].items())
+		result[name] =
+			verdict["supported"].get<bool>() ? "" : verdict["error"].get<std::string>();
+	return result;
+}
+
+namespace {
+
+std::vector<std::string> command(const std::string &tool, std::vector<std::string> args)
+{
+	args.insert(args.begin(), {fsbpf_binary(), tool});
+	return args;
+}
+
+} // namespace
+
+Tracer::Tracer(const std::string &tool, std::vector<std::string> args,
+	       const std::vector<std::string> &env)
+	: process_(command(tool, std::move(args)), env)
+{
+}
+
+bool Tracer::attached()
+{
+	return process_.wait_for_stderr("Hit Ctrl-C to end", 60s);
+}
+
+Finished Tracer::stop(int sig)
+{
+	process_.signal(sig);
+	auto finished = process_.finish(30s);
+	if (!finished)
+		throw std::runtime_error("the tracer did not stop");
+	return *finished;
+}
+
+} // namespace fsbpf::test

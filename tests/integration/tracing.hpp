@@ -1,0 +1,47 @@
+// What the tool tests share: running a tool until it is attached, reading
+// its JSON Lines, asking fsbpf which backends work on this kernel.
+#pragma once
+
+#include "process.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace fsbpf::test {
+
+using json = nlohmann::json;
+
+std::vector<json> json_lines(const std::string &text);
+// The records that are not summaries.
+std::vector<json> events_of(const std::vector<json> &lines);
+// The first summary record, or nullptr.
+const json *summary_of(const std::vector<json> &lines);
+// Every summary record, in order.
+std::vector<json> summaries_of(const std::vector<json> &lines);
+
+std::string real_path(const std::string &path);
+
+json features_report();
+// tool's backend -> "" when it works here, else the reason.
+std::map<std::string, std::string> supported_backends(const std::string &tool);
+
+// `fsbpf TOOL ARGS...`, stopped the way a user stops it.
+class Tracer {
+public:
+	Tracer(const std::string &tool, std::vector<std::string> args,
+	       const std::vector<std::string> &env = {});
+
+	bool attached();
+	Finished stop(int sig = SIGINT);
+	Process &process() { return process_; }
+
+private:
+	Process process_;
+};
+
+} // namespace fsbpf::test
