@@ -61,7 +61,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FILETOP_EPOCHS * FILETOP_SLOTS);
+	__uint(max_entries, FILETOP_EPOCHS *FILETOP_SLOTS);
 	__type(key, __u32);
 	__type(value, struct filetop_pending);
 } pending SEC(".maps");
@@ -377,18 +377,18 @@ int BPF_PROG(raw_exit_core, struct pt_regs *regs, long ret)
 
 /* ---- fexit on the syscall functions: only the traced calls pay ---- */
 
-#define FEXIT(name, call)                                                                  \
-	SEC("fexit/__x64_sys_" #name)                                                      \
-	int BPF_PROG(fexit_##name##_cast, const struct pt_regs *regs, long ret)            \
-	{                                                                                  \
-		count_finished(call, fds_of(call, regs->di, regs->si, regs->dx), ret, true);            \
-		return 0;                                                                  \
-	}                                                                                  \
-	SEC("fexit/__x64_sys_" #name)                                                      \
-	int BPF_PROG(fexit_##name##_core, const struct pt_regs *regs, long ret)            \
-	{                                                                                  \
-		count_finished(call, fds_of(call, regs->di, regs->si, regs->dx), ret, false);           \
-		return 0;                                                                  \
+#define FEXIT(name, call)                                                                     \
+	SEC("fexit/__x64_sys_" #name)                                                         \
+	int BPF_PROG(fexit_##name##_cast, const struct pt_regs *regs, long ret)               \
+	{                                                                                     \
+		count_finished(call, fds_of(call, regs->di, regs->si, regs->dx), ret, true);  \
+		return 0;                                                                     \
+	}                                                                                     \
+	SEC("fexit/__x64_sys_" #name)                                                         \
+	int BPF_PROG(fexit_##name##_core, const struct pt_regs *regs, long ret)               \
+	{                                                                                     \
+		count_finished(call, fds_of(call, regs->di, regs->si, regs->dx), ret, false); \
+		return 0;                                                                     \
 	}
 
 FEXIT(read, FILETOP_READ)
@@ -449,16 +449,16 @@ static __always_inline int pair_exit(enum filetop_call call, long ret)
 	return 0;
 }
 
-#define KPROBE_PAIR(name, call)                                             \
-	SEC("ksyscall/" #name)                                              \
-	int BPF_KSYSCALL(kprobe_##name, long arg1, long arg2, long arg3)    \
-	{                                                                   \
-		return pair_enter(call, arg1, arg2, arg3);                  \
-	}                                                                   \
-	SEC("kretsyscall/" #name)                                           \
-	int BPF_KRETPROBE(kretprobe_##name, long ret)                       \
-	{                                                                   \
-		return pair_exit(call, ret);                                \
+#define KPROBE_PAIR(name, call)                                          \
+	SEC("ksyscall/" #name)                                           \
+	int BPF_KSYSCALL(kprobe_##name, long arg1, long arg2, long arg3) \
+	{                                                                \
+		return pair_enter(call, arg1, arg2, arg3);               \
+	}                                                                \
+	SEC("kretsyscall/" #name)                                        \
+	int BPF_KRETPROBE(kretprobe_##name, long ret)                    \
+	{                                                                \
+		return pair_exit(call, ret);                             \
 	}
 
 KPROBE_PAIR(read, FILETOP_READ)
@@ -488,16 +488,16 @@ struct sys_exit_ctx {
 	long ret;
 };
 
-#define TRACEPOINT_PAIR(name, call)                                                    \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                                    \
-	int tp_enter_##name(struct sys_enter_ctx *ctx)                                 \
-	{                                                                              \
-		return pair_enter(call, ctx->args[0], ctx->args[1], ctx->args[2]);     \
-	}                                                                              \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                                     \
-	int tp_exit_##name(struct sys_exit_ctx *ctx)                                   \
-	{                                                                              \
-		return pair_exit(call, ctx->ret);                                      \
+#define TRACEPOINT_PAIR(name, call)                                                \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                \
+	int tp_enter_##name(struct sys_enter_ctx *ctx)                             \
+	{                                                                          \
+		return pair_enter(call, ctx->args[0], ctx->args[1], ctx->args[2]); \
+	}                                                                          \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                 \
+	int tp_exit_##name(struct sys_exit_ctx *ctx)                               \
+	{                                                                          \
+		return pair_exit(call, ctx->ret);                                  \
 	}
 
 TRACEPOINT_PAIR(read, FILETOP_READ)

@@ -61,10 +61,18 @@ constexpr std::string_view kCastSuffix = "_cast";
 constexpr std::string_view kCoreSuffix = "_core";
 
 constexpr std::array<const char *, FILETOP_CALL__COUNT> kSyscallFunctions = {
-	"__x64_sys_read",	  "__x64_sys_write",	  "__x64_sys_pread64",
-	"__x64_sys_pwrite64",	  "__x64_sys_readv",	  "__x64_sys_writev",
-	"__x64_sys_preadv",	  "__x64_sys_pwritev",	  "__x64_sys_preadv2",
-	"__x64_sys_pwritev2",	  "__x64_sys_sendfile64", "__x64_sys_splice",
+	"__x64_sys_read",
+	"__x64_sys_write",
+	"__x64_sys_pread64",
+	"__x64_sys_pwrite64",
+	"__x64_sys_readv",
+	"__x64_sys_writev",
+	"__x64_sys_preadv",
+	"__x64_sys_pwritev",
+	"__x64_sys_preadv2",
+	"__x64_sys_pwritev2",
+	"__x64_sys_sendfile64",
+	"__x64_sys_splice",
 	"__x64_sys_copy_file_range",
 };
 
@@ -111,7 +119,10 @@ struct RowKey {
 	uint64_t ino = 0;
 
 	bool operator==(const RowKey &other) const = default;
-	auto operator<=>(const RowKey &other) const = default;
+	bool operator<(const RowKey &other) const
+	{
+		return std::tie(tid, dev, ino) < std::tie(other.tid, other.dev, other.ino);
+	}
 };
 
 RowKey row_key(const filetop_key &key)
@@ -196,7 +207,8 @@ private:
 		const int cpus = libbpf_num_possible_cpus();
 		std::vector<filetop_pending> values(cpus > 0 ? static_cast<size_t>(cpus) : 1);
 		const std::vector<filetop_pending> zeros(values.size());
-		static_assert(sizeof(filetop_pending) % 8 == 0, "per-CPU values are 8-byte aligned");
+		static_assert(sizeof(filetop_pending) % 8 == 0,
+			      "per-CPU values are 8-byte aligned");
 		for (uint32_t slot = 0; slot < FILETOP_SLOTS; slot++) {
 			const uint32_t index = old_epoch * FILETOP_SLOTS + slot;
 			if (bpf_map_lookup_elem(fd, &index, values.data()) != 0)
@@ -261,8 +273,8 @@ std::string basename_of(const std::string &path)
 std::string display_path(const fsbpf_path &path, char type, uint64_t ino)
 {
 	if ((path.flags & FSBPF_PATH_PRESENT) && path.depth == 0 && type != FILETOP_TYPE_REGULAR)
-		return (type == FILETOP_TYPE_SOCKET ? "socket:[" : "anon:[") +
-		       std::to_string(ino) + "]";
+		return (type == FILETOP_TYPE_SOCKET ? "socket:[" : "anon:[") + std::to_string(ino) +
+		       "]";
 	return fsbpf::path_to_string(path);
 }
 
@@ -272,15 +284,16 @@ class FileTop {
 public:
 	void add_options(fsbpf::plugin::Options &options)
 	{
-		options.number("interval", "Seconds between outputs (default 1)", interval_s_,
-			       0.01, 86400);
+		options.number("interval", "Seconds between outputs (default 1)", interval_s_, 0.01,
+			       86400);
 		options.integer("count", "Number of outputs (default: until stopped)", count_, 0,
 				1e12);
 		options.integer("-p,--pid", "Trace this process only", pid_, 1, 4194304);
 		options.string("-c,--comm", "Trace commands with this name only", comm_);
 		options.flag("-C,--noclear", "Do not clear the screen between outputs", noclear_);
-		options.flag("-a,--all-files", "Include sockets, pipes and devices (default: "
-					       "regular files only)",
+		options.flag("-a,--all-files",
+			     "Include sockets, pipes and devices (default: "
+			     "regular files only)",
 			     all_files_);
 		options.integer("-r,--rows", "Rows to print per output, 0 for all (default 20)",
 				rows_, 0, 1e9);
@@ -289,8 +302,9 @@ public:
 		options.flag("--read-only", "Count reads only", read_only_);
 		options.flag("--write-only", "Count writes only", write_only_);
 		options.string("-d,--dir", "Only files under this directory", dir_);
-		options.flag("--full-path", "Show the path from the mount tree's root, not the "
-					    "file name only",
+		options.flag("--full-path",
+			     "Show the path from the mount tree's root, not the "
+			     "file name only",
 			     full_path_);
 	}
 
@@ -314,12 +328,10 @@ public:
 		if (dir_ && !resolve_dir(host))
 			return 2;
 		auto attach = [&](size_t backend) { return try_backend(backend, host); };
-		const int backend = host.select_backend(attach);
-		if (backend < 0)
+		if (host.select_backend(attach) < 0)
 			return 1;
-		backend_ = static_cast<size_t>(backend);
-		RingBuffer names(ring_buffer__new(bpf_map__fd(skel_->maps.names),
-						  &FileTop::on_name, this, nullptr));
+		RingBuffer names(ring_buffer__new(bpf_map__fd(skel_->maps.names), &FileTop::on_name,
+						  this, nullptr));
 		if (!names) {
 			host.error("filetop: cannot read the ring buffer: " +
 				   std::string(std::strerror(errno)));
@@ -328,7 +340,8 @@ public:
 		open_sink(host);
 		host.ready("Tracing... Output every " + format_seconds(interval_s_) +
 			   " secs. Hit Ctrl-C to end");
-		return loop(host, *names) ? 0 : 1;
+		loop(host, *names);
+		return 0;
 	}
 
 private:
@@ -345,7 +358,8 @@ private:
 	{
 		std::array<char, PATH_MAX> buf{};
 		if (!realpath(dir_, buf.data())) {
-			host.error(std::string("filetop: --dir ") + dir_ + ": " + std::strerror(errno));
+			host.error(std::string("filetop: --dir ") + dir_ + ": " +
+				   std::strerror(errno));
 			return false;
 		}
 		dir_prefix_ = buf.data();
@@ -365,8 +379,8 @@ private:
 		const bool cast = host.feature(FSBPF_FEATURE_RDONLY_CAST);
 		bpf_program *prog = nullptr;
 		bpf_object__for_each_program (prog, skel_->obj)
-			bpf_program__set_autoload(prog,
-						  backend_loads(backend, bpf_program__name(prog), cast));
+			bpf_program__set_autoload(
+				prog, backend_loads(backend, bpf_program__name(prog), cast));
 		int err = filetop_bpf__load(skel_.get());
 		if (!err)
 			err = filetop_bpf__attach(skel_.get());
@@ -421,22 +435,20 @@ private:
 	}
 
 	// Prints every interval; after a stop (Ctrl-C, --duration) the partial last one too.
-	bool loop(const fsbpf::plugin::Host &host, ring_buffer &names)
+	void loop(const fsbpf::plugin::Host &host, ring_buffer &names)
 	{
 		const int fd = ring_buffer__epoll_fd(&names);
 		double next = host.elapsed() + interval_s_;
 		for (int64_t printed = 0; count_ == 0 || printed < count_; printed++) {
 			int ready = 0;
-			while ((ready = host.wait(fd, until(host, next))) >= 0 && host.elapsed() < next)
+			while ((ready = host.wait(fd, until(host, next))) >= 0 &&
+			       host.elapsed() < next)
 				if (ready > 0)
 					ring_buffer__consume(&names);
-			if (!report(host, names))
-				return true; // the reader has gone
-			if (ready < 0)
-				break;
+			if (!report(host, names) || ready < 0)
+				return; // the reader has gone, or the user stopped us
 			next += interval_s_;
 		}
-		return true;
 	}
 
 	static int until(const fsbpf::plugin::Host &host, double deadline)
@@ -450,9 +462,11 @@ private:
 	// program has finished.
 	uint32_t flip_epoch()
 	{
-		const uint32_t old_epoch = __atomic_load_n(&skel_->bss->epoch, __ATOMIC_RELAXED) & 1;
+		const uint32_t old_epoch =
+			__atomic_load_n(&skel_->bss->epoch, __ATOMIC_RELAXED) & 1;
 		__atomic_store_n(&skel_->bss->epoch, old_epoch ^ 1, __ATOMIC_SEQ_CST);
-		const int old_map = bpf_map__fd(old_epoch ? skel_->maps.counts1 : skel_->maps.counts0);
+		const int old_map =
+			bpf_map__fd(old_epoch ? skel_->maps.counts1 : skel_->maps.counts0);
 		if (bpf_map_update_elem(bpf_map__fd(skel_->maps.counts), &old_epoch, &old_map,
 					BPF_ANY) != 0)
 			throw std::runtime_error(std::string("filetop: cannot switch counters: ") +
@@ -484,7 +498,8 @@ private:
 			if (found != infos.end())
 				row.info = found->second;
 			const std::string &path = row.info.path;
-			if (dir_prefix_.empty() || path.compare(0, dir_prefix_.size(), dir_prefix_) == 0)
+			if (dir_prefix_.empty() ||
+			    path.compare(0, dir_prefix_.size(), dir_prefix_) == 0)
 				kept.push_back(std::move(row));
 		}
 		interval.rows = std::move(kept);
@@ -586,8 +601,8 @@ private:
 		// The record holds only the used part of the path: copy it into a whole one.
 		const auto *name = static_cast<const filetop_name *>(data);
 		auto path = std::make_unique<fsbpf_path>();
-		std::memcpy(path.get(), &name->path, std::min(size, sizeof(filetop_name)) -
-							     offsetof(filetop_name, path));
+		std::memcpy(path.get(), &name->path,
+			    std::min(size, sizeof(filetop_name)) - offsetof(filetop_name, path));
 		path->len = std::min<__u32>(path->len, static_cast<__u32>(size - header));
 		const auto type = static_cast<char>(name->type);
 		self->infos_.at(name->epoch & 1)[{name->tid, name->dev, name->ino}] = {
@@ -623,7 +638,6 @@ private:
 	int full_path_ = 0;
 
 	Skeleton skel_;
-	size_t backend_ = 0;
 	std::unique_ptr<fsbpf::plugin::Sink> sink_;
 	bool table_ = true;
 	std::string dir_prefix_;

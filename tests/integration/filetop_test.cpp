@@ -96,7 +96,7 @@ Counted counted_from(const Finished &done)
 }
 
 // Runs filetop (JSON, every row, 0.2 s intervals) around the workloads.
-Counted count_during(std::vector<std::string> args, std::vector<Workload *> workloads)
+Counted count_during(std::vector<std::string> args, const std::vector<Workload *> &workloads)
 {
 	args.insert(args.begin(), {"--json", "-r", "0"});
 	args.emplace_back("0.2");
@@ -215,7 +215,8 @@ void expect_counted(const Counted &counted, uint64_t tid, const std::string &fil
 	SCOPED_TRACE(file);
 	const Totals *got = counted.find(tid, file);
 	if (!got) {
-		EXPECT_GT(counted.skipped, 0U) << "no row for tid " << tid << "\n" << counted.output;
+		EXPECT_GT(counted.skipped, 0U) << "no row for tid " << tid << "\n"
+					       << counted.output;
 		return;
 	}
 	const Counts &counts = got->counts;
@@ -251,8 +252,9 @@ TEST_P(FileTopBackend, CountsEveryCallOfTheFamilyExactlyPerThreadAndFile)
 	EXPECT_EQ(counted.lost, 0U);
 	EXPECT_EQ(counted.missed, 0U);
 	expect_counted(counted, pid, "a", {0, 3 + 2 + 1 + 1 + 1, 0, 300 + 100 + 30 + 4 + 6});
-	expect_counted(counted, pid, "b", {4 + 2 + 1 + 1 + 1 + 1 + 1 + 3, 0,
-					   100 + 20 + 10 + 90 + 3 + 7 + 40 + 60 + 16, 0});
+	expect_counted(
+		counted, pid, "b",
+		{4 + 2 + 1 + 1 + 1 + 1 + 1 + 3, 0, 100 + 20 + 10 + 90 + 3 + 7 + 40 + 60 + 16, 0});
 	expect_counted(counted, pid, "c", {0, 1, 0, 40});
 	expect_counted(counted, pid, "d", {0, 1, 0, 60});
 	const auto e_rows = counted.of_file("e");
@@ -321,8 +323,7 @@ TEST(FileTopFilter, CommKeepsOnlyThatCommand)
 {
 	TwoWriters writers;
 	const Counted counted = writers.run({"-c", "fsbpf-fttwo"});
-	expect_counted(counted, writers.second_pid, "two",
-		       {0, 5, 0, 100});
+	expect_counted(counted, writers.second_pid, "two", {0, 5, 0, 100});
 	EXPECT_TRUE(counted.of_file("one").empty()) << counted.output;
 	for (const auto &[key, totals] : counted.by_tid_file)
 		EXPECT_EQ(totals.comm, "fsbpf-fttwo") << key.second;
@@ -333,8 +334,7 @@ TEST(FileTopFilter, WithoutFiltersBothAreCounted)
 	TwoWriters writers;
 	const Counted counted = writers.run({});
 	expect_counted(counted, writers.first_pid, "one", {0, 3, 0, 30});
-	expect_counted(counted, writers.second_pid, "two",
-		       {0, 5, 0, 100});
+	expect_counted(counted, writers.second_pid, "two", {0, 5, 0, 100});
 }
 
 Counted read_and_write_counted(const std::string &option, pid_t *pid)
