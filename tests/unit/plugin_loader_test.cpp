@@ -134,6 +134,12 @@ TEST_F(PluginLoaderTest, KeepsCommandsSortedByName)
 	EXPECT_EQ(registry_.plugins().size(), 2U);
 }
 
+TEST_F(PluginLoaderTest, LoadsAPluginBuiltForAnOlderMinor)
+{
+	ASSERT_TRUE(load_plugin("abi_older_minor")) << last_reason();
+	EXPECT_EQ(command_names(registry_), std::vector<std::string>{"oldtool"});
+}
+
 TEST_F(PluginLoaderTest, NeverRegistersOneNameTwiceFromOnePlugin)
 {
 	load_plugin("self_duplicate");
