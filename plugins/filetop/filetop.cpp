@@ -4,6 +4,7 @@
 #include "filetop.h"
 
 #include "filetop.bpf.skel.h"
+#include "libbpf.hpp"
 #include "path.hpp"
 
 #include <fsbpf/plugin.hpp>
@@ -83,11 +84,6 @@ struct SkeletonDeleter {
 	void operator()(filetop_bpf *skel) const { filetop_bpf__destroy(skel); }
 };
 using Skeleton = std::unique_ptr<filetop_bpf, SkeletonDeleter>;
-
-struct RingBufferDeleter {
-	void operator()(ring_buffer *rb) const { ring_buffer__free(rb); }
-};
-using RingBuffer = std::unique_ptr<ring_buffer, RingBufferDeleter>;
 
 bool ends_with(std::string_view text, std::string_view suffix)
 {
@@ -330,8 +326,8 @@ public:
 		auto attach = [&](size_t backend) { return try_backend(backend, host); };
 		if (host.select_backend(attach) < 0)
 			return 1;
-		RingBuffer names(ring_buffer__new(bpf_map__fd(skel_->maps.names), &FileTop::on_name,
-						  this, nullptr));
+		fsbpf::RingBuffer names(ring_buffer__new(bpf_map__fd(skel_->maps.names),
+							 &FileTop::on_name, this, nullptr));
 		if (!names) {
 			host.error("filetop: cannot read the ring buffer: " +
 				   std::string(std::strerror(errno)));
@@ -482,7 +478,7 @@ private:
 		describe_rows(interval, infos_.at(old_epoch));
 		infos_.at(old_epoch).clear();
 		interval_number_++;
-		const uint64_t skipped = kernel_skips(host);
+		const uint64_t skipped = fsbpf::kernel_skips(host, *skel_->obj);
 		const uint64_t missed = skel_->bss->missed_starts;
 		const bool ok = print(interval, skipped - skipped_seen_, missed - missed_seen_);
 		skipped_seen_ = skipped;
@@ -612,16 +608,6 @@ private:
 			display_path(*path, type, name->ino),
 		};
 		return 0;
-	}
-
-	uint64_t kernel_skips(const fsbpf::plugin::Host &host) const
-	{
-		uint64_t skips = 0;
-		bpf_program *prog = nullptr;
-		bpf_object__for_each_program (prog, skel_->obj)
-			if (bpf_program__autoload(prog))
-				skips += host.program_misses(bpf_program__fd(prog));
-		return skips;
 	}
 
 	double interval_s_ = 1;

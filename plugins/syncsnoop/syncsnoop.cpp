@@ -2,6 +2,7 @@
 // sync-family call as it completes, and reports what it could not see.
 #include "syncsnoop.h"
 
+#include "libbpf.hpp"
 #include "path.hpp"
 #include "syncsnoop.bpf.skel.h"
 
@@ -72,11 +73,6 @@ struct SkeletonDeleter {
 	void operator()(syncsnoop_bpf *skel) const { syncsnoop_bpf__destroy(skel); }
 };
 using Skeleton = std::unique_ptr<syncsnoop_bpf, SkeletonDeleter>;
-
-struct RingBufferDeleter {
-	void operator()(ring_buffer *rb) const { ring_buffer__free(rb); }
-};
-using RingBuffer = std::unique_ptr<ring_buffer, RingBufferDeleter>;
 
 uint64_t clock_ns(clockid_t clock)
 {
@@ -190,8 +186,8 @@ public:
 		auto attach = [&](size_t backend) { return try_backend(backend, host); };
 		if (host.select_backend(attach) < 0)
 			return 1;
-		RingBuffer events(ring_buffer__new(bpf_map__fd(skel_->maps.events),
-						   &SyncSnoop::on_event, this, nullptr));
+		fsbpf::RingBuffer events(ring_buffer__new(bpf_map__fd(skel_->maps.events),
+							  &SyncSnoop::on_event, this, nullptr));
 		if (!events) {
 			host.error("syncsnoop: cannot read the ring buffer: " +
 				   std::string(std::strerror(errno)));
@@ -213,7 +209,8 @@ public:
 					{"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
 					{"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
 				       {u64(skel_->bss->lost_events),
-					u64(skel_->bss->missed_starts), u64(kernel_skips(host))});
+					u64(skel_->bss->missed_starts),
+					u64(fsbpf::kernel_skips(host, *skel_->obj))});
 		return 0;
 	}
 
@@ -252,18 +249,6 @@ private:
 		if (err)
 			skel_.reset(); // libbpf 1.1 cannot load an object twice
 		return err;
-	}
-
-	// Runs of our programs the kernel skipped, e.g. a preempted fentry program
-	// that was still active on the CPU when the next call came.
-	uint64_t kernel_skips(const fsbpf::plugin::Host &host) const
-	{
-		uint64_t skips = 0;
-		bpf_program *prog = nullptr;
-		bpf_object__for_each_program (prog, skel_->obj)
-			if (bpf_program__autoload(prog))
-				skips += host.program_misses(bpf_program__fd(prog));
-		return skips;
 	}
 
 	void open_sink(fsbpf::plugin::Host &host)
