@@ -235,8 +235,7 @@ static __always_inline void track(struct filetop_pending *slot, void *map, __u32
 		return;
 	}
 	slot->state = FILETOP_PENDING_TRACKED;
-	if (bpf_map_lookup_elem(map, &slot->key))
-		return;
+	/* -EEXIST, also from a full map: another slot made the entry this epoch. */
 	err = bpf_map_update_elem(map, &slot->key, &zero, BPF_NOEXIST);
 	if (!err)
 		send_name(epoch_now, &slot->key, seen, comm);

@@ -85,25 +85,16 @@ struct SkeletonDeleter {
 };
 using Skeleton = std::unique_ptr<filetop_bpf, SkeletonDeleter>;
 
-bool ends_with(std::string_view text, std::string_view suffix)
-{
-	return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
-bool starts_with(std::string_view text, std::string_view prefix)
-{
-	return !prefix.empty() && text.substr(0, prefix.size()) == prefix;
-}
-
 bool backend_loads(size_t backend, std::string_view program, bool cast)
 {
 	const auto &prefixes = kBackendPrograms.at(backend).prefixes;
-	if (std::none_of(prefixes.begin(), prefixes.end(),
-			 [&](std::string_view prefix) { return starts_with(program, prefix); }))
+	if (std::none_of(prefixes.begin(), prefixes.end(), [&](std::string_view prefix) {
+		    return !prefix.empty() && program.starts_with(prefix);
+	    }))
 		return false;
-	if (ends_with(program, kCastSuffix))
+	if (program.ends_with(kCastSuffix))
 		return cast;
-	if (ends_with(program, kCoreSuffix))
+	if (program.ends_with(kCoreSuffix))
 		return !cast;
 	return true;
 }
@@ -288,8 +279,7 @@ public:
 		options.string("-c,--comm", "Trace commands with this name only", comm_);
 		options.flag("-C,--noclear", "Do not clear the screen between outputs", noclear_);
 		options.flag("-a,--all-files",
-			     "Include sockets, pipes and devices (default: "
-			     "regular files only)",
+			     "Include sockets, pipes and devices (default: regular files only)",
 			     all_files_);
 		options.integer("-r,--rows", "Rows to print per output, 0 for all (default 20)",
 				rows_, 0, 1e9);
@@ -299,8 +289,7 @@ public:
 		options.flag("--write-only", "Count writes only", write_only_);
 		options.string("-d,--dir", "Only files under this directory", dir_);
 		options.flag("--full-path",
-			     "Show the path from the mount tree's root, not the "
-			     "file name only",
+			     "Show the path from the mount tree's root, not the file name only",
 			     full_path_);
 	}
 
@@ -596,16 +585,16 @@ private:
 			return 0;
 		// The record holds only the used part of the path: copy it into a whole one.
 		const auto *name = static_cast<const filetop_name *>(data);
-		auto path = std::make_unique<fsbpf_path>();
-		std::memcpy(path.get(), &name->path,
+		fsbpf_path &path = self->path_scratch_;
+		std::memcpy(&path, &name->path,
 			    std::min(size, sizeof(filetop_name)) - offsetof(filetop_name, path));
-		path->len = std::min<__u32>(path->len, static_cast<__u32>(size - header));
+		path.len = std::min<__u32>(path.len, static_cast<__u32>(size - header));
 		const auto type = static_cast<char>(name->type);
 		self->infos_.at(name->epoch & 1)[{name->tid, name->dev, name->ino}] = {
 			name->pid,
 			std::string(name->comm, strnlen(name->comm, sizeof(name->comm))),
 			type,
-			display_path(*path, type, name->ino),
+			display_path(path, type, name->ino),
 		};
 		return 0;
 	}
@@ -628,6 +617,7 @@ private:
 	bool table_ = true;
 	std::string dir_prefix_;
 	std::array<RowInfos, FILETOP_EPOCHS> infos_;
+	fsbpf_path path_scratch_{}; // on_name's, too big for the stack
 	uint64_t interval_number_ = 0;
 	uint64_t skipped_seen_ = 0;
 	uint64_t missed_seen_ = 0;
