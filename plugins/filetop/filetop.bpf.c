@@ -235,7 +235,12 @@ static __always_inline void track(struct filetop_pending *slot, void *map, __u32
 		return;
 	}
 	slot->state = FILETOP_PENDING_TRACKED;
-	/* -EEXIST, also from a full map: another slot made the entry this epoch. */
+	/*
+	 * Not left to BPF_NOEXIST alone: on 5.10 and 6.1 (kernel matrix) that
+	 * insert of an existing key did not return -EEXIST.
+	 */
+	if (bpf_map_lookup_elem(map, &slot->key))
+		return;
 	err = bpf_map_update_elem(map, &slot->key, &zero, BPF_NOEXIST);
 	if (!err)
 		send_name(epoch_now, &slot->key, seen, comm);
