@@ -30,18 +30,17 @@ static __always_inline struct file *fsbpf_fd_file(int fd)
 }
 
 /*
- * Walks from the file's dentry to the root of the mount tree, stepping from
- * each mount's root to its mount point, so bind mounts and nested mounts give
- * the path a process sees.
+ * Walks from a dentry of the mount vfsmnt to the root of the mount tree,
+ * stepping from each mount's root to its mount point, so bind mounts and
+ * nested mounts give the path a process sees.
  *
  * The write offset lives in out->len and is reloaded every iteration: read
  * back from memory it is an unknown bounded scalar, so the verifier can prune
  * iterations instead of exploring one state per possible offset.
  */
-static __always_inline void fsbpf_read_file_path(struct fsbpf_path *out, struct file *file)
+static __always_inline void fsbpf_read_path(struct fsbpf_path *out, struct vfsmount *vfsmnt,
+					    struct dentry *dentry)
 {
-	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
-	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
 	struct mount *mnt = fsbpf_real_mount(vfsmnt);
 
 	out->len = 0;
@@ -81,6 +80,11 @@ static __always_inline void fsbpf_read_file_path(struct fsbpf_path *out, struct 
 		out->depth++;
 		dentry = parent;
 	}
+}
+
+static __always_inline void fsbpf_read_file_path(struct fsbpf_path *out, struct file *file)
+{
+	fsbpf_read_path(out, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry));
 }
 
 static __always_inline void fsbpf_clear_path(struct fsbpf_path *out)

@@ -5,12 +5,14 @@
 
 #include <fsbpf/plugin.h>
 
+#include <array>
 #include <cerrno>
 #include <concepts>
 #include <exception>
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fsbpf::plugin {
@@ -60,7 +62,12 @@ private:
 class Sink {
 public:
 	Sink(const fsbpf_host &host, std::initializer_list<fsbpf_column> columns)
-		: host_(host), columns_(columns),
+		: Sink(host, std::vector<fsbpf_column>(columns))
+	{
+	}
+	// For tools whose columns depend on the output format.
+	Sink(const fsbpf_host &host, std::vector<fsbpf_column> columns)
+		: host_(host), columns_(std::move(columns)),
 		  sink_(host.sink_open(host.impl, columns_.data(), columns_.size()))
 	{
 		if (!sink_)
@@ -71,6 +78,11 @@ public:
 	bool row(std::initializer_list<fsbpf_value> values)
 	{
 		return host_.sink_row(host_.impl, sink_, values.begin()) == 0;
+	}
+	// values has one entry per column.
+	bool row(const std::vector<fsbpf_value> &values)
+	{
+		return host_.sink_row(host_.impl, sink_, values.data()) == 0;
 	}
 	bool frame(const std::string &title)
 	{
@@ -145,6 +157,16 @@ public:
 	bool param_complete(const char *func, int index) const
 	{
 		return host_.btf_param_complete(host_.impl, func, index) == 1;
+	}
+	// The parameter types of kernel function `func` as C text, or none if BTF lacks it.
+	std::vector<std::string> param_types(const char *func) const
+	{
+		std::vector<std::string> types;
+		std::array<char, 256> buf{};
+		while (host_.btf_param_type(host_.impl, func, static_cast<int>(types.size()),
+					    buf.data(), buf.size()) >= 0)
+			types.emplace_back(buf.data());
+		return types;
 	}
 	uint64_t program_misses(int prog_fd) const
 	{

@@ -2,6 +2,7 @@
 // sync-family call as it completes, and reports what it could not see.
 #include "syncsnoop.h"
 
+#include "clock.hpp"
 #include "libbpf.hpp"
 #include "path.hpp"
 #include "syncsnoop.bpf.skel.h"
@@ -14,7 +15,6 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -73,24 +73,6 @@ struct SkeletonDeleter {
 	void operator()(syncsnoop_bpf *skel) const { syncsnoop_bpf__destroy(skel); }
 };
 using Skeleton = std::unique_ptr<syncsnoop_bpf, SkeletonDeleter>;
-
-uint64_t clock_ns(clockid_t clock)
-{
-	timespec ts{};
-	clock_gettime(clock, &ts);
-	return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-std::string wall_clock(uint64_t realtime_ns)
-{
-	const time_t seconds = static_cast<time_t>(realtime_ns / 1000000000ULL);
-	tm local{};
-	localtime_r(&seconds, &local);
-	std::array<char, 32> buf{};
-	const size_t len = strftime(buf.data(), buf.size(), "%H:%M:%S", &local);
-	return std::string(buf.data(), len) +
-	       std::to_string(1000 + realtime_ns / 1000000ULL % 1000).replace(0, 1, ".");
-}
 
 bool has_prefix(std::string_view text, std::string_view prefix)
 {
@@ -194,8 +176,7 @@ public:
 			return 1;
 		}
 		open_sink(host);
-		start_monotonic_ns_ = clock_ns(CLOCK_MONOTONIC);
-		realtime_offset_ns_ = clock_ns(CLOCK_REALTIME) - start_monotonic_ns_;
+		clock_.start();
 		host.ready("Tracing sync-family calls... Hit Ctrl-C to end.");
 
 		const int fd = ring_buffer__epoll_fd(events.get());
@@ -284,13 +265,9 @@ private:
 		const char *call = event.call < kCallNames.size() ? kCallNames[event.call] : "?";
 		// Kept alive until the row is written: the sink reads it through a pointer.
 		const std::string wall_time =
-			wall_clock_ ? wall_clock(event.start_ns + realtime_offset_ns_)
-				    : std::string();
-		const fsbpf_value time =
-			wall_clock_ ? str(wall_time)
-				    : f64(static_cast<double>(static_cast<int64_t>(
-						  event.start_ns - start_monotonic_ns_)) /
-					  1e9);
+			wall_clock_ ? clock_.wall_clock(event.start_ns) : std::string();
+		const fsbpf_value time = wall_clock_ ? str(wall_time)
+						     : f64(clock_.seconds_since_start(event.start_ns));
 		const bool ok = sink_->row({
 			time,
 			u64(event.pid),
@@ -312,8 +289,7 @@ private:
 
 	Skeleton skel_;
 	std::unique_ptr<fsbpf::plugin::Sink> sink_;
-	uint64_t start_monotonic_ns_ = 0;
-	uint64_t realtime_offset_ns_ = 0;
+	fsbpf::EventClock clock_;
 	bool output_closed_ = false;
 };
 
