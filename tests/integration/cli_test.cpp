@@ -113,7 +113,7 @@ TEST(Plugins, DuplicateIsSkippedWithOneLineAndTheRestWorks)
 	const Finished done =
 		run({fsbpf_binary(), "list", "--names"}, {"FSBPF_PLUGIN_PATH=" + dir.path()});
 	EXPECT_EQ(done.status, 0);
-	EXPECT_EQ(done.out, "filetop\nsyncsnoop\n");
+	EXPECT_EQ(done.out, "filelife\nfiletop\nsyncsnoop\n");
 	EXPECT_EQ(done.err, "fsbpf: skipping plugin " + copy +
 				    ": subcommand 'syncsnoop' is already provided by " +
 				    plugin_path() + "\n");

@@ -1,0 +1,711 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * filelife: what happens to the names of regular files, for user space to
+ * keep the table of lives. Two views of the kernel:
+ *  - vfs: do_filp_open, vfs_create, vfs_link, vfs_unlink and vfs_rename, by
+ *    fentry/fexit or kprobe/kretprobe. Exact: dentries, inodes, link counts;
+ *    the table `lives` keeps the unlinks and renames of other files in here.
+ *  - syscall: the raw sys_exit tracepoint, for kernels that offer neither.
+ *    It sees the text a caller passed and the directory that text is
+ *    relative to; user space resolves it.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "filelife.h"
+#include "path.bpf.h"
+
+const volatile bool full_paths = false;
+
+/*
+ * Where this kernel's vfs functions take their dentries, and how many
+ * parameters they have (fexit finds the return value after them). User space
+ * reads both from the kernel's BTF; the defaults are 6.12's.
+ */
+const volatile __u32 filp_open_nargs = 3;
+const volatile __u32 create_dentry_arg = 2;
+const volatile __u32 create_nargs = 5;
+const volatile __u32 link_old_arg = 0;
+const volatile __u32 link_new_arg = 3;
+const volatile __u32 link_nargs = 5;
+const volatile __u32 unlink_dentry_arg = 2;
+const volatile __u32 unlink_nargs = 4;
+const volatile bool rename_takes_renamedata = true; /* else (dir, dentry, dir, dentry, ..., flags) */
+const volatile __u32 rename_old_arg = 1;
+const volatile __u32 rename_new_arg = 3;
+const volatile __u32 rename_flags_arg = 5;
+const volatile __u32 rename_nargs = 1;
+
+/* Events the ring buffer had no room for; births `lives` had no room for; calls not followed. */
+__u64 lost_events = 0;
+__u64 table_full = 0;
+__u64 missed_calls = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FILELIFE_MAX_FILES);
+	__type(key, struct filelife_inode);
+	__type(value, __u8);
+} lives SEC(".maps");
+
+/* A vfs call between its entry and its exit. */
+struct call {
+	__u32 kind;
+	__u32 flags;
+	struct dentry *dentry[2];
+	struct filelife_inode file;
+	struct filelife_inode victim;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FILELIFE_MAX_CALLS);
+	__type(key, __u32);
+	__type(value, struct call);
+} calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+/* ---- What every view shares ---- */
+
+static __always_inline void inode_id(struct filelife_inode *id, struct inode *inode)
+{
+	id->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	id->ino = BPF_CORE_READ(inode, i_ino);
+}
+
+static __always_inline bool is_regular(struct inode *inode)
+{
+	return (BPF_CORE_READ(inode, i_mode) & FILELIFE_S_IFMT) == FILELIFE_S_IFREG;
+}
+
+static __always_inline struct filelife_event *new_event(enum filelife_kind kind, __u32 flags)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct filelife_event *event;
+
+	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
+	if (!event) {
+		__sync_fetch_and_add(&lost_events, 1);
+		return NULL;
+	}
+	event->ts = bpf_ktime_get_ns();
+	event->kind = kind;
+	event->flags = flags;
+	event->pid = pid_tgid >> 32;
+	event->tid = (__u32)pid_tgid;
+	bpf_get_current_comm(event->comm, sizeof(event->comm));
+	event->file.dev = event->file.ino = 0;
+	event->victim.dev = event->victim.ino = 0;
+	event->names[0].flags = event->names[1].flags = 0;
+	fsbpf_clear_path(&event->path);
+	return event;
+}
+
+/* A name the kernel resolved: the dentry's parent and its own name. */
+static __always_inline void exact_name(struct filelife_name *name, struct dentry *dentry)
+{
+	long len;
+
+	inode_id(&name->dir, BPF_CORE_READ(dentry, d_parent, d_inode));
+	len = bpf_probe_read_kernel_str(name->text, FILELIFE_LEAF_LEN,
+					BPF_CORE_READ(dentry, d_name.name));
+	name->len = len > 0 ? len - 1 : 0;
+	name->flags = FILELIFE_NAME_SET | FILELIFE_NAME_EXACT;
+}
+
+static __always_inline bool track(struct filelife_inode *file)
+{
+	__u8 one = 1;
+
+	if (!bpf_map_update_elem(&lives, file, &one, BPF_ANY))
+		return true;
+	__sync_fetch_and_add(&table_full, 1);
+	return false;
+}
+
+static __always_inline bool tracked(struct filelife_inode *file)
+{
+	return bpf_map_lookup_elem(&lives, file) != NULL;
+}
+
+/* An open that created its file, or an O_TMPFILE. Only the vfs views keep `lives`. */
+static __always_inline int report_open(struct file *file, bool keep_table)
+{
+	bool tmpfile = BPF_CORE_READ(file, f_flags) & FILELIFE_O_TMPFILE;
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	struct filelife_event *event;
+
+	if (!(BPF_CORE_READ(file, f_mode) & FILELIFE_FMODE_CREATED) && !tmpfile)
+		return 0;
+	if (!is_regular(inode))
+		return 0;
+	event = new_event(FILELIFE_CREATE, tmpfile ? FILELIFE_TMPFILE : 0);
+	if (!event)
+		return 0;
+	inode_id(&event->file, inode);
+	if (keep_table && !track(&event->file)) {
+		bpf_ringbuf_discard(event, 0);
+		return 0;
+	}
+	if (!tmpfile)
+		exact_name(&event->names[0], BPF_CORE_READ(file, f_path.dentry));
+	if (full_paths && !tmpfile)
+		fsbpf_read_file_path(&event->path, file);
+	bpf_ringbuf_submit(event, 0);
+	return 0;
+}
+
+/* ---- vfs: entry records the call, exit reports it if it succeeded ---- */
+
+static __always_inline void remember(struct call *call)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (bpf_map_update_elem(&calls, &tid, call, BPF_ANY))
+		__sync_fetch_and_add(&missed_calls, 1);
+}
+
+static __always_inline int on_create_entry(struct dentry *dentry)
+{
+	struct call call = {.kind = FILELIFE_MKNOD, .dentry = {dentry}};
+
+	remember(&call);
+	return 0;
+}
+
+static __always_inline int on_link_entry(struct dentry *old, struct dentry *new)
+{
+	struct call call = {.kind = FILELIFE_LINK, .dentry = {old, new}};
+
+	inode_id(&call.file, BPF_CORE_READ(old, d_inode));
+	if (tracked(&call.file))
+		remember(&call);
+	return 0;
+}
+
+static __always_inline int on_unlink_entry(struct dentry *dentry)
+{
+	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
+	struct call call = {.kind = FILELIFE_UNLINK, .dentry = {dentry}};
+
+	inode_id(&call.file, inode);
+	if (!tracked(&call.file))
+		return 0;
+	call.flags = FILELIFE_NLINK_KNOWN;
+	if (BPF_CORE_READ(inode, i_nlink) == 1)
+		call.flags |= FILELIFE_LAST_LINK;
+	remember(&call);
+	return 0;
+}
+
+static __always_inline int on_rename_entry(struct dentry *old, struct dentry *new, __u32 flags)
+{
+	struct inode *victim = BPF_CORE_READ(new, d_inode);
+	struct call call = {.kind = FILELIFE_RENAME, .dentry = {old, new}};
+	bool exchange = flags & FILELIFE_RENAME_EXCHANGE;
+
+	call.flags = FILELIFE_NLINK_KNOWN | (exchange ? FILELIFE_EXCHANGE : 0);
+	inode_id(&call.file, BPF_CORE_READ(old, d_inode));
+	if (!tracked(&call.file))
+		call.file.dev = call.file.ino = 0;
+	if (victim) {
+		inode_id(&call.victim, victim);
+		if (!tracked(&call.victim) || (call.victim.dev == call.file.dev &&
+					       call.victim.ino == call.file.ino))
+			call.victim.dev = call.victim.ino = 0;
+		else if (!exchange && BPF_CORE_READ(victim, i_nlink) == 1)
+			call.flags |= FILELIFE_LAST_LINK;
+	}
+	if (call.file.ino || call.victim.ino)
+		remember(&call);
+	return 0;
+}
+
+static __always_inline void report_created(struct call *call, struct filelife_event *event)
+{
+	struct dentry *dentry = call->dentry[0];
+	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
+
+	if (!inode || !is_regular(inode))
+		return;
+	inode_id(&event->file, inode);
+	if (!track(&event->file))
+		return;
+	exact_name(&event->names[0], dentry);
+	bpf_ringbuf_submit(event, 0);
+}
+
+/*
+ * After a rename the moved dentry carries the new name and parent, with or
+ * without RENAME_EXCHANGE; after an exchange the other one carries the old.
+ */
+static __always_inline void report_call(struct call *call, struct filelife_event *event)
+{
+	event->file = call->file;
+	event->victim = call->victim;
+	switch (call->kind) {
+	case FILELIFE_LINK:
+		exact_name(&event->names[1], call->dentry[1]);
+		break;
+	case FILELIFE_UNLINK:
+		exact_name(&event->names[0], call->dentry[0]);
+		if (call->flags & FILELIFE_LAST_LINK)
+			bpf_map_delete_elem(&lives, &call->file);
+		break;
+	case FILELIFE_RENAME:
+		exact_name(&event->names[1], call->dentry[0]);
+		if (call->flags & FILELIFE_EXCHANGE)
+			exact_name(&event->names[0], call->dentry[1]);
+		if (call->flags & FILELIFE_LAST_LINK)
+			bpf_map_delete_elem(&lives, &call->victim);
+		break;
+	}
+	bpf_ringbuf_submit(event, 0);
+}
+
+static __always_inline int on_vfs_exit(int ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct filelife_event *event;
+	struct call *call;
+
+	call = bpf_map_lookup_elem(&calls, &tid);
+	if (!call)
+		return 0;
+	if (ret)
+		goto done;
+	event = new_event(call->kind, call->flags);
+	if (!event)
+		goto done;
+	if (call->kind == FILELIFE_MKNOD)
+		report_created(call, event);
+	else
+		report_call(call, event);
+	/* report_created submits only what it could track. */
+	if (call->kind == FILELIFE_MKNOD && !event->file.ino)
+		bpf_ringbuf_discard(event, 0);
+done:
+	bpf_map_delete_elem(&calls, &tid);
+	return 0;
+}
+
+static __always_inline bool is_err(const void *ptr)
+{
+	return (unsigned long)ptr >= (unsigned long)-4095;
+}
+
+/* ---- fentry/fexit ---- */
+
+/* Argument i of a traced function; i comes from read-only data, so the verifier sees one case. */
+static __always_inline __u64 fentry_arg(unsigned long long *ctx, __u32 i)
+{
+	switch (i) {
+	case 0:
+		return ctx[0];
+	case 1:
+		return ctx[1];
+	case 2:
+		return ctx[2];
+	case 3:
+		return ctx[3];
+	case 4:
+		return ctx[4];
+	case 5:
+		return ctx[5];
+	case 6:
+		return ctx[6];
+	default:
+		return 0;
+	}
+}
+
+SEC("fexit/do_filp_open")
+int fexit_do_filp_open(unsigned long long *ctx)
+{
+	struct file *file = (struct file *)fentry_arg(ctx, filp_open_nargs);
+
+	return is_err(file) ? 0 : report_open(file, true);
+}
+
+SEC("fentry/vfs_create")
+int fentry_vfs_create(unsigned long long *ctx)
+{
+	return on_create_entry((struct dentry *)fentry_arg(ctx, create_dentry_arg));
+}
+
+SEC("fexit/vfs_create")
+int fexit_vfs_create(unsigned long long *ctx)
+{
+	return on_vfs_exit((int)fentry_arg(ctx, create_nargs));
+}
+
+SEC("fentry/vfs_link")
+int fentry_vfs_link(unsigned long long *ctx)
+{
+	return on_link_entry((struct dentry *)fentry_arg(ctx, link_old_arg),
+			     (struct dentry *)fentry_arg(ctx, link_new_arg));
+}
+
+SEC("fexit/vfs_link")
+int fexit_vfs_link(unsigned long long *ctx)
+{
+	return on_vfs_exit((int)fentry_arg(ctx, link_nargs));
+}
+
+SEC("fentry/vfs_unlink")
+int fentry_vfs_unlink(unsigned long long *ctx)
+{
+	return on_unlink_entry((struct dentry *)fentry_arg(ctx, unlink_dentry_arg));
+}
+
+SEC("fexit/vfs_unlink")
+int fexit_vfs_unlink(unsigned long long *ctx)
+{
+	return on_vfs_exit((int)fentry_arg(ctx, unlink_nargs));
+}
+
+static __always_inline int rename_entry_from_renamedata(struct renamedata *rd)
+{
+	return on_rename_entry(BPF_CORE_READ(rd, old_dentry), BPF_CORE_READ(rd, new_dentry),
+			       BPF_CORE_READ(rd, flags));
+}
+
+SEC("fentry/vfs_rename")
+int fentry_vfs_rename(unsigned long long *ctx)
+{
+	if (rename_takes_renamedata)
+		return rename_entry_from_renamedata((struct renamedata *)fentry_arg(ctx, 0));
+	return on_rename_entry((struct dentry *)fentry_arg(ctx, rename_old_arg),
+			       (struct dentry *)fentry_arg(ctx, rename_new_arg),
+			       (__u32)fentry_arg(ctx, rename_flags_arg));
+}
+
+SEC("fexit/vfs_rename")
+int fexit_vfs_rename(unsigned long long *ctx)
+{
+	return on_vfs_exit((int)fentry_arg(ctx, rename_nargs));
+}
+
+/* ---- kprobe/kretprobe ---- */
+
+static __always_inline __u64 kprobe_arg(struct pt_regs *ctx, __u32 i)
+{
+	switch (i) {
+	case 0:
+		return PT_REGS_PARM1(ctx);
+	case 1:
+		return PT_REGS_PARM2(ctx);
+	case 2:
+		return PT_REGS_PARM3(ctx);
+	case 3:
+		return PT_REGS_PARM4(ctx);
+	case 4:
+		return PT_REGS_PARM5(ctx);
+	case 5:
+		return ctx->r9; /* PT_REGS_PARM6 arrived after libbpf 1.1; x86-64 only */
+	default:
+		return 0;
+	}
+}
+
+SEC("kretprobe/do_filp_open")
+int BPF_KRETPROBE(kretprobe_do_filp_open, struct file *file)
+{
+	return is_err(file) ? 0 : report_open(file, true);
+}
+
+SEC("kprobe/vfs_create")
+int kprobe_vfs_create(struct pt_regs *ctx)
+{
+	return on_create_entry((struct dentry *)kprobe_arg(ctx, create_dentry_arg));
+}
+
+SEC("kprobe/vfs_link")
+int kprobe_vfs_link(struct pt_regs *ctx)
+{
+	return on_link_entry((struct dentry *)kprobe_arg(ctx, link_old_arg),
+			     (struct dentry *)kprobe_arg(ctx, link_new_arg));
+}
+
+SEC("kprobe/vfs_unlink")
+int kprobe_vfs_unlink(struct pt_regs *ctx)
+{
+	return on_unlink_entry((struct dentry *)kprobe_arg(ctx, unlink_dentry_arg));
+}
+
+SEC("kprobe/vfs_rename")
+int kprobe_vfs_rename(struct pt_regs *ctx)
+{
+	if (rename_takes_renamedata)
+		return rename_entry_from_renamedata((struct renamedata *)kprobe_arg(ctx, 0));
+	return on_rename_entry((struct dentry *)kprobe_arg(ctx, rename_old_arg),
+			       (struct dentry *)kprobe_arg(ctx, rename_new_arg),
+			       (__u32)kprobe_arg(ctx, rename_flags_arg));
+}
+
+#define KRETPROBE_EXIT(func)                                 \
+	SEC("kretprobe/" #func)                              \
+	int BPF_KRETPROBE(kretprobe_##func, long ret)        \
+	{                                                    \
+		return on_vfs_exit((int)ret);                \
+	}
+
+KRETPROBE_EXIT(vfs_create)
+KRETPROBE_EXIT(vfs_link)
+KRETPROBE_EXIT(vfs_unlink)
+KRETPROBE_EXIT(vfs_rename)
+
+/* ---- raw sys_exit: the system calls, by number (x86-64) ---- */
+
+enum filelife_syscall_nr {
+	NR_OPEN = 2,
+	NR_RENAME = 82,
+	NR_CREAT = 85,
+	NR_LINK = 86,
+	NR_UNLINK = 87,
+	NR_MKNOD = 133,
+	NR_OPENAT = 257,
+	NR_MKNODAT = 259,
+	NR_UNLINKAT = 263,
+	NR_RENAMEAT = 264,
+	NR_LINKAT = 265,
+	NR_RENAMEAT2 = 316,
+	NR_OPENAT2 = 437,
+};
+
+/* The directory a path is relative to: the root, the working directory, or dfd's. */
+struct base {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+};
+
+static __always_inline bool base_of(struct base *base, int dfd, bool absolute)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file *dir;
+
+	if (absolute) {
+		base->mnt = BPF_CORE_READ(task, fs, root.mnt);
+		base->dentry = BPF_CORE_READ(task, fs, root.dentry);
+	} else if (dfd == FILELIFE_AT_FDCWD) {
+		base->mnt = BPF_CORE_READ(task, fs, pwd.mnt);
+		base->dentry = BPF_CORE_READ(task, fs, pwd.dentry);
+	} else {
+		dir = fsbpf_fd_file(dfd);
+		if (!dir)
+			return false;
+		base->mnt = BPF_CORE_READ(dir, f_path.mnt);
+		base->dentry = BPF_CORE_READ(dir, f_path.dentry);
+	}
+	return true;
+}
+
+static __always_inline bool has_slash(const struct filelife_name *name)
+{
+	for (__u32 i = 0; i < FILELIFE_TEXT_LEN; i++) {
+		if (i >= name->len)
+			break;
+		if (name->text[i] == '/')
+			return true;
+	}
+	return false;
+}
+
+/* Reads a path argument; false when it cannot be read or its directory is gone. */
+static __always_inline bool text_name(struct filelife_name *name, struct base *base, int dfd,
+				      const char *text)
+{
+	long len = bpf_probe_read_user_str(name->text, sizeof(name->text), text);
+	struct dentry *dir;
+
+	if (len <= 0)
+		return false;
+	name->len = len - 1;
+	name->flags = FILELIFE_NAME_SET;
+	if (len == sizeof(name->text))
+		name->flags |= FILELIFE_NAME_TRUNCATED;
+	if (!base_of(base, dfd, name->text[0] == '/'))
+		return false;
+	dir = base->dentry;
+	inode_id(&name->dir, BPF_CORE_READ(dir, d_inode));
+	return true;
+}
+
+/* mknod's always: user space finds the new file's inode by its path. */
+static __always_inline bool needs_base_path(const struct filelife_event *event,
+					    const struct filelife_name *name)
+{
+	return (name->flags & FILELIFE_NAME_SET) &&
+	       (full_paths || event->kind == FILELIFE_MKNOD || has_slash(name));
+}
+
+/*
+ * The event has room for one directory's path: the first name that needs
+ * one gets it, and the second shares it when it is relative to the same.
+ */
+static __always_inline void add_base_path(struct filelife_event *event, struct base *first,
+					  struct base *second)
+{
+	bool first_needs = needs_base_path(event, &event->names[0]);
+	bool second_needs = needs_base_path(event, &event->names[1]);
+	struct base *chosen = first_needs ? first : second;
+
+	if (!first_needs && !second_needs)
+		return;
+	fsbpf_read_path(&event->path, chosen->mnt, chosen->dentry);
+	if (first_needs)
+		event->names[0].flags |= FILELIFE_NAME_BASE_PATH;
+	if (second_needs && (!first_needs || (second->mnt == first->mnt &&
+					      second->dentry == first->dentry)))
+		event->names[1].flags |= FILELIFE_NAME_BASE_PATH;
+}
+
+/* "/proc/self/fd/N", the path open(2) documents for linking an O_TMPFILE: N, else -1. */
+static __always_inline int proc_self_fd(const struct filelife_name *name)
+{
+	const char prefix[] = "/proc/self/fd/";
+	int fd = 0;
+	int i;
+
+	for (i = 0; i < sizeof(prefix) - 1; i++)
+		if (name->text[i] != prefix[i])
+			return -1;
+	for (; i < sizeof(prefix) + 7; i++) {
+		char c = name->text[i];
+
+		if (!c)
+			return i > sizeof(prefix) - 1 ? fd : -1;
+		if (c < '0' || c > '9')
+			return -1;
+		fd = fd * 10 + (c - '0');
+	}
+	return -1;
+}
+
+static __always_inline void file_of_fd(struct filelife_inode *id, int fd)
+{
+	struct file *file = fsbpf_fd_file(fd);
+
+	if (file)
+		inode_id(id, BPF_CORE_READ(file, f_inode));
+}
+
+static __always_inline int report_names(enum filelife_kind kind, __u32 flags, int dfd1,
+					const char *text1, int dfd2, const char *text2)
+{
+	struct filelife_event *event = new_event(kind, flags);
+	struct base first = {}, second = {};
+
+	if (!event)
+		return 0;
+	if (!text_name(&event->names[0], &first, dfd1, text1) ||
+	    (text2 && !text_name(&event->names[1], &second, dfd2, text2))) {
+		bpf_ringbuf_discard(event, 0);
+		return 0;
+	}
+	if (kind == FILELIFE_LINK)
+		file_of_fd(&event->file, proc_self_fd(&event->names[0]));
+	add_base_path(event, &first, &second);
+	bpf_ringbuf_submit(event, 0);
+	return 0;
+}
+
+/* linkat(fd, "", dir, name, AT_EMPTY_PATH): a new name for an open file. */
+static __always_inline int report_linkat(int olddfd, const char *old, int newdfd,
+					 const char *new, int flags)
+{
+	struct filelife_event *event;
+	struct base base = {}, none = {};
+	char first;
+
+	if (!(flags & FILELIFE_AT_EMPTY_PATH) || bpf_probe_read_user(&first, 1, old) || first)
+		return report_names(FILELIFE_LINK, 0, olddfd, old, newdfd, new);
+	event = new_event(FILELIFE_LINK, 0);
+	if (!event)
+		return 0;
+	file_of_fd(&event->file, olddfd);
+	if (!text_name(&event->names[1], &base, newdfd, new)) {
+		bpf_ringbuf_discard(event, 0);
+		return 0;
+	}
+	add_base_path(event, &none, &base);
+	bpf_ringbuf_submit(event, 0);
+	return 0;
+}
+
+static __always_inline int report_mknod(int dfd, const char *text, __u32 mode)
+{
+	__u32 type = mode & FILELIFE_S_IFMT;
+
+	if (type && type != FILELIFE_S_IFREG)
+		return 0;
+	return report_names(FILELIFE_MKNOD, 0, dfd, text, 0, NULL);
+}
+
+static __always_inline int report_opened(long fd)
+{
+	struct file *file = fsbpf_fd_file((int)fd);
+
+	return file ? report_open(file, false) : 0;
+}
+
+#define ARG1 BPF_CORE_READ(regs, di)
+#define ARG2 BPF_CORE_READ(regs, si)
+#define ARG3 BPF_CORE_READ(regs, dx)
+#define ARG4 BPF_CORE_READ(regs, r10)
+#define ARG5 BPF_CORE_READ(regs, r8)
+#define PATH(arg) ((const char *)(arg))
+#define FD(arg)   ((int)(arg))
+
+static __always_inline __u32 rename_flags(long nr, struct pt_regs *regs)
+{
+	return nr == NR_RENAMEAT2 && (ARG5 & FILELIFE_RENAME_EXCHANGE) ? FILELIFE_EXCHANGE : 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(raw_exit, struct pt_regs *regs, long ret)
+{
+	long nr = BPF_CORE_READ(regs, orig_ax);
+
+	if (ret < 0)
+		return 0;
+	switch (nr) {
+	case NR_OPEN:
+	case NR_CREAT:
+	case NR_OPENAT:
+	case NR_OPENAT2:
+		return report_opened(ret);
+	case NR_MKNOD:
+		return report_mknod(FILELIFE_AT_FDCWD, PATH(ARG1), ARG2);
+	case NR_MKNODAT:
+		return report_mknod(FD(ARG1), PATH(ARG2), ARG3);
+	case NR_LINK:
+		return report_names(FILELIFE_LINK, 0, FILELIFE_AT_FDCWD, PATH(ARG1),
+				    FILELIFE_AT_FDCWD, PATH(ARG2));
+	case NR_LINKAT:
+		return report_linkat(FD(ARG1), PATH(ARG2), FD(ARG3), PATH(ARG4), ARG5);
+	case NR_UNLINK:
+		return report_names(FILELIFE_UNLINK, 0, FILELIFE_AT_FDCWD, PATH(ARG1), 0, NULL);
+	case NR_UNLINKAT:
+		if (ARG3 & FILELIFE_AT_REMOVEDIR)
+			return 0;
+		return report_names(FILELIFE_UNLINK, 0, FD(ARG1), PATH(ARG2), 0, NULL);
+	case NR_RENAME:
+		return report_names(FILELIFE_RENAME, 0, FILELIFE_AT_FDCWD, PATH(ARG1),
+				    FILELIFE_AT_FDCWD, PATH(ARG2));
+	case NR_RENAMEAT:
+	case NR_RENAMEAT2:
+		return report_names(FILELIFE_RENAME, rename_flags(nr, regs), FD(ARG1),
+				    PATH(ARG2), FD(ARG3), PATH(ARG4));
+	default:
+		return 0;
+	}
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,554 @@
+// filelife: user-space half. Picks a backend through the host, turns what the
+// kernel reports about names into lives and deaths (lives.hpp), and prints
+// each file that was created and deleted while tracing.
+#include "filelife.h"
+
+#include "clock.hpp"
+#include "filelife.bpf.skel.h"
+#include "libbpf.hpp"
+#include "lives.hpp"
+#include "path.hpp"
+
+#include <fsbpf/plugin.hpp>
+
+#include <bpf/libbpf.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using filelife::Actor;
+using filelife::Death;
+using filelife::Inode;
+using filelife::Name;
+using fsbpf::plugin::f64;
+using fsbpf::plugin::str;
+using fsbpf::plugin::u64;
+
+// Best first. fentry and kprobe see the vfs functions, exactly; tp_btf sees
+// every system call's exit and keeps the ones that name files.
+constexpr std::array<fsbpf_backend, 3> kBackends = {{
+	{"fentry", FSBPF_ATTACH_FENTRY,
+	 "fexit on do_filp_open; fentry/fexit on vfs_create, vfs_link, vfs_unlink, vfs_rename"},
+	{"kprobe", FSBPF_ATTACH_KPROBE, "the same functions by kprobe/kretprobe"},
+	{"tp_btf", FSBPF_ATTACH_TP_BTF,
+	 "raw sys_exit: open, creat, mknod, link, unlink and rename system calls"},
+}};
+constexpr size_t kSyscallBackend = 2;
+constexpr std::array<std::array<std::string_view, 2>, 3> kProgramPrefixes = {{
+	{"fentry_", "fexit_"},
+	{"kprobe_", "kretprobe_"},
+	{"raw_exit", ""},
+}};
+
+struct SkeletonDeleter {
+	void operator()(filelife_bpf *skel) const { filelife_bpf__destroy(skel); }
+};
+using Skeleton = std::unique_ptr<filelife_bpf, SkeletonDeleter>;
+
+// Where this kernel's vfs functions take the dentries filelife reads.
+struct VfsSignatures {
+	uint32_t filp_open_nargs = 0;
+	uint32_t create_dentry = 0, create_nargs = 0;
+	uint32_t link_old = 0, link_new = 0, link_nargs = 0;
+	uint32_t unlink_dentry = 0, unlink_nargs = 0;
+	bool rename_takes_renamedata = false;
+	uint32_t rename_old = 0, rename_new = 0, rename_flags = 0, rename_nargs = 0;
+};
+
+std::vector<uint32_t> dentry_params(const std::vector<std::string> &types)
+{
+	std::vector<uint32_t> found;
+	for (size_t i = 0; i < types.size(); ++i)
+		if (types[i] == "struct dentry *")
+			found.push_back(static_cast<uint32_t>(i));
+	return found;
+}
+
+uint32_t count(const std::vector<std::string> &types)
+{
+	return static_cast<uint32_t>(types.size());
+}
+
+// Read from BTF; nothing when a function is missing or takes no dentries where expected.
+std::optional<VfsSignatures> read_signatures(const fsbpf::plugin::Host &host)
+{
+	const auto filp_open = host.param_types("do_filp_open");
+	const auto create = host.param_types("vfs_create");
+	const auto link = host.param_types("vfs_link");
+	const auto unlink = host.param_types("vfs_unlink");
+	const auto rename = host.param_types("vfs_rename");
+	const auto create_dentries = dentry_params(create);
+	const auto link_dentries = dentry_params(link);
+	const auto unlink_dentries = dentry_params(unlink);
+	const auto rename_dentries = dentry_params(rename);
+	if (filp_open.empty() || create_dentries.empty() || link_dentries.size() < 2 ||
+	    unlink_dentries.empty() || rename.empty())
+		return std::nullopt;
+	VfsSignatures sig;
+	sig.filp_open_nargs = count(filp_open);
+	sig.create_dentry = create_dentries[0];
+	sig.create_nargs = count(create);
+	sig.link_old = link_dentries[0];
+	sig.link_new = link_dentries[1];
+	sig.link_nargs = count(link);
+	sig.unlink_dentry = unlink_dentries[0];
+	sig.unlink_nargs = count(unlink);
+	sig.rename_nargs = count(rename);
+	sig.rename_takes_renamedata = rename[0] == "struct renamedata *";
+	if (sig.rename_takes_renamedata)
+		return sig;
+	// Before 5.12: (old_dir, old_dentry, new_dir, new_dentry, delegated_inode, flags).
+	if (rename_dentries.size() < 2 || rename.back() != "unsigned int")
+		return std::nullopt;
+	sig.rename_old = rename_dentries[0];
+	sig.rename_new = rename_dentries[1];
+	sig.rename_flags = count(rename) - 1;
+	return sig;
+}
+
+void set_signatures(filelife_bpf::filelife_bpf__rodata &rodata, const VfsSignatures &sig)
+{
+	rodata.filp_open_nargs = sig.filp_open_nargs;
+	rodata.create_dentry_arg = sig.create_dentry;
+	rodata.create_nargs = sig.create_nargs;
+	rodata.link_old_arg = sig.link_old;
+	rodata.link_new_arg = sig.link_new;
+	rodata.link_nargs = sig.link_nargs;
+	rodata.unlink_dentry_arg = sig.unlink_dentry;
+	rodata.unlink_nargs = sig.unlink_nargs;
+	rodata.rename_takes_renamedata = sig.rename_takes_renamedata;
+	rodata.rename_old_arg = sig.rename_old;
+	rodata.rename_new_arg = sig.rename_new;
+	rodata.rename_flags_arg = sig.rename_flags;
+	rodata.rename_nargs = sig.rename_nargs;
+}
+
+bool has_prefix(std::string_view text, std::string_view prefix)
+{
+	return !prefix.empty() && text.substr(0, prefix.size()) == prefix;
+}
+
+Inode inode_of(const filelife_inode &inode)
+{
+	return {inode.dev, inode.ino};
+}
+
+// The kernel's dev_t, which BPF reports, from stat's.
+uint64_t kernel_dev(dev_t dev)
+{
+	return (static_cast<uint64_t>(major(dev)) << 20) | minor(dev);
+}
+
+std::string device_text(uint64_t dev)
+{
+	return std::to_string(dev >> 20) + ":" + std::to_string(dev & 0xfffff);
+}
+
+std::string join(const std::string &dir, std::string_view name)
+{
+	while (!name.empty() && name.front() == '/')
+		name.remove_prefix(1);
+	return (dir == "/" ? dir : dir + "/") + std::string(name);
+}
+
+std::string normal(const std::string &path)
+{
+	std::string out = std::filesystem::path(path).lexically_normal().string();
+	if (out.size() > 1 && out.back() == '/')
+		out.pop_back();
+	return out;
+}
+
+std::pair<std::string, std::string> split_leaf(const std::string &path)
+{
+	const size_t slash = path.rfind('/');
+	if (slash == std::string::npos)
+		return {".", path};
+	return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
+}
+
+std::optional<Inode> stat_inode(const std::string &path, bool directory)
+{
+	struct stat st {};
+	if (lstat(path.c_str(), &st) != 0 || (directory ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)))
+		return std::nullopt;
+	return Inode{kernel_dev(st.st_dev), st.st_ino};
+}
+
+// Turns the names the kernel reports into directory entries and what to print.
+class Names {
+public:
+	explicit Names(bool full_paths) : full_paths_(full_paths) {}
+
+	std::optional<Name> resolve(const filelife_name &name, const fsbpf_path &base)
+	{
+		if (!(name.flags & FILELIFE_NAME_SET))
+			return std::nullopt;
+		if (name.flags & FILELIFE_NAME_EXACT)
+			return exact(name);
+		std::optional<std::string> path = full_path(name, base);
+		std::string text = trimmed(name);
+		if (text.empty() || (name.flags & FILELIFE_NAME_TRUNCATED) ||
+		    (text.find('/') != std::string::npos && !path)) {
+			++unresolved_;
+			return std::nullopt;
+		}
+		if (text.find('/') == std::string::npos) {
+			if (path)
+				learn(inode_of(name.dir), split_leaf(*path).first);
+			return Name{{inode_of(name.dir), text}, path.value_or(text)};
+		}
+		return through_directory(*path);
+	}
+
+	// A system call's path from the root, when the kernel gave its base directory's path.
+	std::optional<std::string> full_path(const filelife_name &name, const fsbpf_path &base) const
+	{
+		if (!(name.flags & FILELIFE_NAME_BASE_PATH) || !(base.flags & FSBPF_PATH_PRESENT) ||
+		    (base.flags & FSBPF_PATH_TRUNCATED))
+			return std::nullopt;
+		return normal(join(fsbpf::path_to_string(base), trimmed(name)));
+	}
+
+	// A created file's path, as BPF walked it.
+	std::optional<Name> created(const filelife_name &name, const fsbpf_path &path)
+	{
+		std::optional<Name> found = resolve(name, path);
+		if (found && full_paths_ && (path.flags & FSBPF_PATH_PRESENT)) {
+			found->shown = fsbpf::path_to_string(path);
+			learn(found->key.dir, split_leaf(found->shown).first);
+		}
+		return found;
+	}
+
+	uint64_t unresolved() const { return unresolved_; }
+
+private:
+	static std::string trimmed(const filelife_name &name)
+	{
+		std::string text(name.text, std::min<size_t>(name.len, sizeof(name.text)));
+		while (text.size() > 1 && text.back() == '/')
+			text.pop_back();
+		return text;
+	}
+
+	Name exact(const filelife_name &name)
+	{
+		const Inode dir = inode_of(name.dir);
+		std::string leaf(name.text, strnlen(name.text, std::min<size_t>(name.len, 255) + 1));
+		auto known = dir_paths_.find(dir);
+		std::string shown = full_paths_ && known != dir_paths_.end()
+					    ? join(known->second, leaf)
+					    : leaf;
+		return Name{{dir, std::move(leaf)}, std::move(shown)};
+	}
+
+	std::optional<Name> through_directory(const std::string &path)
+	{
+		auto [dir_path, leaf] = split_leaf(path);
+		std::optional<Inode> dir = stat_inode(dir_path, true);
+		if (!dir) {
+			++unresolved_;
+			return std::nullopt;
+		}
+		learn(*dir, dir_path);
+		return Name{{*dir, leaf}, full_paths_ ? path : leaf};
+	}
+
+	void learn(const Inode &dir, const std::string &path)
+	{
+		if (full_paths_)
+			dir_paths_[dir] = path;
+	}
+
+	bool full_paths_;
+	uint64_t unresolved_ = 0;
+	std::unordered_map<Inode, std::string, filelife::InodeHash> dir_paths_;
+};
+
+class FileLife {
+public:
+	void add_options(fsbpf::plugin::Options &options)
+	{
+		options.flag("-T,--timestamp",
+			     "Print wall-clock time instead of seconds since start", wall_clock_);
+		options.integer("-p,--pid", "Show files deleted by this process only", pid_, 1,
+				4194304);
+		options.string("-c,--comm", "Show files deleted by commands of this name only",
+			       comm_);
+		options.number("--min-age", "Show files that lived at least this many seconds",
+			       min_age_s_, 0, 1e9);
+		options.number("--max-age", "Show files that lived at most this many seconds",
+			       max_age_s_, 0, 1e9);
+		options.flag("--full-path", "Print the path from the root instead of the file name",
+			     full_path_);
+	}
+
+	int run(fsbpf::plugin::Host &host)
+	{
+		names_ = Names(full_path_ != 0);
+		auto attach = [&](size_t backend) { return try_backend(backend, host); };
+		if (host.select_backend(attach) < 0)
+			return 1;
+		fsbpf::RingBuffer events(ring_buffer__new(bpf_map__fd(skel_->maps.events),
+							  &FileLife::on_event, this, nullptr));
+		if (!events) {
+			host.error("filelife: cannot read the ring buffer: " +
+				   std::string(std::strerror(errno)));
+			return 1;
+		}
+		open_sink(host);
+		clock_.start();
+		host.ready("Tracing the lives of files... Hit Ctrl-C to end.");
+
+		const int fd = ring_buffer__epoll_fd(events.get());
+		while (!output_closed_ && host.wait(fd, 200) >= 0)
+			ring_buffer__consume(events.get());
+		filelife_bpf__detach(skel_.get());
+		if (!output_closed_)
+			ring_buffer__consume(events.get());
+		if (!output_closed_)
+			print_summary(host);
+		return 0;
+	}
+
+	int check_backend(const fsbpf::plugin::Host &host, size_t backend)
+	{
+		return backend != kSyscallBackend && !read_signatures(host) ? -ENOENT : 0;
+	}
+
+private:
+	int try_backend(size_t backend, const fsbpf::plugin::Host &host)
+	{
+		skel_.reset(filelife_bpf__open());
+		if (!skel_)
+			return -errno;
+		skel_->rodata->full_paths = full_path_ != 0;
+		if (backend != kSyscallBackend) {
+			const std::optional<VfsSignatures> sig = read_signatures(host);
+			if (!sig) {
+				skel_.reset();
+				return -ENOENT;
+			}
+			set_signatures(*skel_->rodata, *sig);
+		}
+		bpf_program *prog = nullptr;
+		bpf_object__for_each_program (prog, skel_->obj) {
+			const std::string_view name = bpf_program__name(prog);
+			bpf_program__set_autoload(
+				prog, std::any_of(kProgramPrefixes.at(backend).begin(),
+						  kProgramPrefixes.at(backend).end(),
+						  [&](std::string_view p) { return has_prefix(name, p); }));
+		}
+		int err = filelife_bpf__load(skel_.get());
+		if (!err)
+			err = filelife_bpf__attach(skel_.get());
+		if (err)
+			skel_.reset(); // libbpf 1.1 cannot load an object twice
+		return err;
+	}
+
+	void open_sink(fsbpf::plugin::Host &host)
+	{
+		const fsbpf_column time =
+			wall_clock_ ? fsbpf_column{"time", "TIME", FSBPF_VAL_STR, -12, 0}
+				    : fsbpf_column{"time", "TIME(s)", FSBPF_VAL_DOUBLE, -12, 6};
+		std::vector<fsbpf_column> columns = {
+			time,
+			{"pid", nullptr, FSBPF_VAL_UINT, 7, 0},
+			{"comm", nullptr, FSBPF_VAL_STR, -16, 0},
+			{"age_s", "AGE(s)", FSBPF_VAL_DOUBLE, 9, 3},
+			{"file", nullptr, FSBPF_VAL_STR, -1, 0},
+		};
+		details_ = host.output_format() != FSBPF_OUTPUT_TABLE;
+		if (details_)
+			columns.insert(columns.end(), {
+							      {"creator_pid", nullptr, FSBPF_VAL_UINT, 0, 0},
+							      {"creator_comm", nullptr, FSBPF_VAL_STR, 0, 0},
+							      {"dev", nullptr, FSBPF_VAL_STR, 0, 0},
+							      {"ino", nullptr, FSBPF_VAL_UINT, 0, 0},
+							      {"created_as", nullptr, FSBPF_VAL_STR, 0, 0},
+						      });
+		sink_ = std::make_unique<fsbpf::plugin::Sink>(host.raw(), std::move(columns));
+	}
+
+	void print_summary(const fsbpf::plugin::Host &host)
+	{
+		sink_->summary({{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"table_full", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"unresolved", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
+			       {u64(skel_->bss->lost_events),
+				u64(skel_->bss->table_full + lives_.table_full()),
+				u64(names_.unresolved()), u64(skel_->bss->missed_calls),
+				u64(fsbpf::kernel_skips(host, *skel_->obj))});
+	}
+
+	static int on_event(void *ctx, void *data, size_t size)
+	{
+		auto *self = static_cast<FileLife *>(ctx);
+		if (size < sizeof(filelife_event))
+			return 0;
+		return self->handle(*static_cast<const filelife_event *>(data));
+	}
+
+	int handle(const filelife_event &event)
+	{
+		const Actor actor{event.ts, event.pid,
+				  std::string(event.comm, strnlen(event.comm, sizeof(event.comm)))};
+		switch (event.kind) {
+		case FILELIFE_CREATE:
+			lives_.born(inode_of(event.file), names_.created(event.names[0], event.path),
+				    actor);
+			return 0;
+		case FILELIFE_MKNOD:
+			on_mknod(event, actor);
+			return 0;
+		case FILELIFE_LINK:
+			on_link(event);
+			return 0;
+		case FILELIFE_UNLINK:
+			return on_unlink(event, actor);
+		case FILELIFE_RENAME:
+			return on_rename(event, actor);
+		default:
+			return 0;
+		}
+	}
+
+	// The system-call view does not know the inode: stat finds it while the file is there.
+	void on_mknod(const filelife_event &event, const Actor &actor)
+	{
+		std::optional<Name> name = names_.resolve(event.names[0], event.path);
+		if (!name)
+			return;
+		Inode file = inode_of(event.file);
+		if (!file.known()) {
+			const std::optional<std::string> path =
+				names_.full_path(event.names[0], event.path);
+			file = path ? stat_inode(*path, false).value_or(Inode{}) : Inode{};
+		}
+		lives_.born(file, name, actor);
+	}
+
+	void on_link(const filelife_event &event)
+	{
+		std::optional<Name> added = names_.resolve(event.names[1], event.path);
+		if (added)
+			lives_.linked(inode_of(event.file), names_.resolve(event.names[0], event.path),
+				      *added);
+	}
+
+	int on_unlink(const filelife_event &event, const Actor &actor)
+	{
+		std::optional<Name> removed = names_.resolve(event.names[0], event.path);
+		if (!removed)
+			return 0;
+		return report(lives_.unlinked(inode_of(event.file), *removed, removal(event), actor));
+	}
+
+	int on_rename(const filelife_event &event, const Actor &actor)
+	{
+		std::optional<Name> to = names_.resolve(event.names[1], event.path);
+		std::optional<Name> from = names_.resolve(event.names[0], event.path);
+		if (!to)
+			return 0;
+		if (event.flags & FILELIFE_EXCHANGE) {
+			if (from)
+				lives_.exchanged(inode_of(event.file), inode_of(event.victim), *from,
+						 *to);
+			return 0;
+		}
+		return report(lives_.renamed(inode_of(event.file), inode_of(event.victim),
+					     from.value_or(Name{}), *to, removal(event), actor));
+	}
+
+	static filelife::Removal removal(const filelife_event &event)
+	{
+		return {(event.flags & FILELIFE_NLINK_KNOWN) != 0,
+			(event.flags & FILELIFE_LAST_LINK) != 0};
+	}
+
+	bool wanted(const Death &death) const
+	{
+		const double age = static_cast<double>(death.age_ns) / 1e9;
+		if (pid_ && death.deleter.pid != static_cast<uint64_t>(pid_))
+			return false;
+		if (comm_ && death.deleter.comm != comm_)
+			return false;
+		return age >= min_age_s_ && (max_age_s_ <= 0 || age <= max_age_s_);
+	}
+
+	int report(const std::optional<Death> &death)
+	{
+		if (!death || !wanted(*death))
+			return 0;
+		const std::string wall_time =
+			wall_clock_ ? clock_.wall_clock(death->deleter.ns) : std::string();
+		const std::string dev = device_text(death->file.dev);
+		const std::string created_as =
+			death->created_as == death->name ? std::string() : death->created_as;
+		std::vector<fsbpf_value> row = {
+			wall_clock_ ? str(wall_time) : f64(clock_.seconds_since_start(death->deleter.ns)),
+			u64(death->deleter.pid),
+			str(death->deleter.comm),
+			f64(static_cast<double>(death->age_ns) / 1e9),
+			str(death->name),
+		};
+		if (details_)
+			row.insert(row.end(), {u64(death->creator.pid), str(death->creator.comm),
+					       str(dev), u64(death->file.ino), str(created_as)});
+		output_closed_ = !sink_->row(row);
+		return output_closed_ ? -EPIPE : 0;
+	}
+
+	int wall_clock_ = 0;
+	int64_t pid_ = 0;
+	const char *comm_ = nullptr;
+	double min_age_s_ = 0;
+	double max_age_s_ = 0;
+	int full_path_ = 0;
+
+	Skeleton skel_;
+	std::unique_ptr<fsbpf::plugin::Sink> sink_;
+	fsbpf::EventClock clock_;
+	filelife::Lives lives_{FILELIFE_MAX_FILES};
+	Names names_{false};
+	bool details_ = false;
+	bool output_closed_ = false;
+};
+
+constexpr std::array<fsbpf_command, 1> kCommands = {
+	fsbpf::plugin::make_command<FileLife>("filelife",
+					      "Trace files created and deleted while tracing",
+					      kBackends.data(), kBackends.size()),
+};
+
+} // namespace
+
+extern "C" FSBPF_EXPORT const fsbpf_plugin FSBPF_PLUGIN_SYMBOL = {
+	FSBPF_ABI_MAJOR,
+	FSBPF_ABI_MINOR,
+	sizeof(fsbpf_plugin),
+	sizeof(fsbpf_command),
+	"filelife",
+	"0.1.0",
+	"GPL-2.0-only",
+	"Short-lived files: who deleted them and how old they were",
+	kCommands.data(),
+	kCommands.size(),
+	{},
+};
