@@ -6,9 +6,9 @@
 
 namespace fsbpf::test {
 
-TempDir::TempDir(mode_t mode)
+TempDir::TempDir(mode_t mode, const std::string &under)
 {
-	std::string pattern = "/tmp/fsbpf-test.XXXXXX";
+	std::string pattern = under + "/fsbpf-test.XXXXXX";
 	if (!mkdtemp(pattern.data()))
 		throw std::runtime_error("mkdtemp failed");
 	path_ = pattern;

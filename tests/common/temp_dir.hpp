@@ -1,4 +1,4 @@
-// A scratch directory under /tmp for one test, removed with its contents.
+// A scratch directory for one test (under /tmp unless told), removed with its contents.
 #pragma once
 
 #include <string>
@@ -8,7 +8,7 @@ namespace fsbpf::test {
 
 class TempDir {
 public:
-	explicit TempDir(mode_t mode = 0755);
+	explicit TempDir(mode_t mode = 0755, const std::string &under = "/tmp");
 	~TempDir();
 	TempDir(const TempDir &) = delete;
 	TempDir &operator=(const TempDir &) = delete;

@@ -15,7 +15,6 @@
 #include <fstream>
 #include <map>
 #include <regex>
-#include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -420,28 +419,12 @@ TEST(FileTopFilter, AllFilesAddsPipesAndSockets)
 	EXPECT_TRUE(pipe_seen || counted.skipped > 0) << counted.output;
 }
 
-// A bind mount of `source` on `target`, undone at scope exit.
-class BindMount {
-public:
-	BindMount(const std::string &source, const std::string &target) : target_(target)
-	{
-		if (mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0)
-			throw std::runtime_error("bind mount failed");
-	}
-	~BindMount() { umount2(target_.c_str(), MNT_DETACH); }
-	BindMount(const BindMount &) = delete;
-	BindMount &operator=(const BindMount &) = delete;
-
-private:
-	std::string target_;
-};
-
 TEST(FileTopOutput, FullPathFollowsABindMount)
 {
 	TempDir dir;
 	ASSERT_EQ(mkdir(dir.file("source").c_str(), 0755), 0);
 	ASSERT_EQ(mkdir(dir.file("view").c_str(), 0755), 0);
-	const BindMount bind(dir.file("source"), dir.file("view"));
+	const Mount bind(dir.file("source"), dir.file("view"));
 	const std::string through_bind = real_path(dir.file("view")) + "/deep-file";
 	Workload child("fsbpf-ftbind", [&] { writes_to(through_bind, 2, 4); });
 	const Counted counted =

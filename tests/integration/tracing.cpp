@@ -1,5 +1,7 @@
 #include "tracing.hpp"
 
+#include <sys/mount.h>
+
 #include <climits>
 #include <cstdlib>
 #include <sstream>
@@ -75,6 +77,18 @@ std::vector<std::string> command(const std::string &tool, std::vector<std::strin
 }
 
 } // namespace
+
+Mount::Mount(const std::string &source, const std::string &target, const char *fstype)
+	: target_(target)
+{
+	if (mount(source.c_str(), target.c_str(), fstype, fstype ? 0 : MS_BIND, nullptr) != 0)
+		throw std::runtime_error("cannot mount " + source + " on " + target);
+}
+
+Mount::~Mount()
+{
+	umount2(target_.c_str(), MNT_DETACH);
+}
 
 Tracer::Tracer(const std::string &tool, std::vector<std::string> args,
 	       const std::vector<std::string> &env)

@@ -30,6 +30,19 @@ json features_report();
 // tool's backend -> "" when it works here, else the reason.
 std::map<std::string, std::string> supported_backends(const std::string &tool);
 
+// A mount of `source` on `target` (a bind mount, or a new file system of
+// type fstype), undone at scope exit.
+class Mount {
+public:
+	Mount(const std::string &source, const std::string &target, const char *fstype = nullptr);
+	~Mount();
+	Mount(const Mount &) = delete;
+	Mount &operator=(const Mount &) = delete;
+
+private:
+	std::string target_;
+};
+
 // `fsbpf TOOL ARGS...`, stopped the way a user stops it.
 class Tracer {
 public:

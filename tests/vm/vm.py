@@ -54,7 +54,7 @@ REQUIRED_ATTACH = ["fentry", "fexit", "kprobe", "kretprobe", "tp_btf", "raw_tp",
 
 # The integration tests that exercise the kernel; the rest test the host
 # program and need tools the guest does not carry.
-GUEST_TESTS = "*SyncSnoop*:*FileTop*:Features.*:Lifecycle.*"
+GUEST_TESTS = "*SyncSnoop*:*FileTop*:*FileLife*:Features.*:Lifecycle.*"
 BOOT_TIMEOUT = int(os.environ.get("FSBPF_VM_TIMEOUT", "900"))
 GUEST_MEMORY_MB = 1024
 
@@ -425,6 +425,10 @@ def group_of(case):
         return "filetop", case.rsplit("/", 1)[1]
     if "FileTop" in case:
         return "filetop", "auto (filters, output, limits)"
+    if "FileLifeBackend." in case:
+        return "filelife", case.rsplit("/", 1)[1].split("_")[0]
+    if "FileLife" in case:
+        return "filelife", "auto (filters, output)"
     return "fsbpf", case.split(".")[0].lower()
 
 

@@ -1,0 +1,467 @@
+// filelife against the real kernel: files born and removed by real system
+// calls on ext4 and on a tmpfs, and exactly which lives fsbpf reports.
+#include "process.hpp"
+#include "tracing.hpp"
+#include "workload.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <functional>
+#include <linux/openat2.h>
+#include <map>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/vfs.h>
+#include <thread>
+#include <unistd.h>
+
+namespace fsbpf::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr long kExt4Magic = 0xEF53;
+
+uint64_t monotonic_ns()
+{
+	timespec ts{};
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// An ext4 directory to work in: /tmp here, the image the kernel-matrix guests mount.
+std::optional<std::string> ext4_base()
+{
+	for (const char *dir : {"/tmp", "/mnt/ext4"}) {
+		struct statfs fs {};
+		if (statfs(dir, &fs) == 0 && fs.f_type == kExt4Magic)
+			return dir;
+	}
+	return std::nullopt;
+}
+
+// A scratch directory on the file system under test.
+class Scratch {
+public:
+	explicit Scratch(const std::string &fs)
+	{
+		if (fs == "tmpfs") {
+			dir_ = std::make_unique<TempDir>();
+			tmpfs_ = std::make_unique<Mount>("tmpfs", dir_->path(), "tmpfs");
+		} else if (const auto base = ext4_base()) {
+			dir_ = std::make_unique<TempDir>(0755, *base);
+		}
+		if (dir_) {
+			path_ = real_path(dir_->path());
+			fd_ = open(path_.c_str(), O_PATH | O_DIRECTORY);
+		}
+	}
+	~Scratch()
+	{
+		if (fd_ >= 0)
+			close(fd_);
+		tmpfs_.reset();
+	}
+	Scratch(const Scratch &) = delete;
+	Scratch &operator=(const Scratch &) = delete;
+
+	bool usable() const { return fd_ >= 0; }
+	const std::string &path() const { return path_; }
+	std::string file(const std::string &name) const { return path_ + "/" + name; }
+	int fd() const { return fd_; }
+
+private:
+	std::unique_ptr<TempDir> dir_;
+	std::unique_ptr<Mount> tmpfs_;
+	std::string path_;
+	int fd_ = -1;
+};
+
+bool closed(int fd)
+{
+	return fd >= 0 && close(fd) == 0;
+}
+
+// Each way a regular file can be born: (directory, its fd, file name) -> ok.
+using BirthFn = std::function<bool(const Scratch &, const std::string &)>;
+
+bool tmpfile_linked(const Scratch &dir, const std::string &name, bool through_proc)
+{
+	const int fd = open(dir.path().c_str(), O_TMPFILE | O_WRONLY, 0644);
+	if (fd < 0)
+		return false;
+	std::this_thread::sleep_for(20ms); // the age runs from here, not from the link
+	const int linked =
+		through_proc ? linkat(AT_FDCWD, ("/proc/self/fd/" + std::to_string(fd)).c_str(),
+				      AT_FDCWD, dir.file(name).c_str(), AT_SYMLINK_FOLLOW)
+			     : linkat(fd, "", dir.fd(), name.c_str(), AT_EMPTY_PATH);
+	return closed(fd) && linked == 0;
+}
+
+const std::vector<std::pair<std::string, BirthFn>> &births()
+{
+	static const std::vector<std::pair<std::string, BirthFn>> all = {
+		{"open",
+		 [](const Scratch &d, const std::string &n) {
+			 return closed(open(d.file(n).c_str(), O_CREAT | O_EXCL | O_WRONLY, 0644));
+		 }},
+		{"openat",
+		 [](const Scratch &d, const std::string &n) {
+			 return closed(openat(d.fd(), n.c_str(), O_CREAT | O_WRONLY, 0644));
+		 }},
+		{"openat2",
+		 [](const Scratch &d, const std::string &n) {
+			 open_how how{};
+			 how.flags = O_CREAT | O_WRONLY;
+			 how.mode = 0644;
+			 return closed(static_cast<int>(
+				 syscall(SYS_openat2, d.fd(), n.c_str(), &how, sizeof(how))));
+		 }},
+		{"creat",
+		 [](const Scratch &d, const std::string &n) {
+			 return closed(creat(d.file(n).c_str(), 0644));
+		 }},
+		{"mknod",
+		 [](const Scratch &d, const std::string &n) {
+			 return mknod(d.file(n).c_str(), S_IFREG | 0644, 0) == 0;
+		 }},
+		{"mknodat",
+		 [](const Scratch &d, const std::string &n) {
+			 return mknodat(d.fd(), n.c_str(), 0644, 0) == 0; // type 0 means regular
+		 }},
+		{"tmpfile-linkat",
+		 [](const Scratch &d, const std::string &n) { return tmpfile_linked(d, n, false); }},
+		{"tmpfile-proc",
+		 [](const Scratch &d, const std::string &n) { return tmpfile_linked(d, n, true); }},
+	};
+	return all;
+}
+
+struct Traced {
+	std::vector<json> events; // deaths, in order
+	json summary;
+	std::string output;
+};
+
+// Traces while `work` runs in this process; every line, summary apart.
+Traced trace(std::vector<std::string> args, const std::function<void()> &work,
+	  const std::vector<Workload *> &children = {})
+{
+	args.insert(args.begin(), "--json");
+	Tracer tracer("filelife", args);
+	if (!tracer.attached())
+		throw std::runtime_error("not attached: " + tracer.process().err());
+	for (Workload *child : children)
+		child->go();
+	work();
+	for (Workload *child : children)
+		if (child->wait() != 0)
+			throw std::runtime_error("a workload failed");
+	const Finished done = tracer.stop();
+	Traced run;
+	run.output = done.out + done.err;
+	if (done.status != 0)
+		throw std::runtime_error("filelife failed: " + run.output);
+	const std::vector<json> lines = json_lines(done.out);
+	const json *summary = summary_of(lines);
+	if (!summary)
+		throw std::runtime_error("no summary: " + run.output);
+	run.summary = *summary;
+	run.events = events_of(lines);
+	return run;
+}
+
+std::vector<json> under(const std::vector<json> &events, const std::string &dir)
+{
+	std::vector<json> found;
+	for (const json &event : events)
+		if (event["file"].get<std::string>().rfind(dir + "/", 0) == 0)
+			found.push_back(event);
+	return found;
+}
+
+void expect_clean(const Traced &run)
+{
+	EXPECT_EQ(run.summary["lost"], 0) << run.output;
+	EXPECT_EQ(run.summary["table_full"], 0) << run.output;
+	EXPECT_EQ(run.summary["unresolved"], 0) << run.output;
+	EXPECT_EQ(run.summary["missed"], 0) << run.output;
+}
+
+std::vector<std::string> backend_args(const std::string &backend)
+{
+	if (backend == "auto")
+		return {};
+	const std::string why_not = supported_backends("filelife").at(backend);
+	if (!why_not.empty())
+		return {"SKIP", why_not};
+	return {"--backend", backend};
+}
+
+using Case = std::tuple<std::string, std::string>; // backend, file system
+
+class FileLifeBackend : public testing::TestWithParam<Case> {
+protected:
+	// Skips when this kernel or machine cannot run the case.
+	std::vector<std::string> setup_args()
+	{
+		const auto &[backend, fs] = GetParam();
+		std::vector<std::string> args = backend_args(backend);
+		if (!args.empty() && args[0] == "SKIP") {
+			skip_ = "filelife's " + backend + " backend cannot work here: " + args[1];
+			return {};
+		}
+		scratch_ = std::make_unique<Scratch>(fs);
+		if (!scratch_->usable())
+			skip_ = "no " + fs + " directory here";
+		args.emplace_back("--full-path");
+		return args;
+	}
+
+	std::string skip_;
+	std::unique_ptr<Scratch> scratch_;
+};
+
+struct Life {
+	uint64_t created_from = 0, created_to = 0;
+	uint64_t deleted_from = 0, deleted_to = 0;
+	ino_t ino = 0;
+	dev_t dev = 0;
+};
+
+// Every way of being born, each with a short and a long life; then checks
+// each reported age against the times measured around the system calls.
+TEST_P(FileLifeBackend, ReportsEveryBirthWithItsAge)
+{
+	std::vector<std::string> args = setup_args();
+	if (!skip_.empty())
+		GTEST_SKIP() << skip_;
+	const Scratch &dir = *scratch_;
+	const std::vector<std::pair<std::string, double>> ages = {{"short", 0.2}, {"long", 1.5}};
+	ASSERT_TRUE(closed(open(dir.file("before").c_str(), O_CREAT | O_WRONLY, 0644)));
+	std::map<std::string, Life> lives;
+
+	const Traced run = trace(args, [&] {
+		// An existing file opened with O_CREAT is no birth, and its end no death.
+		if (!closed(open(dir.file("before").c_str(), O_CREAT | O_WRONLY, 0644)) ||
+		    unlink(dir.file("before").c_str()) != 0)
+			throw std::runtime_error("the existing file");
+		const uint64_t start = monotonic_ns();
+		for (const auto &[how, born] : births())
+			for (const auto &[label, _] : ages) {
+				Life &life = lives[how + "-" + label];
+				life.created_from = monotonic_ns();
+				if (!born(dir, how + "-" + label))
+					throw std::runtime_error(how + " failed: " + strerror(errno));
+				life.created_to = monotonic_ns();
+				struct stat st {};
+				stat(dir.file(how + "-" + label).c_str(), &st);
+				life.ino = st.st_ino;
+				life.dev = st.st_dev;
+			}
+		for (const auto &[label, age] : ages) {
+			const auto due = start + static_cast<uint64_t>(age * 1e9);
+			std::this_thread::sleep_for(std::chrono::nanoseconds(due - monotonic_ns()));
+			bool relative = false;
+			for (const auto &[how, _] : births()) {
+				Life &life = lives[how + "-" + label];
+				const std::string name = how + "-" + label;
+				life.deleted_from = monotonic_ns();
+				relative = !relative; // both unlink and unlinkat
+				const int err = relative ? unlinkat(dir.fd(), name.c_str(), 0)
+							 : unlink(dir.file(name).c_str());
+				life.deleted_to = monotonic_ns();
+				if (err)
+					throw std::runtime_error("unlink " + name);
+			}
+		}
+	});
+	expect_clean(run);
+	const std::vector<json> events = under(run.events, dir.path());
+	EXPECT_EQ(events.size(), lives.size()) << run.output;
+	for (const auto &[name, life] : lives) {
+		SCOPED_TRACE(name);
+		std::vector<json> found;
+		for (const json &event : events)
+			if (event["file"] == dir.file(name))
+				found.push_back(event);
+		ASSERT_EQ(found.size(), 1U) << run.output;
+		const json &event = found[0];
+		const double age = event["age_s"].get<double>();
+		EXPECT_GE(age, static_cast<double>(life.deleted_from - life.created_to) / 1e9 - 1e-6);
+		EXPECT_LE(age, static_cast<double>(life.deleted_to - life.created_from) / 1e9 + 1e-6);
+		EXPECT_NEAR(age, name.find("short") != std::string::npos ? 0.2 : 1.5, 0.15);
+		EXPECT_EQ(event["pid"], getpid());
+		EXPECT_EQ(event["creator_pid"], getpid());
+		EXPECT_EQ(event["ino"], life.ino);
+		EXPECT_EQ(event["dev"], std::to_string(major(life.dev)) + ":" +
+						std::to_string(minor(life.dev)));
+		EXPECT_EQ(event["created_as"], "");
+	}
+}
+
+// Renames keep a file's identity; a rename over a file ends it; a second
+// hard link is no death; failed unlinks report nothing.
+TEST_P(FileLifeBackend, FollowsRenamesLinksAndFailures)
+{
+	std::vector<std::string> args = setup_args();
+	if (!skip_.empty())
+		GTEST_SKIP() << skip_;
+	const Scratch &dir = *scratch_;
+	const auto create = [&](const std::string &name) {
+		if (!closed(open(dir.file(name).c_str(), O_CREAT | O_WRONLY, 0644)))
+			throw std::runtime_error("create " + name);
+	};
+	const auto must = [](bool ok, const std::string &what) {
+		if (!ok)
+			throw std::runtime_error(what + ": " + strerror(errno));
+	};
+	ASSERT_EQ(mkdir(dir.file("sub").c_str(), 0755), 0);
+
+	const Traced run = trace(args, [&] {
+		create("first");
+		must(rename(dir.file("first").c_str(), dir.file("sub/moved").c_str()) == 0, "rename");
+		must(unlink(dir.file("sub/moved").c_str()) == 0, "unlink moved");
+
+		create("victim");
+		create("usurper");
+		must(renameat(dir.fd(), "usurper", dir.fd(), "victim") == 0, "rename over");
+		must(unlink(dir.file("victim").c_str()) == 0, "unlink usurper");
+
+		create("linked");
+		must(link(dir.file("linked").c_str(), dir.file("second-link").c_str()) == 0, "link");
+		must(unlink(dir.file("second-link").c_str()) == 0, "unlink second link");
+		must(unlink(dir.file("linked").c_str()) == 0, "unlink last link");
+
+		create("left");
+		create("right");
+		must(syscall(SYS_renameat2, dir.fd(), "left", dir.fd(), "right", RENAME_EXCHANGE) ==
+			     0,
+		     "exchange");
+		must(unlink(dir.file("left").c_str()) == 0, "unlink left");
+
+		create("survivor");
+		must(unlink(dir.file("absent").c_str()) != 0 && errno == ENOENT, "ENOENT");
+		must(unlink(dir.file("sub").c_str()) != 0, "unlink of a directory");
+		must(unlinkat(dir.fd(), "survivor", AT_REMOVEDIR) != 0 && errno == ENOTDIR,
+		     "ENOTDIR");
+	});
+	expect_clean(run);
+	const std::vector<json> events = under(run.events, dir.path());
+	const std::vector<std::pair<std::string, std::string>> expected = {
+		{dir.file("sub/moved"), dir.file("first")},
+		{dir.file("victim"), ""},
+		{dir.file("victim"), dir.file("usurper")},
+		{dir.file("linked"), ""},
+		{dir.file("left"), dir.file("right")},
+	};
+	ASSERT_EQ(events.size(), expected.size()) << run.output;
+	for (size_t i = 0; i < expected.size(); ++i) {
+		EXPECT_EQ(events[i]["file"], expected[i].first) << run.output;
+		EXPECT_EQ(events[i]["created_as"], expected[i].second) << run.output;
+		EXPECT_EQ(events[i]["pid"], getpid());
+	}
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, FileLifeBackend,
+			 testing::Combine(testing::Values("auto", "fentry", "kprobe", "tp_btf"),
+					  testing::Values("ext4", "tmpfs")),
+			 [](const testing::TestParamInfo<Case> &info) {
+				 return std::get<0>(info.param) + "_" + std::get<1>(info.param);
+			 });
+
+// One file created and deleted by a child named comm, after `age`.
+Workload short_life(const std::string &comm, const std::string &path, double age = 0)
+{
+	return Workload(comm, [path, age] {
+		if (!closed(open(path.c_str(), O_CREAT | O_WRONLY, 0644)))
+			_exit(20);
+		std::this_thread::sleep_for(std::chrono::duration<double>(age));
+		if (unlink(path.c_str()) != 0)
+			_exit(21);
+	});
+}
+
+std::vector<std::string> files_of(const Traced &run, const std::string &dir)
+{
+	std::vector<std::string> files;
+	for (const json &event : under(run.events, dir))
+		files.push_back(event["file"]);
+	return files;
+}
+
+TEST(FileLifeFilter, PidAndCommKeepOnlyThatDeleter)
+{
+	TempDir tmp;
+	const std::string dir = real_path(tmp.path());
+	Workload first = short_life("fsbpf-fl-one", dir + "/one");
+	Workload second = short_life("fsbpf-fl-two", dir + "/two");
+	Traced run = trace({"--full-path", "-p", std::to_string(first.pid())}, [] {},
+			{&first, &second});
+	EXPECT_EQ(files_of(run, dir), std::vector<std::string>{dir + "/one"}) << run.output;
+
+	Workload third = short_life("fsbpf-fl-one", dir + "/three");
+	Workload fourth = short_life("fsbpf-fl-two", dir + "/four");
+	run = trace({"--full-path", "-c", "fsbpf-fl-two"}, [] {}, {&third, &fourth});
+	EXPECT_EQ(files_of(run, dir), std::vector<std::string>{dir + "/four"}) << run.output;
+	ASSERT_EQ(under(run.events, dir).size(), 1U);
+	EXPECT_EQ(under(run.events, dir)[0]["comm"], "fsbpf-fl-two");
+	EXPECT_EQ(under(run.events, dir)[0]["pid"], fourth.pid());
+}
+
+TEST(FileLifeFilter, MinAndMaxAge)
+{
+	TempDir tmp;
+	const std::string dir = real_path(tmp.path());
+	Workload young = short_life("fsbpf-fl-age", dir + "/young", 0.05);
+	Workload old = short_life("fsbpf-fl-age", dir + "/old", 0.6);
+	Traced run = trace({"--full-path", "--min-age", "0.4"}, [] {}, {&young, &old});
+	EXPECT_EQ(files_of(run, dir), std::vector<std::string>{dir + "/old"}) << run.output;
+
+	Workload young2 = short_life("fsbpf-fl-age", dir + "/young", 0.05);
+	Workload old2 = short_life("fsbpf-fl-age", dir + "/old", 0.6);
+	run = trace({"--full-path", "--max-age", "0.4"}, [] {}, {&young2, &old2});
+	EXPECT_EQ(files_of(run, dir), std::vector<std::string>{dir + "/young"}) << run.output;
+}
+
+TEST(FileLifeOutput, FullPathFollowsABindMount)
+{
+	TempDir tmp;
+	ASSERT_EQ(mkdir(tmp.file("source").c_str(), 0755), 0);
+	ASSERT_EQ(mkdir(tmp.file("view").c_str(), 0755), 0);
+	const Mount bind(tmp.file("source"), tmp.file("view"));
+	const std::string view = real_path(tmp.file("view"));
+	Workload child = short_life("fsbpf-fl-bind", view + "/through-bind");
+	const Traced run = trace({"--full-path", "-p", std::to_string(child.pid())}, [] {}, {&child});
+	expect_clean(run);
+	EXPECT_EQ(files_of(run, view), std::vector<std::string>{view + "/through-bind"})
+		<< run.output;
+}
+
+TEST(FileLifeOutput, TableShowsTheFileNameAndAgeInMilliseconds)
+{
+	TempDir tmp;
+	Workload child = short_life("fsbpf-fl-table", tmp.file("named-file"), 0.25);
+	Tracer tracer("filelife", {"-p", std::to_string(child.pid())});
+	ASSERT_TRUE(tracer.attached()) << tracer.process().err();
+	child.go();
+	ASSERT_EQ(child.wait(), 0);
+	const Finished done = tracer.stop();
+	ASSERT_EQ(done.status, 0) << done.err;
+	EXPECT_NE(done.out.find("TIME(s)          PID COMM                AGE(s) FILE"),
+		  std::string::npos)
+		<< done.out;
+	const std::regex row(R"(\n[0-9]+\.[0-9]{6} +)" + std::to_string(child.pid()) +
+			     R"( fsbpf-fl-table +0\.2[5-9][0-9] named-file\n)");
+	EXPECT_TRUE(std::regex_search(done.out, row)) << done.out;
+}
+
+} // namespace
+} // namespace fsbpf::test
