@@ -32,7 +32,8 @@ const volatile __u32 link_new_arg = 3;
 const volatile __u32 link_nargs = 5;
 const volatile __u32 unlink_dentry_arg = 2;
 const volatile __u32 unlink_nargs = 4;
-const volatile bool rename_takes_renamedata = true; /* else (dir, dentry, dir, dentry, ..., flags) */
+const volatile bool rename_takes_renamedata =
+	true; /* else (dir, dentry, dir, dentry, ..., flags) */
 const volatile __u32 rename_old_arg = 1;
 const volatile __u32 rename_new_arg = 3;
 const volatile __u32 rename_flags_arg = 5;
@@ -216,8 +217,8 @@ static __always_inline int on_rename_entry(struct dentry *old, struct dentry *ne
 		call.file.dev = call.file.ino = 0;
 	if (victim) {
 		inode_id(&call.victim, victim);
-		if (!tracked(&call.victim) || (call.victim.dev == call.file.dev &&
-					       call.victim.ino == call.file.ino))
+		if (!tracked(&call.victim) ||
+		    (call.victim.dev == call.file.dev && call.victim.ino == call.file.ino))
 			call.victim.dev = call.victim.ino = 0;
 		else if (!exchange && BPF_CORE_READ(victim, i_nlink) == 1)
 			call.flags |= FILELIFE_LAST_LINK;
@@ -449,11 +450,11 @@ int kprobe_vfs_rename(struct pt_regs *ctx)
 			       (__u32)kprobe_arg(ctx, rename_flags_arg));
 }
 
-#define KRETPROBE_EXIT(func)                                 \
-	SEC("kretprobe/" #func)                              \
-	int BPF_KRETPROBE(kretprobe_##func, long ret)        \
-	{                                                    \
-		return on_vfs_exit((int)ret);                \
+#define KRETPROBE_EXIT(func)                          \
+	SEC("kretprobe/" #func)                       \
+	int BPF_KRETPROBE(kretprobe_##func, long ret) \
+	{                                             \
+		return on_vfs_exit((int)ret);         \
 	}
 
 KRETPROBE_EXIT(vfs_create)
@@ -561,8 +562,8 @@ static __always_inline void add_base_path(struct filelife_event *event, struct b
 	fsbpf_read_path(&event->path, chosen->mnt, chosen->dentry);
 	if (first_needs)
 		event->names[0].flags |= FILELIFE_NAME_BASE_PATH;
-	if (second_needs && (!first_needs || (second->mnt == first->mnt &&
-					      second->dentry == first->dentry)))
+	if (second_needs &&
+	    (!first_needs || (second->mnt == first->mnt && second->dentry == first->dentry)))
 		event->names[1].flags |= FILELIFE_NAME_BASE_PATH;
 }
 
@@ -617,8 +618,8 @@ static __always_inline int report_names(enum filelife_kind kind, __u32 flags, in
 }
 
 /* linkat(fd, "", dir, name, AT_EMPTY_PATH): a new name for an open file. */
-static __always_inline int report_linkat(int olddfd, const char *old, int newdfd,
-					 const char *new, int flags)
+static __always_inline int report_linkat(int olddfd, const char *old, int newdfd, const char *new,
+					 int flags)
 {
 	struct filelife_event *event;
 	struct base base = {}, none = {};
@@ -655,11 +656,11 @@ static __always_inline int report_opened(long fd)
 	return file ? report_open(file, false) : 0;
 }
 
-#define ARG1 BPF_CORE_READ(regs, di)
-#define ARG2 BPF_CORE_READ(regs, si)
-#define ARG3 BPF_CORE_READ(regs, dx)
-#define ARG4 BPF_CORE_READ(regs, r10)
-#define ARG5 BPF_CORE_READ(regs, r8)
+#define ARG1      BPF_CORE_READ(regs, di)
+#define ARG2      BPF_CORE_READ(regs, si)
+#define ARG3      BPF_CORE_READ(regs, dx)
+#define ARG4      BPF_CORE_READ(regs, r10)
+#define ARG5      BPF_CORE_READ(regs, r8)
 #define PATH(arg) ((const char *)(arg))
 #define FD(arg)   ((int)(arg))
 
@@ -701,8 +702,8 @@ int BPF_PROG(raw_exit, struct pt_regs *regs, long ret)
 				    FILELIFE_AT_FDCWD, PATH(ARG2));
 	case NR_RENAMEAT:
 	case NR_RENAMEAT2:
-		return report_names(FILELIFE_RENAME, rename_flags(nr, regs), FD(ARG1),
-				    PATH(ARG2), FD(ARG3), PATH(ARG4));
+		return report_names(FILELIFE_RENAME, rename_flags(nr, regs), FD(ARG1), PATH(ARG2),
+				    FD(ARG3), PATH(ARG4));
 	default:
 		return 0;
 	}

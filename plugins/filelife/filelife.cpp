@@ -182,7 +182,8 @@ std::pair<std::string, std::string> split_leaf(const std::string &path)
 std::optional<Inode> stat_inode(const std::string &path, bool directory)
 {
 	struct stat st {};
-	if (lstat(path.c_str(), &st) != 0 || (directory ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)))
+	if (lstat(path.c_str(), &st) != 0 ||
+	    (directory ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)))
 		return std::nullopt;
 	return Inode{kernel_dev(st.st_dev), st.st_ino};
 }
@@ -214,7 +215,8 @@ public:
 	}
 
 	// A system call's path from the root, when the kernel gave its base directory's path.
-	std::optional<std::string> full_path(const filelife_name &name, const fsbpf_path &base) const
+	std::optional<std::string> full_path(const filelife_name &name,
+					     const fsbpf_path &base) const
 	{
 		if (!(name.flags & FILELIFE_NAME_BASE_PATH) || !(base.flags & FSBPF_PATH_PRESENT) ||
 		    (base.flags & FSBPF_PATH_TRUNCATED))
@@ -247,11 +249,11 @@ private:
 	Name exact(const filelife_name &name)
 	{
 		const Inode dir = inode_of(name.dir);
-		std::string leaf(name.text, strnlen(name.text, std::min<size_t>(name.len, 255) + 1));
+		std::string leaf(name.text,
+				 strnlen(name.text, std::min<size_t>(name.len, 255) + 1));
 		auto known = dir_paths_.find(dir);
-		std::string shown = full_paths_ && known != dir_paths_.end()
-					    ? join(known->second, leaf)
-					    : leaf;
+		std::string shown =
+			full_paths_ && known != dir_paths_.end() ? join(known->second, leaf) : leaf;
 		return Name{{dir, std::move(leaf)}, std::move(shown)};
 	}
 
@@ -347,10 +349,12 @@ private:
 		bpf_program *prog = nullptr;
 		bpf_object__for_each_program (prog, skel_->obj) {
 			const std::string_view name = bpf_program__name(prog);
-			bpf_program__set_autoload(
-				prog, std::any_of(kProgramPrefixes.at(backend).begin(),
-						  kProgramPrefixes.at(backend).end(),
-						  [&](std::string_view p) { return has_prefix(name, p); }));
+			bpf_program__set_autoload(prog,
+						  std::any_of(kProgramPrefixes.at(backend).begin(),
+							      kProgramPrefixes.at(backend).end(),
+							      [&](std::string_view p) {
+								      return has_prefix(name, p);
+							      }));
 		}
 		int err = filelife_bpf__load(skel_.get());
 		if (!err)
@@ -374,13 +378,14 @@ private:
 		};
 		details_ = host.output_format() != FSBPF_OUTPUT_TABLE;
 		if (details_)
-			columns.insert(columns.end(), {
-							      {"creator_pid", nullptr, FSBPF_VAL_UINT, 0, 0},
-							      {"creator_comm", nullptr, FSBPF_VAL_STR, 0, 0},
-							      {"dev", nullptr, FSBPF_VAL_STR, 0, 0},
-							      {"ino", nullptr, FSBPF_VAL_UINT, 0, 0},
-							      {"created_as", nullptr, FSBPF_VAL_STR, 0, 0},
-						      });
+			columns.insert(columns.end(),
+				       {
+					       {"creator_pid", nullptr, FSBPF_VAL_UINT, 0, 0},
+					       {"creator_comm", nullptr, FSBPF_VAL_STR, 0, 0},
+					       {"dev", nullptr, FSBPF_VAL_STR, 0, 0},
+					       {"ino", nullptr, FSBPF_VAL_UINT, 0, 0},
+					       {"created_as", nullptr, FSBPF_VAL_STR, 0, 0},
+				       });
 		sink_ = std::make_unique<fsbpf::plugin::Sink>(host.raw(), std::move(columns));
 	}
 
@@ -411,8 +416,8 @@ private:
 				  std::string(event.comm, strnlen(event.comm, sizeof(event.comm)))};
 		switch (event.kind) {
 		case FILELIFE_CREATE:
-			lives_.born(inode_of(event.file), names_.created(event.names[0], event.path),
-				    actor);
+			lives_.born(inode_of(event.file),
+				    names_.created(event.names[0], event.path), actor);
 			return 0;
 		case FILELIFE_MKNOD:
 			on_mknod(event, actor);
@@ -448,8 +453,8 @@ private:
 	{
 		std::optional<Name> added = names_.resolve(event.names[1], event.path);
 		if (added)
-			lives_.linked(inode_of(event.file), names_.resolve(event.names[0], event.path),
-				      *added);
+			lives_.linked(inode_of(event.file),
+				      names_.resolve(event.names[0], event.path), *added);
 	}
 
 	int on_unlink(const filelife_event &event, const Actor &actor)
@@ -457,7 +462,8 @@ private:
 		std::optional<Name> removed = names_.resolve(event.names[0], event.path);
 		if (!removed)
 			return 0;
-		return report(lives_.unlinked(inode_of(event.file), *removed, removal(event), actor));
+		return report(
+			lives_.unlinked(inode_of(event.file), *removed, removal(event), actor));
 	}
 
 	int on_rename(const filelife_event &event, const Actor &actor)
@@ -468,8 +474,8 @@ private:
 			return 0;
 		if (event.flags & FILELIFE_EXCHANGE) {
 			if (from)
-				lives_.exchanged(inode_of(event.file), inode_of(event.victim), *from,
-						 *to);
+				lives_.exchanged(inode_of(event.file), inode_of(event.victim),
+						 *from, *to);
 			return 0;
 		}
 		return report(lives_.renamed(inode_of(event.file), inode_of(event.victim),
@@ -502,7 +508,8 @@ private:
 		const std::string created_as =
 			death->created_as == death->name ? std::string() : death->created_as;
 		std::vector<fsbpf_value> row = {
-			wall_clock_ ? str(wall_time) : f64(clock_.seconds_since_start(death->deleter.ns)),
+			wall_clock_ ? str(wall_time)
+				    : f64(clock_.seconds_since_start(death->deleter.ns)),
 			u64(death->deleter.pid),
 			str(death->deleter.comm),
 			f64(static_cast<double>(death->age_ns) / 1e9),

@@ -21,13 +21,13 @@
 #define FILELIFE_MAX_CALLS 4096 /* vfs calls in flight between entry and exit */
 
 /* Macros of include/linux/fs.h and fcntl.h, absent from BTF; unchanged since 4.19. */
-#define FILELIFE_FMODE_CREATED 0x100000
-#define FILELIFE_O_TMPFILE     020000000 /* __O_TMPFILE */
-#define FILELIFE_AT_FDCWD      -100
-#define FILELIFE_AT_REMOVEDIR  0x200
-#define FILELIFE_AT_EMPTY_PATH 0x1000
-#define FILELIFE_S_IFMT        0170000
-#define FILELIFE_S_IFREG       0100000
+#define FILELIFE_FMODE_CREATED   0x100000
+#define FILELIFE_O_TMPFILE       020000000 /* __O_TMPFILE */
+#define FILELIFE_AT_FDCWD        (-100)
+#define FILELIFE_AT_REMOVEDIR    0x200
+#define FILELIFE_AT_EMPTY_PATH   0x1000
+#define FILELIFE_S_IFMT          0170000
+#define FILELIFE_S_IFREG         0100000
 #define FILELIFE_RENAME_EXCHANGE 2
 
 enum filelife_kind {
@@ -35,11 +35,11 @@ enum filelife_kind {
 	FILELIFE_MKNOD,      /* mknod created a regular file */
 	FILELIFE_LINK,       /* names[1] is a new name of names[0] or of `file` */
 	FILELIFE_UNLINK,
-	FILELIFE_RENAME,     /* names[0] became names[1]; `victim` was replaced */
+	FILELIFE_RENAME, /* names[0] became names[1]; `victim` was replaced */
 };
 
 enum filelife_event_flags {
-	FILELIFE_TMPFILE = 1,    /* CREATE: an O_TMPFILE, nameless until linked */
+	FILELIFE_TMPFILE = 1,     /* CREATE: an O_TMPFILE, nameless until linked */
 	FILELIFE_NLINK_KNOWN = 2, /* the vfs backends saw the link count */
 	FILELIFE_LAST_LINK = 4,   /* UNLINK, RENAME: that was the last name of the file removed */
 	FILELIFE_EXCHANGE = 8,    /* RENAME: RENAME_EXCHANGE swapped the two names */
@@ -66,7 +66,7 @@ struct filelife_name {
 };
 
 struct filelife_event {
-	__u64 ts; /* CLOCK_MONOTONIC */
+	__u64 ts;                     /* CLOCK_MONOTONIC */
 	struct filelife_inode file;   /* the file, when the kernel told; else zero */
 	struct filelife_inode victim; /* RENAME: the file names[1] named before */
 	__u32 kind;                   /* enum filelife_kind */

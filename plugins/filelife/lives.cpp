@@ -121,8 +121,8 @@ void Lives::rename(Life &life, const NameKey *from, const Name &to)
 
 Death Lives::bury(Life &life, const std::string &name, const Actor &deleter)
 {
-	Death death{deleter, life.creator, life.file, name,
-		    life.created_as, deleter.ns - life.creator.ns};
+	Death death{deleter, life.creator,    life.file,
+		    name,    life.created_as, deleter.ns - life.creator.ns};
 	for (const Name &left : life.names) {
 		auto named = by_name_.find(left.key);
 		if (named != by_name_.end() && named->second == life.id)

@@ -266,8 +266,9 @@ private:
 		// Kept alive until the row is written: the sink reads it through a pointer.
 		const std::string wall_time =
 			wall_clock_ ? clock_.wall_clock(event.start_ns) : std::string();
-		const fsbpf_value time = wall_clock_ ? str(wall_time)
-						     : f64(clock_.seconds_since_start(event.start_ns));
+		const fsbpf_value time = wall_clock_
+						 ? str(wall_time)
+						 : f64(clock_.seconds_since_start(event.start_ns));
 		const bool ok = sink_->row({
 			time,
 			u64(event.pid),

@@ -137,7 +137,9 @@ const std::vector<std::pair<std::string, BirthFn>> &births()
 			 return mknodat(d.fd(), n.c_str(), 0644, 0) == 0; // type 0 means regular
 		 }},
 		{"tmpfile-linkat",
-		 [](const Scratch &d, const std::string &n) { return tmpfile_linked(d, n, false); }},
+		 [](const Scratch &d, const std::string &n) {
+			 return tmpfile_linked(d, n, false);
+		 }},
 		{"tmpfile-proc",
 		 [](const Scratch &d, const std::string &n) { return tmpfile_linked(d, n, true); }},
 	};
@@ -146,13 +148,13 @@ const std::vector<std::pair<std::string, BirthFn>> &births()
 
 struct Traced {
 	std::vector<json> events; // deaths, in order
-	json summary;
+	std::map<std::string, uint64_t> summary;
 	std::string output;
 };
 
 // Traces while `work` runs in this process; every line, summary apart.
 Traced trace(std::vector<std::string> args, const std::function<void()> &work,
-	  const std::vector<Workload *> &children = {})
+	     const std::vector<Workload *> &children = {})
 {
 	args.insert(args.begin(), "--json");
 	Tracer tracer("filelife", args);
@@ -173,7 +175,9 @@ Traced trace(std::vector<std::string> args, const std::function<void()> &work,
 	const json *summary = summary_of(lines);
 	if (!summary)
 		throw std::runtime_error("no summary: " + run.output);
-	run.summary = *summary;
+	for (const auto &[key, value] : summary->items())
+		if (value.is_number_unsigned())
+			run.summary[key] = value.get<uint64_t>();
 	run.events = events_of(lines);
 	return run;
 }
@@ -189,10 +193,10 @@ std::vector<json> under(const std::vector<json> &events, const std::string &dir)
 
 void expect_clean(const Traced &run)
 {
-	EXPECT_EQ(run.summary["lost"], 0) << run.output;
-	EXPECT_EQ(run.summary["table_full"], 0) << run.output;
-	EXPECT_EQ(run.summary["unresolved"], 0) << run.output;
-	EXPECT_EQ(run.summary["missed"], 0) << run.output;
+	for (const char *count : {"lost", "table_full", "unresolved", "missed"}) {
+		ASSERT_TRUE(run.summary.contains(count)) << run.output;
+		EXPECT_EQ(run.summary.at(count), 0U) << count << "\n" << run.output;
+	}
 }
 
 std::vector<std::string> backend_args(const std::string &backend)
@@ -259,7 +263,8 @@ TEST_P(FileLifeBackend, ReportsEveryBirthWithItsAge)
 				Life &life = lives[how + "-" + label];
 				life.created_from = monotonic_ns();
 				if (!born(dir, how + "-" + label))
-					throw std::runtime_error(how + " failed: " + strerror(errno));
+					throw std::runtime_error(how +
+								 " failed: " + strerror(errno));
 				life.created_to = monotonic_ns();
 				struct stat st {};
 				stat(dir.file(how + "-" + label).c_str(), &st);
@@ -295,14 +300,16 @@ TEST_P(FileLifeBackend, ReportsEveryBirthWithItsAge)
 		ASSERT_EQ(found.size(), 1U) << run.output;
 		const json &event = found[0];
 		const double age = event["age_s"].get<double>();
-		EXPECT_GE(age, static_cast<double>(life.deleted_from - life.created_to) / 1e9 - 1e-6);
-		EXPECT_LE(age, static_cast<double>(life.deleted_to - life.created_from) / 1e9 + 1e-6);
+		EXPECT_GE(age,
+			  static_cast<double>(life.deleted_from - life.created_to) / 1e9 - 1e-6);
+		EXPECT_LE(age,
+			  static_cast<double>(life.deleted_to - life.created_from) / 1e9 + 1e-6);
 		EXPECT_NEAR(age, name.find("short") != std::string::npos ? 0.2 : 1.5, 0.15);
 		EXPECT_EQ(event["pid"], getpid());
 		EXPECT_EQ(event["creator_pid"], getpid());
 		EXPECT_EQ(event["ino"], life.ino);
-		EXPECT_EQ(event["dev"], std::to_string(major(life.dev)) + ":" +
-						std::to_string(minor(life.dev)));
+		EXPECT_EQ(event["dev"],
+			  std::to_string(major(life.dev)) + ":" + std::to_string(minor(life.dev)));
 		EXPECT_EQ(event["created_as"], "");
 	}
 }
@@ -327,7 +334,8 @@ TEST_P(FileLifeBackend, FollowsRenamesLinksAndFailures)
 
 	const Traced run = trace(args, [&] {
 		create("first");
-		must(rename(dir.file("first").c_str(), dir.file("sub/moved").c_str()) == 0, "rename");
+		must(rename(dir.file("first").c_str(), dir.file("sub/moved").c_str()) == 0,
+		     "rename");
 		must(unlink(dir.file("sub/moved").c_str()) == 0, "unlink moved");
 
 		create("victim");
@@ -336,7 +344,8 @@ TEST_P(FileLifeBackend, FollowsRenamesLinksAndFailures)
 		must(unlink(dir.file("victim").c_str()) == 0, "unlink usurper");
 
 		create("linked");
-		must(link(dir.file("linked").c_str(), dir.file("second-link").c_str()) == 0, "link");
+		must(link(dir.file("linked").c_str(), dir.file("second-link").c_str()) == 0,
+		     "link");
 		must(unlink(dir.file("second-link").c_str()) == 0, "unlink second link");
 		must(unlink(dir.file("linked").c_str()) == 0, "unlink last link");
 
@@ -356,10 +365,8 @@ TEST_P(FileLifeBackend, FollowsRenamesLinksAndFailures)
 	expect_clean(run);
 	const std::vector<json> events = under(run.events, dir.path());
 	const std::vector<std::pair<std::string, std::string>> expected = {
-		{dir.file("sub/moved"), dir.file("first")},
-		{dir.file("victim"), ""},
-		{dir.file("victim"), dir.file("usurper")},
-		{dir.file("linked"), ""},
+		{dir.file("sub/moved"), dir.file("first")}, {dir.file("victim"), ""},
+		{dir.file("victim"), dir.file("usurper")},  {dir.file("linked"), ""},
 		{dir.file("left"), dir.file("right")},
 	};
 	ASSERT_EQ(events.size(), expected.size()) << run.output;
@@ -403,8 +410,8 @@ TEST(FileLifeFilter, PidAndCommKeepOnlyThatDeleter)
 	const std::string dir = real_path(tmp.path());
 	Workload first = short_life("fsbpf-fl-one", dir + "/one");
 	Workload second = short_life("fsbpf-fl-two", dir + "/two");
-	Traced run = trace({"--full-path", "-p", std::to_string(first.pid())}, [] {},
-			{&first, &second});
+	Traced run =
+		trace({"--full-path", "-p", std::to_string(first.pid())}, [] {}, {&first, &second});
 	EXPECT_EQ(files_of(run, dir), std::vector<std::string>{dir + "/one"}) << run.output;
 
 	Workload third = short_life("fsbpf-fl-one", dir + "/three");
@@ -439,7 +446,8 @@ TEST(FileLifeOutput, FullPathFollowsABindMount)
 	const Mount bind(tmp.file("source"), tmp.file("view"));
 	const std::string view = real_path(tmp.file("view"));
 	Workload child = short_life("fsbpf-fl-bind", view + "/through-bind");
-	const Traced run = trace({"--full-path", "-p", std::to_string(child.pid())}, [] {}, {&child});
+	const Traced run =
+		trace({"--full-path", "-p", std::to_string(child.pid())}, [] {}, {&child});
 	expect_clean(run);
 	EXPECT_EQ(files_of(run, view), std::vector<std::string>{view + "/through-bind"})
 		<< run.output;
