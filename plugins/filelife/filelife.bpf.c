@@ -19,26 +19,6 @@
 
 const volatile bool full_paths = false;
 
-/*
- * Where this kernel's vfs functions take their dentries, and how many
- * parameters they have (fexit finds the return value after them). User space
- * reads both from the kernel's BTF; the defaults are 6.12's.
- */
-const volatile __u32 filp_open_nargs = 3;
-const volatile __u32 create_dentry_arg = 2;
-const volatile __u32 create_nargs = 5;
-const volatile __u32 link_old_arg = 0;
-const volatile __u32 link_new_arg = 3;
-const volatile __u32 link_nargs = 5;
-const volatile __u32 unlink_dentry_arg = 2;
-const volatile __u32 unlink_nargs = 4;
-const volatile bool rename_takes_renamedata =
-	true; /* else (dir, dentry, dir, dentry, ..., flags) */
-const volatile __u32 rename_old_arg = 1;
-const volatile __u32 rename_new_arg = 3;
-const volatile __u32 rename_flags_arg = 5;
-const volatile __u32 rename_nargs = 1;
-
 /* Events the ring buffer had no room for; births `lives` had no room for; calls not followed. */
 __u64 lost_events = 0;
 __u64 table_full = 0;
@@ -301,75 +281,20 @@ static __always_inline bool is_err(const void *ptr)
 	return (unsigned long)ptr >= (unsigned long)-4095;
 }
 
-/* ---- fentry/fexit ---- */
-
-/* Argument i of a traced function; i comes from read-only data, so the verifier sees one case. */
-static __always_inline __u64 fentry_arg(unsigned long long *ctx, __u32 i)
-{
-	switch (i) {
-	case 0:
-		return ctx[0];
-	case 1:
-		return ctx[1];
-	case 2:
-		return ctx[2];
-	case 3:
-		return ctx[3];
-	case 4:
-		return ctx[4];
-	case 5:
-		return ctx[5];
-	case 6:
-		return ctx[6];
-	default:
-		return 0;
-	}
-}
-
-SEC("fexit/do_filp_open")
-int fexit_do_filp_open(unsigned long long *ctx)
-{
-	struct file *file = (struct file *)fentry_arg(ctx, filp_open_nargs);
-
-	return is_err(file) ? 0 : report_open(file, true);
-}
-
-SEC("fentry/vfs_create")
-int fentry_vfs_create(unsigned long long *ctx)
-{
-	return on_create_entry((struct dentry *)fentry_arg(ctx, create_dentry_arg));
-}
-
-SEC("fexit/vfs_create")
-int fexit_vfs_create(unsigned long long *ctx)
-{
-	return on_vfs_exit((int)fentry_arg(ctx, create_nargs));
-}
-
-SEC("fentry/vfs_link")
-int fentry_vfs_link(unsigned long long *ctx)
-{
-	return on_link_entry((struct dentry *)fentry_arg(ctx, link_old_arg),
-			     (struct dentry *)fentry_arg(ctx, link_new_arg));
-}
-
-SEC("fexit/vfs_link")
-int fexit_vfs_link(unsigned long long *ctx)
-{
-	return on_vfs_exit((int)fentry_arg(ctx, link_nargs));
-}
-
-SEC("fentry/vfs_unlink")
-int fentry_vfs_unlink(unsigned long long *ctx)
-{
-	return on_unlink_entry((struct dentry *)fentry_arg(ctx, unlink_dentry_arg));
-}
-
-SEC("fexit/vfs_unlink")
-int fexit_vfs_unlink(unsigned long long *ctx)
-{
-	return on_vfs_exit((int)fentry_arg(ctx, unlink_nargs));
-}
+/*
+ * ---- fentry/fexit and kprobe/kretprobe ----
+ *
+ * The vfs functions changed their parameters across kernels. Each layout has
+ * its own program, named FUNCTION__LAYOUT; user space reads the layout from
+ * BTF and loads only that one:
+ *   vfs_create  d1 (dir, dentry, mode, excl) 5.10; (idmap, dentry, mode, di) 7.2
+ *               d2 (idmap, dir, dentry, mode, excl)
+ *   vfs_link    n4 (old, dir, new, delegated)        n5 (old, idmap, dir, new, delegated)
+ *   vfs_unlink  d1 (dir, dentry, delegated)          d2 (idmap, dir, dentry, delegated)
+ *   vfs_rename  n6 (old_dir, old, new_dir, new, delegated, flags)   rd (struct renamedata *)
+ * The opening function is do_filp_open, or do_file_open (7.2): user space
+ * points the open programs at whichever BTF has.
+ */
 
 static __always_inline int rename_entry_from_renamedata(struct renamedata *rd)
 {
@@ -377,77 +302,165 @@ static __always_inline int rename_entry_from_renamedata(struct renamedata *rd)
 			       BPF_CORE_READ(rd, flags));
 }
 
-SEC("fentry/vfs_rename")
-int fentry_vfs_rename(unsigned long long *ctx)
+SEC("fexit/do_filp_open")
+int BPF_PROG(fexit_open, int dfd, void *name, void *op, struct file *file)
 {
-	if (rename_takes_renamedata)
-		return rename_entry_from_renamedata((struct renamedata *)fentry_arg(ctx, 0));
-	return on_rename_entry((struct dentry *)fentry_arg(ctx, rename_old_arg),
-			       (struct dentry *)fentry_arg(ctx, rename_new_arg),
-			       (__u32)fentry_arg(ctx, rename_flags_arg));
+	return is_err(file) ? 0 : report_open(file, true);
+}
+
+SEC("fentry/vfs_create")
+int BPF_PROG(fentry_vfs_create__d1, void *dir, struct dentry *dentry)
+{
+	return on_create_entry(dentry);
+}
+
+SEC("fentry/vfs_create")
+int BPF_PROG(fentry_vfs_create__d2, void *idmap, void *dir, struct dentry *dentry)
+{
+	return on_create_entry(dentry);
+}
+
+SEC("fexit/vfs_create")
+int BPF_PROG(fexit_vfs_create__d1, void *a0, void *a1, long a2, long a3, int ret)
+{
+	return on_vfs_exit(ret);
+}
+
+SEC("fexit/vfs_create")
+int BPF_PROG(fexit_vfs_create__d2, void *a0, void *a1, void *a2, long a3, long a4, int ret)
+{
+	return on_vfs_exit(ret);
+}
+
+SEC("fentry/vfs_link")
+int BPF_PROG(fentry_vfs_link__n4, struct dentry *old, void *dir, struct dentry *new)
+{
+	return on_link_entry(old, new);
+}
+
+SEC("fentry/vfs_link")
+int BPF_PROG(fentry_vfs_link__n5, struct dentry *old, void *idmap, void *dir, struct dentry *new)
+{
+	return on_link_entry(old, new);
+}
+
+SEC("fexit/vfs_link")
+int BPF_PROG(fexit_vfs_link__n4, void *a0, void *a1, void *a2, void *a3, int ret)
+{
+	return on_vfs_exit(ret);
+}
+
+SEC("fexit/vfs_link")
+int BPF_PROG(fexit_vfs_link__n5, void *a0, void *a1, void *a2, void *a3, void *a4, int ret)
+{
+	return on_vfs_exit(ret);
+}
+
+SEC("fentry/vfs_unlink")
+int BPF_PROG(fentry_vfs_unlink__d1, void *dir, struct dentry *dentry)
+{
+	return on_unlink_entry(dentry);
+}
+
+SEC("fentry/vfs_unlink")
+int BPF_PROG(fentry_vfs_unlink__d2, void *idmap, void *dir, struct dentry *dentry)
+{
+	return on_unlink_entry(dentry);
+}
+
+SEC("fexit/vfs_unlink")
+int BPF_PROG(fexit_vfs_unlink__d1, void *a0, void *a1, void *a2, int ret)
+{
+	return on_vfs_exit(ret);
+}
+
+SEC("fexit/vfs_unlink")
+int BPF_PROG(fexit_vfs_unlink__d2, void *a0, void *a1, void *a2, void *a3, int ret)
+{
+	return on_vfs_exit(ret);
+}
+
+SEC("fentry/vfs_rename")
+int BPF_PROG(fentry_vfs_rename__n6, void *old_dir, struct dentry *old, void *new_dir,
+	     struct dentry *new, void *delegated, unsigned int flags)
+{
+	return on_rename_entry(old, new, flags);
+}
+
+SEC("fentry/vfs_rename")
+int BPF_PROG(fentry_vfs_rename__rd, struct renamedata *rd)
+{
+	return rename_entry_from_renamedata(rd);
 }
 
 SEC("fexit/vfs_rename")
-int fexit_vfs_rename(unsigned long long *ctx)
+int BPF_PROG(fexit_vfs_rename__n6, void *a0, void *a1, void *a2, void *a3, void *a4,
+	     unsigned int a5, int ret)
 {
-	return on_vfs_exit((int)fentry_arg(ctx, rename_nargs));
+	return on_vfs_exit(ret);
 }
 
-/* ---- kprobe/kretprobe ---- */
-
-static __always_inline __u64 kprobe_arg(struct pt_regs *ctx, __u32 i)
+SEC("fexit/vfs_rename")
+int BPF_PROG(fexit_vfs_rename__rd, void *a0, int ret)
 {
-	switch (i) {
-	case 0:
-		return PT_REGS_PARM1(ctx);
-	case 1:
-		return PT_REGS_PARM2(ctx);
-	case 2:
-		return PT_REGS_PARM3(ctx);
-	case 3:
-		return PT_REGS_PARM4(ctx);
-	case 4:
-		return PT_REGS_PARM5(ctx);
-	case 5:
-		return ctx->r9; /* PT_REGS_PARM6 arrived after libbpf 1.1; x86-64 only */
-	default:
-		return 0;
-	}
+	return on_vfs_exit(ret);
 }
 
-SEC("kretprobe/do_filp_open")
-int BPF_KRETPROBE(kretprobe_do_filp_open, struct file *file)
+/* Bare section: user space attaches it to the opening function BTF names. */
+SEC("kretprobe")
+int BPF_KRETPROBE(kretprobe_open, struct file *file)
 {
 	return is_err(file) ? 0 : report_open(file, true);
 }
 
 SEC("kprobe/vfs_create")
-int kprobe_vfs_create(struct pt_regs *ctx)
+int BPF_KPROBE(kprobe_vfs_create__d1, void *dir, struct dentry *dentry)
 {
-	return on_create_entry((struct dentry *)kprobe_arg(ctx, create_dentry_arg));
+	return on_create_entry(dentry);
+}
+
+SEC("kprobe/vfs_create")
+int BPF_KPROBE(kprobe_vfs_create__d2, void *idmap, void *dir, struct dentry *dentry)
+{
+	return on_create_entry(dentry);
 }
 
 SEC("kprobe/vfs_link")
-int kprobe_vfs_link(struct pt_regs *ctx)
+int BPF_KPROBE(kprobe_vfs_link__n4, struct dentry *old, void *dir, struct dentry *new)
 {
-	return on_link_entry((struct dentry *)kprobe_arg(ctx, link_old_arg),
-			     (struct dentry *)kprobe_arg(ctx, link_new_arg));
+	return on_link_entry(old, new);
+}
+
+SEC("kprobe/vfs_link")
+int BPF_KPROBE(kprobe_vfs_link__n5, struct dentry *old, void *idmap, void *dir, struct dentry *new)
+{
+	return on_link_entry(old, new);
 }
 
 SEC("kprobe/vfs_unlink")
-int kprobe_vfs_unlink(struct pt_regs *ctx)
+int BPF_KPROBE(kprobe_vfs_unlink__d1, void *dir, struct dentry *dentry)
 {
-	return on_unlink_entry((struct dentry *)kprobe_arg(ctx, unlink_dentry_arg));
+	return on_unlink_entry(dentry);
+}
+
+SEC("kprobe/vfs_unlink")
+int BPF_KPROBE(kprobe_vfs_unlink__d2, void *idmap, void *dir, struct dentry *dentry)
+{
+	return on_unlink_entry(dentry);
+}
+
+/* The sixth argument, flags, is in r9: PT_REGS_PARM6 came after libbpf 1.1. */
+SEC("kprobe/vfs_rename")
+int BPF_KPROBE(kprobe_vfs_rename__n6, void *old_dir, struct dentry *old, void *new_dir,
+	       struct dentry *new)
+{
+	return on_rename_entry(old, new, (__u32)ctx->r9);
 }
 
 SEC("kprobe/vfs_rename")
-int kprobe_vfs_rename(struct pt_regs *ctx)
+int BPF_KPROBE(kprobe_vfs_rename__rd, struct renamedata *rd)
 {
-	if (rename_takes_renamedata)
-		return rename_entry_from_renamedata((struct renamedata *)kprobe_arg(ctx, 0));
-	return on_rename_entry((struct dentry *)kprobe_arg(ctx, rename_old_arg),
-			       (struct dentry *)kprobe_arg(ctx, rename_new_arg),
-			       (__u32)kprobe_arg(ctx, rename_flags_arg));
+	return rename_entry_from_renamedata(rd);
 }
 
 #define KRETPROBE_EXIT(func)                          \
@@ -656,57 +669,188 @@ static __always_inline int report_opened(long fd)
 	return file ? report_open(file, false) : 0;
 }
 
-#define ARG1      BPF_CORE_READ(regs, di)
-#define ARG2      BPF_CORE_READ(regs, si)
-#define ARG3      BPF_CORE_READ(regs, dx)
-#define ARG4      BPF_CORE_READ(regs, r10)
-#define ARG5      BPF_CORE_READ(regs, r8)
-#define PATH(arg) ((const char *)(arg))
-#define FD(arg)   ((int)(arg))
+/* A system call's number and first five arguments. */
+struct syscall_args {
+	long nr;
+	unsigned long arg[5];
+};
 
-static __always_inline __u32 rename_flags(long nr, struct pt_regs *regs)
+#define PATH(i) ((const char *)args->arg[i])
+#define FD(i)   ((int)args->arg[i])
+
+static __always_inline bool traced_syscall(long nr)
 {
-	return nr == NR_RENAMEAT2 && (ARG5 & FILELIFE_RENAME_EXCHANGE) ? FILELIFE_EXCHANGE : 0;
+	switch (nr) {
+	case NR_OPEN:
+	case NR_CREAT:
+	case NR_OPENAT:
+	case NR_OPENAT2:
+	case NR_MKNOD:
+	case NR_MKNODAT:
+	case NR_LINK:
+	case NR_LINKAT:
+	case NR_UNLINK:
+	case NR_UNLINKAT:
+	case NR_RENAME:
+	case NR_RENAMEAT:
+	case NR_RENAMEAT2:
+		return true;
+	default:
+		return false;
+	}
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(raw_exit, struct pt_regs *regs, long ret)
+static __always_inline __u32 rename_flags(const struct syscall_args *args)
 {
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	return args->nr == NR_RENAMEAT2 && (args->arg[4] & FILELIFE_RENAME_EXCHANGE)
+		       ? FILELIFE_EXCHANGE
+		       : 0;
+}
 
+static __always_inline int report_syscall(const struct syscall_args *args, long ret)
+{
 	if (ret < 0)
 		return 0;
-	switch (nr) {
+	switch (args->nr) {
 	case NR_OPEN:
 	case NR_CREAT:
 	case NR_OPENAT:
 	case NR_OPENAT2:
 		return report_opened(ret);
 	case NR_MKNOD:
-		return report_mknod(FILELIFE_AT_FDCWD, PATH(ARG1), ARG2);
+		return report_mknod(FILELIFE_AT_FDCWD, PATH(0), args->arg[1]);
 	case NR_MKNODAT:
-		return report_mknod(FD(ARG1), PATH(ARG2), ARG3);
+		return report_mknod(FD(0), PATH(1), args->arg[2]);
 	case NR_LINK:
-		return report_names(FILELIFE_LINK, 0, FILELIFE_AT_FDCWD, PATH(ARG1),
-				    FILELIFE_AT_FDCWD, PATH(ARG2));
+		return report_names(FILELIFE_LINK, 0, FILELIFE_AT_FDCWD, PATH(0), FILELIFE_AT_FDCWD,
+				    PATH(1));
 	case NR_LINKAT:
-		return report_linkat(FD(ARG1), PATH(ARG2), FD(ARG3), PATH(ARG4), ARG5);
+		return report_linkat(FD(0), PATH(1), FD(2), PATH(3), args->arg[4]);
 	case NR_UNLINK:
-		return report_names(FILELIFE_UNLINK, 0, FILELIFE_AT_FDCWD, PATH(ARG1), 0, NULL);
+		return report_names(FILELIFE_UNLINK, 0, FILELIFE_AT_FDCWD, PATH(0), 0, NULL);
 	case NR_UNLINKAT:
-		if (ARG3 & FILELIFE_AT_REMOVEDIR)
+		if (args->arg[2] & FILELIFE_AT_REMOVEDIR)
 			return 0;
-		return report_names(FILELIFE_UNLINK, 0, FD(ARG1), PATH(ARG2), 0, NULL);
+		return report_names(FILELIFE_UNLINK, 0, FD(0), PATH(1), 0, NULL);
 	case NR_RENAME:
-		return report_names(FILELIFE_RENAME, 0, FILELIFE_AT_FDCWD, PATH(ARG1),
-				    FILELIFE_AT_FDCWD, PATH(ARG2));
+		return report_names(FILELIFE_RENAME, 0, FILELIFE_AT_FDCWD, PATH(0),
+				    FILELIFE_AT_FDCWD, PATH(1));
 	case NR_RENAMEAT:
 	case NR_RENAMEAT2:
-		return report_names(FILELIFE_RENAME, rename_flags(nr, regs), FD(ARG1), PATH(ARG2),
-				    FD(ARG3), PATH(ARG4));
+		return report_names(FILELIFE_RENAME, rename_flags(args), FD(0), PATH(1), FD(2),
+				    PATH(3));
 	default:
 		return 0;
 	}
 }
+
+/* Every system call passes here: the number decides before anything else is read. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(raw_exit, struct pt_regs *regs, long ret)
+{
+	struct syscall_args args = {.nr = regs->orig_ax};
+
+	if (!traced_syscall(args.nr))
+		return 0;
+	args.arg[0] = regs->di;
+	args.arg[1] = regs->si;
+	args.arg[2] = regs->dx;
+	args.arg[3] = regs->r10;
+	args.arg[4] = regs->r8;
+	return report_syscall(&args, ret);
+}
+
+/*
+ * ---- syscalls:sys_enter_* and sys_exit_* tracepoints ----
+ * Only the traced calls run a program. The exit tracepoint carries no
+ * arguments, so the entry keeps them per thread.
+ */
+
+struct sys_enter_ctx {
+	struct trace_entry ent;
+	int nr;
+	unsigned long args[6];
+};
+
+struct sys_exit_ctx {
+	struct trace_entry ent;
+	int nr;
+	long ret;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FILELIFE_MAX_CALLS);
+	__type(key, __u32);
+	__type(value, struct syscall_args);
+} syscalls SEC(".maps");
+
+/*
+ * The kernel refuses to attach a program that reads past the tracepoint's
+ * record, so each reads only the arguments its call has.
+ */
+static __always_inline int keep_args(struct sys_enter_ctx *ctx, int count)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct syscall_args args = {.nr = ctx->nr, .arg = {ctx->args[0]}};
+
+	if (count > 1)
+		args.arg[1] = ctx->args[1];
+	if (count > 2)
+		args.arg[2] = ctx->args[2];
+	if (count > 3)
+		args.arg[3] = ctx->args[3];
+	if (count > 4)
+		args.arg[4] = ctx->args[4];
+	if (bpf_map_update_elem(&syscalls, &tid, &args, BPF_ANY))
+		__sync_fetch_and_add(&missed_calls, 1);
+	return 0;
+}
+
+static __always_inline int report_kept(struct sys_exit_ctx *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct syscall_args *args = bpf_map_lookup_elem(&syscalls, &tid);
+
+	if (!args)
+		return 0;
+	if (args->nr == ctx->nr)
+		report_syscall(args, ctx->ret);
+	bpf_map_delete_elem(&syscalls, &tid);
+	return 0;
+}
+
+#define OPEN_TRACEPOINT(name)                                      \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                 \
+	int tp_exit_##name(struct sys_exit_ctx *ctx)               \
+	{                                                          \
+		return ctx->ret < 0 ? 0 : report_opened(ctx->ret); \
+	}
+
+#define NAME_TRACEPOINTS(name, count)                  \
+	SEC("tracepoint/syscalls/sys_enter_" #name)    \
+	int tp_enter_##name(struct sys_enter_ctx *ctx) \
+	{                                              \
+		return keep_args(ctx, count);          \
+	}                                              \
+	SEC("tracepoint/syscalls/sys_exit_" #name)     \
+	int tp_exit_##name(struct sys_exit_ctx *ctx)   \
+	{                                              \
+		return report_kept(ctx);               \
+	}
+
+OPEN_TRACEPOINT(open)
+OPEN_TRACEPOINT(creat)
+OPEN_TRACEPOINT(openat)
+OPEN_TRACEPOINT(openat2)
+NAME_TRACEPOINTS(mknod, 3)
+NAME_TRACEPOINTS(mknodat, 4)
+NAME_TRACEPOINTS(link, 2)
+NAME_TRACEPOINTS(linkat, 5)
+NAME_TRACEPOINTS(unlink, 1)
+NAME_TRACEPOINTS(unlinkat, 3)
+NAME_TRACEPOINTS(rename, 2)
+NAME_TRACEPOINTS(renameat, 4)
+NAME_TRACEPOINTS(renameat2, 5)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -20,6 +20,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,103 +38,113 @@ using fsbpf::plugin::f64;
 using fsbpf::plugin::str;
 using fsbpf::plugin::u64;
 
-// Best first. fentry and kprobe see the vfs functions, exactly; tp_btf sees
-// every system call's exit and keeps the ones that name files.
-constexpr std::array<fsbpf_backend, 3> kBackends = {{
+// Best first. fentry and kprobe see the vfs functions, exactly, and run
+// only when files are created, linked, unlinked or renamed. The two system
+// call views see names as callers passed them: the tracepoints run only for
+// the thirteen calls, but still put every system call on the slow path;
+// tp_btf runs one program on every system call's exit.
+constexpr std::array<fsbpf_backend, 4> kBackends = {{
 	{"fentry", FSBPF_ATTACH_FENTRY,
 	 "fexit on do_filp_open; fentry/fexit on vfs_create, vfs_link, vfs_unlink, vfs_rename"},
 	{"kprobe", FSBPF_ATTACH_KPROBE, "the same functions by kprobe/kretprobe"},
-	{"tp_btf", FSBPF_ATTACH_TP_BTF,
-	 "raw sys_exit: open, creat, mknod, link, unlink and rename system calls"},
+	{"tracepoint", FSBPF_ATTACH_TRACEPOINT,
+	 "syscalls:sys_{enter,exit}_* of open, creat, mknod, link, unlink and rename calls"},
+	{"tp_btf", FSBPF_ATTACH_TP_BTF, "raw sys_exit, filtered by system call number"},
 }};
-constexpr size_t kSyscallBackend = 2;
-constexpr std::array<std::array<std::string_view, 2>, 3> kProgramPrefixes = {{
+constexpr size_t kKprobeBackend = 1;
+constexpr std::array<std::array<std::string_view, 2>, 4> kProgramPrefixes = {{
 	{"fentry_", "fexit_"},
 	{"kprobe_", "kretprobe_"},
+	{"tp_enter_", "tp_exit_"},
 	{"raw_exit", ""},
 }};
+
+bool sees_vfs(size_t backend)
+{
+	return backend <= kKprobeBackend;
+}
 
 struct SkeletonDeleter {
 	void operator()(filelife_bpf *skel) const { filelife_bpf__destroy(skel); }
 };
 using Skeleton = std::unique_ptr<filelife_bpf, SkeletonDeleter>;
 
-// Where this kernel's vfs functions take the dentries filelife reads.
-struct VfsSignatures {
-	uint32_t filp_open_nargs = 0;
-	uint32_t create_dentry = 0, create_nargs = 0;
-	uint32_t link_old = 0, link_new = 0, link_nargs = 0;
-	uint32_t unlink_dentry = 0, unlink_nargs = 0;
-	bool rename_takes_renamedata = false;
-	uint32_t rename_old = 0, rename_new = 0, rename_flags = 0, rename_nargs = 0;
+// A parameter layout of a vfs function, matched against its BTF; the BPF
+// program for it is named FUNCTION__NAME (see filelife.bpf.c).
+struct Param {
+	size_t index;
+	std::string_view type;
+};
+struct Layout {
+	std::string_view function;
+	std::string_view name;
+	size_t count;
+	std::array<Param, 3> params; // those filelife reads; unused entries have an empty type
 };
 
-std::vector<uint32_t> dentry_params(const std::vector<std::string> &types)
+constexpr std::string_view kDentry = "struct dentry *";
+constexpr std::array<Layout, 8> kLayouts = {{
+	{"vfs_create", "d1", 4, {{{1, kDentry}}}},
+	{"vfs_create", "d2", 5, {{{2, kDentry}}}},
+	{"vfs_link", "n4", 4, {{{0, kDentry}, {2, kDentry}}}},
+	{"vfs_link", "n5", 5, {{{0, kDentry}, {3, kDentry}}}},
+	{"vfs_unlink", "d1", 3, {{{1, kDentry}}}},
+	{"vfs_unlink", "d2", 4, {{{2, kDentry}}}},
+	{"vfs_rename", "rd", 1, {{{0, "struct renamedata *"}}}},
+	{"vfs_rename", "n6", 6, {{{1, kDentry}, {3, kDentry}, {5, "unsigned int"}}}},
+}};
+constexpr std::array<std::string_view, 4> kVfsFunctions = {"vfs_create", "vfs_link", "vfs_unlink",
+							   "vfs_rename"};
+// do_filp_open became do_file_open in 7.2, with the same parameters.
+constexpr std::array<const char *, 2> kOpenFunctions = {"do_filp_open", "do_file_open"};
+
+bool matches(const Layout &layout, const std::vector<std::string> &types)
 {
-	std::vector<uint32_t> found;
-	for (size_t i = 0; i < types.size(); ++i)
-		if (types[i] == "struct dentry *")
-			found.push_back(static_cast<uint32_t>(i));
-	return found;
+	if (types.size() != layout.count)
+		return false;
+	return std::all_of(layout.params.begin(), layout.params.end(), [&](const Param &param) {
+		return param.type.empty() || types.at(param.index) == param.type;
+	});
 }
 
-uint32_t count(const std::vector<std::string> &types)
-{
-	return static_cast<uint32_t>(types.size());
-}
+// What filelife hooks on this kernel: the opening function and each vfs function's layout.
+struct VfsHooks {
+	std::string open;
+	std::map<std::string, std::string, std::less<>> layouts; // function -> layout name
+};
 
-// Read from BTF; nothing when a function is missing or takes no dentries where expected.
-std::optional<VfsSignatures> read_signatures(const fsbpf::plugin::Host &host)
+std::optional<VfsHooks> vfs_hooks(const fsbpf::plugin::Host &host)
 {
-	const auto filp_open = host.param_types("do_filp_open");
-	const auto create = host.param_types("vfs_create");
-	const auto link = host.param_types("vfs_link");
-	const auto unlink = host.param_types("vfs_unlink");
-	const auto rename = host.param_types("vfs_rename");
-	const auto create_dentries = dentry_params(create);
-	const auto link_dentries = dentry_params(link);
-	const auto unlink_dentries = dentry_params(unlink);
-	const auto rename_dentries = dentry_params(rename);
-	if (filp_open.empty() || create_dentries.empty() || link_dentries.size() < 2 ||
-	    unlink_dentries.empty() || rename.empty())
+	VfsHooks hooks;
+	for (const char *open : kOpenFunctions)
+		if (hooks.open.empty() && host.param_types(open).size() == 3)
+			hooks.open = open;
+	if (hooks.open.empty())
 		return std::nullopt;
-	VfsSignatures sig;
-	sig.filp_open_nargs = count(filp_open);
-	sig.create_dentry = create_dentries[0];
-	sig.create_nargs = count(create);
-	sig.link_old = link_dentries[0];
-	sig.link_new = link_dentries[1];
-	sig.link_nargs = count(link);
-	sig.unlink_dentry = unlink_dentries[0];
-	sig.unlink_nargs = count(unlink);
-	sig.rename_nargs = count(rename);
-	sig.rename_takes_renamedata = rename[0] == "struct renamedata *";
-	if (sig.rename_takes_renamedata)
-		return sig;
-	// Before 5.12: (old_dir, old_dentry, new_dir, new_dentry, delegated_inode, flags).
-	if (rename_dentries.size() < 2 || rename.back() != "unsigned int")
-		return std::nullopt;
-	sig.rename_old = rename_dentries[0];
-	sig.rename_new = rename_dentries[1];
-	sig.rename_flags = count(rename) - 1;
-	return sig;
+	for (const std::string_view function : kVfsFunctions) {
+		const std::vector<std::string> types =
+			host.param_types(std::string(function).c_str());
+		for (const Layout &layout : kLayouts)
+			if (layout.function == function && matches(layout, types))
+				hooks.layouts[std::string(function)] = layout.name;
+		if (!hooks.layouts.contains(function))
+			return std::nullopt;
+	}
+	return hooks;
 }
 
-void set_signatures(filelife_bpf::filelife_bpf__rodata &rodata, const VfsSignatures &sig)
+// FUNCTION__LAYOUT programs load only for this kernel's layout of FUNCTION.
+bool layout_wanted(std::string_view program, const VfsHooks &hooks)
 {
-	rodata.filp_open_nargs = sig.filp_open_nargs;
-	rodata.create_dentry_arg = sig.create_dentry;
-	rodata.create_nargs = sig.create_nargs;
-	rodata.link_old_arg = sig.link_old;
-	rodata.link_new_arg = sig.link_new;
-	rodata.link_nargs = sig.link_nargs;
-	rodata.unlink_dentry_arg = sig.unlink_dentry;
-	rodata.unlink_nargs = sig.unlink_nargs;
-	rodata.rename_takes_renamedata = sig.rename_takes_renamedata;
-	rodata.rename_old_arg = sig.rename_old;
-	rodata.rename_new_arg = sig.rename_new;
-	rodata.rename_flags_arg = sig.rename_flags;
-	rodata.rename_nargs = sig.rename_nargs;
+	const size_t split = program.rfind("__");
+	if (split == std::string_view::npos)
+		return true;
+	for (const auto &[function, layout] : hooks.layouts) {
+		const size_t at = program.find(function);
+		if (at != std::string_view::npos && at + function.size() == split)
+			return program.substr(split + 2) == layout;
+	}
+	return false;
 }
 
 bool has_prefix(std::string_view text, std::string_view prefix)
@@ -328,7 +340,7 @@ public:
 
 	int check_backend(const fsbpf::plugin::Host &host, size_t backend)
 	{
-		return backend != kSyscallBackend && !read_signatures(host) ? -ENOENT : 0;
+		return sees_vfs(backend) && !vfs_hooks(host) ? -ENOENT : 0;
 	}
 
 private:
@@ -338,30 +350,47 @@ private:
 		if (!skel_)
 			return -errno;
 		skel_->rodata->full_paths = full_path_ != 0;
-		if (backend != kSyscallBackend) {
-			const std::optional<VfsSignatures> sig = read_signatures(host);
-			if (!sig) {
-				skel_.reset();
-				return -ENOENT;
-			}
-			set_signatures(*skel_->rodata, *sig);
+		const std::optional<VfsHooks> hooks =
+			sees_vfs(backend) ? vfs_hooks(host) : VfsHooks{};
+		if (!hooks) {
+			skel_.reset();
+			return -ENOENT;
 		}
-		bpf_program *prog = nullptr;
-		bpf_object__for_each_program (prog, skel_->obj) {
-			const std::string_view name = bpf_program__name(prog);
-			bpf_program__set_autoload(prog,
-						  std::any_of(kProgramPrefixes.at(backend).begin(),
-							      kProgramPrefixes.at(backend).end(),
-							      [&](std::string_view p) {
-								      return has_prefix(name, p);
-							      }));
-		}
-		int err = filelife_bpf__load(skel_.get());
+		choose_programs(backend, *hooks);
+		int err = hooks->open.empty()
+				  ? 0
+				  : bpf_program__set_attach_target(skel_->progs.fexit_open, 0,
+								   hooks->open.c_str());
+		if (!err)
+			err = filelife_bpf__load(skel_.get());
 		if (!err)
 			err = filelife_bpf__attach(skel_.get());
+		if (!err && backend == kKprobeBackend)
+			err = attach_kretprobe_open(hooks->open);
 		if (err)
 			skel_.reset(); // libbpf 1.1 cannot load an object twice
 		return err;
+	}
+
+	void choose_programs(size_t backend, const VfsHooks &hooks)
+	{
+		bpf_program *prog = nullptr;
+		bpf_object__for_each_program (prog, skel_->obj) {
+			const std::string_view name = bpf_program__name(prog);
+			const auto &prefixes = kProgramPrefixes.at(backend);
+			const bool ours = std::any_of(
+				prefixes.begin(), prefixes.end(),
+				[&](std::string_view p) { return has_prefix(name, p); });
+			bpf_program__set_autoload(prog, ours && layout_wanted(name, hooks));
+		}
+	}
+
+	// Its section names no function (BTF decides which), so libbpf leaves it to us.
+	int attach_kretprobe_open(const std::string &function)
+	{
+		skel_->links.kretprobe_open = bpf_program__attach_kprobe(
+			skel_->progs.kretprobe_open, true, function.c_str());
+		return skel_->links.kretprobe_open ? 0 : -errno;
 	}
 
 	void open_sink(fsbpf::plugin::Host &host)

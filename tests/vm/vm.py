@@ -426,7 +426,7 @@ def group_of(case):
     if "FileTop" in case:
         return "filetop", "auto (filters, output, limits)"
     if "FileLifeBackend." in case:
-        return "filelife", case.rsplit("/", 1)[1].split("_")[0]
+        return "filelife", case.rsplit("/", 1)[1].rsplit("_", 1)[0]
     if "FileLife" in case:
         return "filelife", "auto (filters, output)"
     return "fsbpf", case.split(".")[0].lower()
