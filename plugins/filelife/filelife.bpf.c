@@ -24,11 +24,20 @@ __u64 lost_events = 0;
 __u64 table_full = 0;
 __u64 missed_calls = 0;
 
+/*
+ * A file born while tracing, as the vfs views keep it: the mount it was
+ * opened through, to walk its later names' paths from (NULL after mknod,
+ * which sees no mount; user space then knows the directory's path or not).
+ */
+struct life {
+	struct vfsmount *mnt;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, FILELIFE_MAX_FILES);
 	__type(key, struct filelife_inode);
-	__type(value, __u8);
+	__type(value, struct life);
 } lives SEC(".maps");
 
 /* A vfs call between its entry and its exit. */
@@ -36,6 +45,7 @@ struct call {
 	__u32 kind;
 	__u32 flags;
 	struct dentry *dentry[2];
+	struct vfsmount *mnt; /* of the tracked file, for --full-path */
 	struct filelife_inode file;
 	struct filelife_inode victim;
 };
@@ -100,19 +110,21 @@ static __always_inline void exact_name(struct filelife_name *name, struct dentry
 	name->flags = FILELIFE_NAME_SET | FILELIFE_NAME_EXACT;
 }
 
-static __always_inline bool track(struct filelife_inode *file)
+/* The key is copied to the stack: before 5.12 map keys could not live in the ring buffer. */
+static __always_inline bool track(const struct filelife_inode *file, struct vfsmount *mnt)
 {
-	__u8 one = 1;
+	struct filelife_inode key = *file;
+	struct life life = {.mnt = mnt};
 
-	if (!bpf_map_update_elem(&lives, file, &one, BPF_ANY))
+	if (!bpf_map_update_elem(&lives, &key, &life, BPF_ANY))
 		return true;
 	__sync_fetch_and_add(&table_full, 1);
 	return false;
 }
 
-static __always_inline bool tracked(struct filelife_inode *file)
+static __always_inline struct life *tracked(struct filelife_inode *file)
 {
-	return bpf_map_lookup_elem(&lives, file) != NULL;
+	return bpf_map_lookup_elem(&lives, file);
 }
 
 /* An open that created its file, or an O_TMPFILE. Only the vfs views keep `lives`. */
@@ -130,7 +142,7 @@ static __always_inline int report_open(struct file *file, bool keep_table)
 	if (!event)
 		return 0;
 	inode_id(&event->file, inode);
-	if (keep_table && !track(&event->file)) {
+	if (keep_table && !track(&event->file, BPF_CORE_READ(file, f_path.mnt))) {
 		bpf_ringbuf_discard(event, 0);
 		return 0;
 	}
@@ -163,10 +175,14 @@ static __always_inline int on_create_entry(struct dentry *dentry)
 static __always_inline int on_link_entry(struct dentry *old, struct dentry *new)
 {
 	struct call call = {.kind = FILELIFE_LINK, .dentry = {old, new}};
+	struct life *life;
 
 	inode_id(&call.file, BPF_CORE_READ(old, d_inode));
-	if (tracked(&call.file))
-		remember(&call);
+	life = tracked(&call.file);
+	if (!life)
+		return 0;
+	call.mnt = life->mnt;
+	remember(&call);
 	return 0;
 }
 
@@ -174,10 +190,13 @@ static __always_inline int on_unlink_entry(struct dentry *dentry)
 {
 	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
 	struct call call = {.kind = FILELIFE_UNLINK, .dentry = {dentry}};
+	struct life *life;
 
 	inode_id(&call.file, inode);
-	if (!tracked(&call.file))
+	life = tracked(&call.file);
+	if (!life)
 		return 0;
+	call.mnt = life->mnt;
 	call.flags = FILELIFE_NLINK_KNOWN;
 	if (BPF_CORE_READ(inode, i_nlink) == 1)
 		call.flags |= FILELIFE_LAST_LINK;
@@ -190,15 +209,21 @@ static __always_inline int on_rename_entry(struct dentry *old, struct dentry *ne
 	struct inode *victim = BPF_CORE_READ(new, d_inode);
 	struct call call = {.kind = FILELIFE_RENAME, .dentry = {old, new}};
 	bool exchange = flags & FILELIFE_RENAME_EXCHANGE;
+	struct life *life;
 
 	call.flags = FILELIFE_NLINK_KNOWN | (exchange ? FILELIFE_EXCHANGE : 0);
 	inode_id(&call.file, BPF_CORE_READ(old, d_inode));
-	if (!tracked(&call.file))
+	life = tracked(&call.file);
+	if (life)
+		call.mnt = life->mnt;
+	else
 		call.file.dev = call.file.ino = 0;
 	if (victim) {
 		inode_id(&call.victim, victim);
-		if (!tracked(&call.victim) ||
-		    (call.victim.dev == call.file.dev && call.victim.ino == call.file.ino))
+		life = tracked(&call.victim);
+		if (life && !call.mnt)
+			call.mnt = life->mnt;
+		if (!life || (call.victim.dev == call.file.dev && call.victim.ino == call.file.ino))
 			call.victim.dev = call.victim.ino = 0;
 		else if (!exchange && BPF_CORE_READ(victim, i_nlink) == 1)
 			call.flags |= FILELIFE_LAST_LINK;
@@ -208,18 +233,21 @@ static __always_inline int on_rename_entry(struct dentry *old, struct dentry *ne
 	return 0;
 }
 
+/* Submits the event if the created file is regular and fits in `lives`, else discards it. */
 static __always_inline void report_created(struct call *call, struct filelife_event *event)
 {
 	struct dentry *dentry = call->dentry[0];
 	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
 
-	if (!inode || !is_regular(inode))
-		return;
-	inode_id(&event->file, inode);
-	if (!track(&event->file))
-		return;
-	exact_name(&event->names[0], dentry);
-	bpf_ringbuf_submit(event, 0);
+	if (inode && is_regular(inode)) {
+		inode_id(&event->file, inode);
+		if (track(&event->file, NULL)) {
+			exact_name(&event->names[0], dentry);
+			bpf_ringbuf_submit(event, 0);
+			return;
+		}
+	}
+	bpf_ringbuf_discard(event, 0);
 }
 
 /*
@@ -228,24 +256,34 @@ static __always_inline void report_created(struct call *call, struct filelife_ev
  */
 static __always_inline void report_call(struct call *call, struct filelife_event *event)
 {
+	struct filelife_name *named = &event->names[0]; /* the name the path is for */
+	struct dentry *dentry = call->dentry[0];
+
 	event->file = call->file;
 	event->victim = call->victim;
 	switch (call->kind) {
 	case FILELIFE_LINK:
-		exact_name(&event->names[1], call->dentry[1]);
+		named = &event->names[1];
+		dentry = call->dentry[1];
+		exact_name(named, dentry);
 		break;
 	case FILELIFE_UNLINK:
-		exact_name(&event->names[0], call->dentry[0]);
+		exact_name(named, dentry);
 		if (call->flags & FILELIFE_LAST_LINK)
 			bpf_map_delete_elem(&lives, &call->file);
 		break;
 	case FILELIFE_RENAME:
-		exact_name(&event->names[1], call->dentry[0]);
+		named = &event->names[1];
+		exact_name(named, dentry);
 		if (call->flags & FILELIFE_EXCHANGE)
 			exact_name(&event->names[0], call->dentry[1]);
 		if (call->flags & FILELIFE_LAST_LINK)
 			bpf_map_delete_elem(&lives, &call->victim);
 		break;
+	}
+	if (full_paths && call->mnt) {
+		fsbpf_read_path(&event->path, call->mnt, dentry);
+		named->flags |= FILELIFE_NAME_FULL_PATH;
 	}
 	bpf_ringbuf_submit(event, 0);
 }
@@ -268,9 +306,6 @@ static __always_inline int on_vfs_exit(int ret)
 		report_created(call, event);
 	else
 		report_call(call, event);
-	/* report_created submits only what it could track. */
-	if (call->kind == FILELIFE_MKNOD && !event->file.ino)
-		bpf_ringbuf_discard(event, 0);
 done:
 	bpf_map_delete_elem(&calls, &tid);
 	return 0;

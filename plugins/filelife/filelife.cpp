@@ -205,33 +205,33 @@ class Names {
 public:
 	explicit Names(bool full_paths) : full_paths_(full_paths) {}
 
-	std::optional<Name> resolve(const filelife_name &name, const fsbpf_path &base)
+	// path: the event's path, which the name's flags say what it is the path of.
+	std::optional<Name> resolve(const filelife_name &name, const fsbpf_path &path)
 	{
 		if (!(name.flags & FILELIFE_NAME_SET))
 			return std::nullopt;
 		if (name.flags & FILELIFE_NAME_EXACT)
-			return exact(name);
-		std::optional<std::string> path = full_path(name, base);
+			return exact(name, path);
+		std::optional<std::string> full = full_path(name, path);
 		std::string text = trimmed(name);
 		if (text.empty() || (name.flags & FILELIFE_NAME_TRUNCATED) ||
-		    (text.find('/') != std::string::npos && !path)) {
+		    (text.find('/') != std::string::npos && !full)) {
 			++unresolved_;
 			return std::nullopt;
 		}
 		if (text.find('/') == std::string::npos) {
-			if (path)
-				learn(inode_of(name.dir), split_leaf(*path).first);
-			return Name{{inode_of(name.dir), text}, path.value_or(text)};
+			if (full)
+				learn(inode_of(name.dir), split_leaf(*full).first);
+			return Name{{inode_of(name.dir), text}, full.value_or(text)};
 		}
-		return through_directory(*path);
+		return through_directory(*full);
 	}
 
 	// A system call's path from the root, when the kernel gave its base directory's path.
 	std::optional<std::string> full_path(const filelife_name &name,
 					     const fsbpf_path &base) const
 	{
-		if (!(name.flags & FILELIFE_NAME_BASE_PATH) || !(base.flags & FSBPF_PATH_PRESENT) ||
-		    (base.flags & FSBPF_PATH_TRUNCATED))
+		if (!(name.flags & FILELIFE_NAME_BASE_PATH) || !complete(base))
 			return std::nullopt;
 		return normal(join(fsbpf::path_to_string(base), trimmed(name)));
 	}
@@ -250,6 +250,11 @@ public:
 	uint64_t unresolved() const { return unresolved_; }
 
 private:
+	static bool complete(const fsbpf_path &path)
+	{
+		return (path.flags & FSBPF_PATH_PRESENT) && !(path.flags & FSBPF_PATH_TRUNCATED);
+	}
+
 	static std::string trimmed(const filelife_name &name)
 	{
 		std::string text(name.text, std::min<size_t>(name.len, sizeof(name.text)));
@@ -258,11 +263,16 @@ private:
 		return text;
 	}
 
-	Name exact(const filelife_name &name)
+	Name exact(const filelife_name &name, const fsbpf_path &path)
 	{
 		const Inode dir = inode_of(name.dir);
 		std::string leaf(name.text,
 				 strnlen(name.text, std::min<size_t>(name.len, 255) + 1));
+		if (full_paths_ && (name.flags & FILELIFE_NAME_FULL_PATH) && complete(path)) {
+			std::string shown = fsbpf::path_to_string(path);
+			learn(dir, split_leaf(shown).first);
+			return Name{{dir, std::move(leaf)}, std::move(shown)};
+		}
 		auto known = dir_paths_.find(dir);
 		std::string shown =
 			full_paths_ && known != dir_paths_.end() ? join(known->second, leaf) : leaf;

@@ -47,9 +47,10 @@ enum filelife_event_flags {
 
 enum filelife_name_flags {
 	FILELIFE_NAME_SET = 1,
-	FILELIFE_NAME_EXACT = 2,     /* dir is the parent directory and text the leaf */
-	FILELIFE_NAME_TRUNCATED = 4, /* text was longer than FILELIFE_TEXT_LEN */
-	FILELIFE_NAME_BASE_PATH = 8, /* the event's path is the path of dir */
+	FILELIFE_NAME_EXACT = 2,      /* dir is the parent directory and text the leaf */
+	FILELIFE_NAME_TRUNCATED = 4,  /* text was longer than FILELIFE_TEXT_LEN */
+	FILELIFE_NAME_BASE_PATH = 8,  /* the event's path is the path of dir */
+	FILELIFE_NAME_FULL_PATH = 16, /* the event's path is this name's own */
 };
 
 /* dev is the kernel's dev_t: major << 20 | minor. */
@@ -75,7 +76,8 @@ struct filelife_event {
 	__u32 tid;
 	char comm[FILELIFE_COMM_LEN];
 	struct filelife_name names[2];
-	/* CREATE: the file's path; otherwise the path of a name's dir (NAME_BASE_PATH). */
+	/* CREATE: the file's path; else a name's own (NAME_FULL_PATH) or its dir's
+	 * (NAME_BASE_PATH). */
 	struct fsbpf_path path;
 };
 
