@@ -18,8 +18,9 @@ constexpr const char *kRenamedataFields[] = {
 	"old_mnt_userns", "old_mnt_idmap",   "new_mnt_userns", "new_mnt_idmap", "mnt_idmap",
 	"old_dir",        "old_parent",      "new_dir",        "new_parent",    "old_dentry",
 	"new_dentry",     "delegated_inode", "flags"};
-constexpr const char *kSignatures[] = {"vfs_unlink", "vfs_rename",   "vfs_create",
-				       "vfs_link",   "do_filp_open", "vfs_open"};
+// Those the kernel has are shown; do_filp_open is do_file_open from 7.2.
+constexpr const char *kSignatures[] = {"vfs_unlink",   "vfs_rename",   "vfs_create", "vfs_link",
+				       "do_filp_open", "do_file_open", "vfs_open"};
 
 struct Probe {
 	std::string name;
