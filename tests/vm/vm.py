@@ -283,6 +283,9 @@ def build_initramfs(build_dir, out):
                  build_dir / "tests" / "integration" / "integration_tests":
                      root / "fsbpf" / "integration_tests",
                  Path(shutil.which("bpftool") or "/usr/sbin/bpftool"): root / "usr/sbin/bpftool"}
+        # FSBPF_VM_EXTRA: more programs for /fsbpf, e.g. the benchmark and the peers.
+        for extra in os.environ.get("FSBPF_VM_EXTRA", "").split():
+            elves[Path(extra)] = root / "fsbpf" / Path(extra).name
         for plugin in (build_dir / "plugins").glob("*/*.so"):
             elves[plugin] = root / "fsbpf" / "plugins" / plugin.parent.name / plugin.name
         libraries = set()

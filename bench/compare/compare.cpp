@@ -1,0 +1,436 @@
+// compare: what each tracer adds to the work it traces, side by side in one
+// run. Every round measures each workload untraced and then under each
+// tracer configuration (fsbpf's backends, the peers), so ratios compare
+// numbers taken seconds apart on the same machine. Prints one JSON object.
+//   fsbpf-compare --fsbpf PATH [--peers DIR] [--dir EXT4_DIR] [--rounds N] [--scale X]
+#include "tracer.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kFileBytes = 4096;
+constexpr int kManyFiles = 10000;
+constexpr int kTrackedFiles = 10240;
+
+struct Options {
+	std::string fsbpf;
+	std::string peers = "/usr/sbin";
+	std::string dir = "/tmp";
+	int rounds = 5;
+	double scale = 1.0;
+};
+
+[[noreturn]] void fail(const std::string &what)
+{
+	std::fprintf(stderr, "compare: %s: %s\n", what.c_str(), std::strerror(errno));
+	std::exit(1);
+}
+
+int must(int fd, const std::string &what)
+{
+	if (fd < 0)
+		fail(what);
+	return fd;
+}
+
+// Files the workloads use: on ext4 (the --dir) and on a private tmpfs.
+class Scratch {
+public:
+	explicit Scratch(const std::string &dir)
+	{
+		std::string pattern = dir + "/fsbpf-bench.XXXXXX";
+		if (!mkdtemp(pattern.data()))
+			fail("mkdtemp in " + dir);
+		ext4_ = pattern;
+		tmpfs_ = ext4_ + "/tmpfs";
+		mkdir(tmpfs_.c_str(), 0755);
+		if (mount("tmpfs", tmpfs_.c_str(), "tmpfs", 0, nullptr) != 0)
+			fail("mount tmpfs");
+		rlimit files{kTrackedFiles + 1024, kTrackedFiles + 1024};
+		setrlimit(RLIMIT_NOFILE, &files);
+		for (int i = 0; i < kTrackedFiles; i++)
+			many_.push_back(data_file(ext4_ + "/many-" + std::to_string(i)));
+		offsets_.assign(many_.size(), 0);
+	}
+	~Scratch()
+	{
+		for (const int fd : many_)
+			close(fd);
+		umount2(tmpfs_.c_str(), MNT_DETACH);
+		std::error_code ignored;
+		std::filesystem::remove_all(ext4_, ignored);
+	}
+	Scratch(const Scratch &) = delete;
+	Scratch &operator=(const Scratch &) = delete;
+
+	static int data_file(const std::string &path)
+	{
+		const int fd = must(open(path.c_str(), O_RDWR | O_CREAT, 0644), path);
+		const std::string bytes(kFileBytes, 'x');
+		if (pwrite(fd, bytes.data(), bytes.size(), 0) != kFileBytes)
+			fail("write " + path);
+		return fd;
+	}
+
+	// One byte from file i of the first n, rewinding each file at its end.
+	void read_one(size_t i, size_t n)
+	{
+		const size_t at = i % n;
+		char byte = 0;
+		if (offsets_[at]++ % kFileBytes == kFileBytes - 1)
+			lseek(many_[at], 0, SEEK_SET);
+		(void)!read(many_[at], &byte, 1);
+	}
+
+	const std::string &ext4() const { return ext4_; }
+	const std::string &tmpfs() const { return tmpfs_; }
+
+private:
+	std::string ext4_, tmpfs_;
+	std::vector<int> many_;
+	std::vector<size_t> offsets_;
+};
+
+struct Workload {
+	std::string name;
+	long calls;
+	std::function<void(long)> run; // makes that many calls
+};
+
+double ns_per_call(const Workload &workload, double scale)
+{
+	const long calls =
+		std::max(1L, static_cast<long>(static_cast<double>(workload.calls) * scale));
+	const auto start = Clock::now();
+	workload.run(calls);
+	const std::chrono::duration<double, std::nano> took = Clock::now() - start;
+	return took.count() / static_cast<double>(calls);
+}
+
+// A 1-byte transfer on fd, rewinding every kFileBytes calls so a file stays small.
+std::function<void(long)> one_byte(int fd, bool write_it, bool vectored)
+{
+	return [fd, write_it, vectored](long calls) {
+		char byte = 'x';
+		iovec iov{&byte, 1};
+		for (long i = 0; i < calls; i++) {
+			if (i % kFileBytes == 0)
+				lseek(fd, 0, SEEK_SET);
+			if (vectored)
+				(void)!(write_it ? writev(fd, &iov, 1) : readv(fd, &iov, 1));
+			else
+				(void)!(write_it ? write(fd, &byte, 1) : read(fd, &byte, 1));
+		}
+	};
+}
+
+void getppid_calls(long calls)
+{
+	for (long i = 0; i < calls; i++)
+		syscall(SYS_getppid);
+}
+
+std::vector<Workload> filetop_workloads(Scratch &scratch)
+{
+	const int file = Scratch::data_file(scratch.ext4() + "/one");
+	const int zero = must(open("/dev/zero", O_RDWR), "/dev/zero");
+	const int second = Scratch::data_file(scratch.ext4() + "/two");
+	return {
+		{"read 1B file", 200000, one_byte(file, false, false)},
+		{"write 1B file", 200000, one_byte(file, true, false)},
+		{"read 1B /dev/zero", 200000, one_byte(zero, false, false)},
+		{"write 1B /dev/zero", 200000, one_byte(zero, true, false)},
+		{"readv 1B file", 200000, one_byte(file, false, true)},
+		{"writev 1B file", 200000, one_byte(file, true, true)},
+		{"getppid", 400000, getppid_calls},
+		{"read 1B, 100 files", 200000,
+		 [&scratch](long calls) {
+			 for (long i = 0; i < calls; i++)
+				 scratch.read_one(static_cast<size_t>(i), 100);
+		 }},
+		{"read 1B, 10000 files", 200000,
+		 [&scratch](long calls) {
+			 for (long i = 0; i < calls; i++)
+				 scratch.read_one(static_cast<size_t>(i), kManyFiles);
+		 }},
+		{"read 1B file, 2 threads", 200000,
+		 [file, second](long calls) {
+			 std::thread other(one_byte(second, false, false), calls);
+			 one_byte(file, false, false)(calls);
+			 other.join();
+		 }},
+	};
+}
+
+std::vector<Workload> filelife_workloads(const Scratch &scratch)
+{
+	const std::string path = scratch.ext4() + "/bench-life";
+	return {
+		{"create+unlink empty file", 20000,
+		 [path](long calls) {
+			 for (long i = 0; i < calls; i++) {
+				 close(open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0644));
+				 unlink(path.c_str());
+			 }
+		 }},
+		{"getppid", 400000, getppid_calls},
+	};
+}
+
+std::vector<Workload> syncsnoop_workloads(const Scratch &scratch)
+{
+	const int on_tmpfs = Scratch::data_file(scratch.tmpfs() + "/synced");
+	const int on_ext4 = Scratch::data_file(scratch.ext4() + "/synced");
+	fsync(on_ext4);
+	const auto fsyncs = [](int fd) {
+		return [fd](long calls) {
+			for (long i = 0; i < calls; i++)
+				fsync(fd);
+		};
+	};
+	return {
+		{"fsync tmpfs", 100000, fsyncs(on_tmpfs)},
+		{"fsync ext4 (clean)", 100000, fsyncs(on_ext4)},
+		{"getppid", 400000, getppid_calls},
+	};
+}
+
+struct Config {
+	std::string name;
+	std::vector<std::string> argv; // empty: untraced
+	bool quiet = false;            // prints nothing when attached (a peer)
+};
+
+json features(const Options &options)
+{
+	std::unique_ptr<FILE, int (*)(FILE *)> pipe(
+		popen((options.fsbpf + " features --json 2>/dev/null").c_str(), "r"), pclose);
+	std::string text;
+	char buf[4096];
+	size_t got = 0;
+	while (pipe && (got = fread(buf, 1, sizeof(buf), pipe.get())) > 0)
+		text.append(buf, got);
+	return json::parse(text, nullptr, false);
+}
+
+std::vector<Config> configs_of(const std::string &tool, const std::vector<std::string> &args,
+			       const json &report, const Options &options, bool peer)
+{
+	std::vector<Config> configs = {{"untraced", {}}};
+	const auto with = [&](std::vector<std::string> argv) {
+		argv.insert(argv.end(), args.begin(), args.end());
+		return argv;
+	};
+	configs.push_back({"fsbpf auto", with({options.fsbpf, tool})});
+	for (const auto &[backend, verdict] : report["tools"][tool]["backends"].items())
+		if (verdict.value("supported", false))
+			configs.push_back({"fsbpf " + backend,
+					   with({options.fsbpf, tool, "--backend", backend})});
+	if (peer)
+		configs.push_back({"libbpf-tools", with({options.peers + "/" + tool}), true});
+	return configs;
+}
+
+double median(std::vector<double> values)
+{
+	std::sort(values.begin(), values.end());
+	return values.empty() ? 0 : values[values.size() / 2];
+}
+
+// One suite: every round, each configuration in turn runs every workload.
+json run_suite(const std::string &tool, const std::vector<Workload> &workloads,
+	       const std::vector<Config> &configs, const Options &options,
+	       const std::function<void()> &track_many = {})
+{
+	json out = {{"tool", tool}, {"configs", json::array()}};
+	std::vector<json> results(configs.size());
+	for (size_t c = 0; c < configs.size(); c++)
+		results[c] = {{"name", configs[c].name},
+			      {"attached", true},
+			      {"workloads", json::object()}};
+	for (int round = 0; round < options.rounds; round++) {
+		std::map<std::string, double> untraced;
+		for (size_t c = 0; c < configs.size(); c++) {
+			json &result = results[c];
+			if (!result["attached"].get<bool>())
+				continue;
+			std::unique_ptr<bench::Tracer> tracer;
+			if (!configs[c].argv.empty()) {
+				tracer = std::make_unique<bench::Tracer>(configs[c].argv);
+				const std::optional<double> ready = tracer->wait_ready(
+					std::chrono::seconds(30), configs[c].quiet);
+				if (!ready) {
+					result["attached"] = false;
+					result["error"] = tracer->stop().substr(0, 2000);
+					continue;
+				}
+				result["command"] = configs[c].argv;
+				result["exec_to_ready_s"].push_back(*ready);
+				result["memlock_bytes"] = tracer->map_memlock();
+			}
+			for (const Workload &workload : workloads) {
+				const double ns = ns_per_call(workload, options.scale);
+				if (c == 0)
+					untraced[workload.name] = ns;
+				json &w = result["workloads"][workload.name];
+				w["ns"].push_back(ns);
+				w["ratio"].push_back(ns / untraced[workload.name]);
+			}
+			if (tracer && track_many) {
+				track_many();
+				result["memlock_10240_files_bytes"] = tracer->map_memlock();
+			}
+		}
+	}
+	for (json &result : results) {
+		for (auto &[name, w] : result["workloads"].items()) {
+			w["median_ns"] = median(w["ns"].get<std::vector<double>>());
+			w["median_ratio"] = median(w["ratio"].get<std::vector<double>>());
+			w["min_ratio"] = std::ranges::min(w["ratio"].get<std::vector<double>>());
+		}
+		out["configs"].push_back(result);
+	}
+	return out;
+}
+
+// The highest create+unlink rate at which filelife reports every file and
+// loses none; and whether its lost counter accounts for what it missed.
+json filelife_rates(const Scratch &scratch, const Options &options)
+{
+	json out = json::array();
+	const double seconds = 0.5 * std::max(options.scale, 0.2);
+	for (const long rate : {2000L, 10000L, 50000L, 0L}) { // 0: as fast as possible
+		bench::Tracer tracer({options.fsbpf, "filelife", "--json"});
+		if (!tracer.wait_ready(std::chrono::seconds(30)))
+			return out;
+		long created = 0;
+		const auto start = Clock::now();
+		const auto until = start + std::chrono::duration<double>(seconds);
+		while (Clock::now() < until) {
+			const std::string path =
+				scratch.ext4() + "/rate-" + std::to_string(created);
+			close(open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0644));
+			unlink(path.c_str());
+			++created;
+			if (rate > 0)
+				std::this_thread::sleep_until(
+					start +
+					std::chrono::nanoseconds(created * 1000000000L / rate));
+		}
+		const std::chrono::duration<double> took = Clock::now() - start;
+		const std::string text = tracer.stop();
+		long reported = 0;
+		json summary;
+		size_t from = 0;
+		for (size_t nl = text.find('\n'); nl != std::string::npos;
+		     nl = text.find('\n', from)) {
+			const json line = json::parse(text.substr(from, nl - from), nullptr, false);
+			from = nl + 1;
+			if (line.is_object() && line.value("record", "") == "summary")
+				summary = line;
+			else if (line.is_object() && line.value("file", "").rfind("rate-", 0) == 0)
+				++reported;
+		}
+		const uint64_t lost = summary.value("lost", 0ULL);
+		out.push_back({{"target_per_s", rate},
+			       {"achieved_per_s", static_cast<double>(created) / took.count()},
+			       {"created", created},
+			       {"reported", reported},
+			       {"lost", lost},
+			       {"skipped", summary.value("skipped", 0ULL)},
+			       {"complete", reported == created && lost == 0},
+			       {"lost_accounts_for_missing",
+				created - reported <=
+					static_cast<long>(lost + summary.value("skipped", 0ULL))}});
+	}
+	return out;
+}
+
+Options parse(int argc, char **argv)
+{
+	Options options;
+	for (int i = 1; i + 1 < argc; i += 2) {
+		const std::string key = argv[i], value = argv[i + 1];
+		if (key == "--fsbpf")
+			options.fsbpf = value;
+		else if (key == "--peers")
+			options.peers = value;
+		else if (key == "--dir")
+			options.dir = value;
+		else if (key == "--rounds")
+			options.rounds = std::stoi(value);
+		else if (key == "--scale")
+			options.scale = std::stod(value);
+	}
+	if (options.fsbpf.empty()) {
+		std::fprintf(stderr, "usage: compare --fsbpf PATH [--peers DIR] [--dir EXT4_DIR] "
+				     "[--rounds N] [--scale X]\n");
+		std::exit(2);
+	}
+	return options;
+}
+
+} // namespace
+
+int run(int argc, char **argv)
+{
+	const Options options = parse(argc, argv);
+	Scratch scratch(options.dir);
+	const json report = features(options);
+	utsname uts{};
+	uname(&uts);
+	json out = {{"kernel", uts.release}, {"rounds", options.rounds}, {"scale", options.scale}};
+	out["attach"] = report.value("attach", json::object());
+	const auto track_many = [&scratch] {
+		for (int i = 0; i < kTrackedFiles; i++)
+			scratch.read_one(static_cast<size_t>(i), kTrackedFiles);
+	};
+	out["suites"].push_back(run_suite(
+		"filetop", filetop_workloads(scratch),
+		configs_of("filetop", {"-C", "60"}, report, options, true), options, track_many));
+	out["suites"].push_back(run_suite("filelife", filelife_workloads(scratch),
+					  configs_of("filelife", {}, report, options, true),
+					  options));
+	out["suites"].push_back(run_suite("syncsnoop", syncsnoop_workloads(scratch),
+					  configs_of("syncsnoop", {}, report, options, false),
+					  options));
+	out["filelife_rates"] = filelife_rates(scratch, options);
+	std::cout << out.dump(1) << std::endl;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	try {
+		return run(argc, argv);
+	} catch (const std::exception &e) {
+		std::fprintf(stderr, "fsbpf-compare: %s\n", e.what());
+		return 1;
+	}
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Renders bench/results/*.json (fsbpf-compare's output, one per kernel) as
+one Markdown report with pass/fail against the goals, and a PNG chart.
+
+    report.py RESULTS_DIR     writes RESULTS_DIR/README.md and costs.png
+"""
+import json
+import sys
+from pathlib import Path
+
+# Goals of the benchmark issue. The floor: what an empty tp_btf/sys_exit
+# program alone costs getppid on the development machine (75 -> 93 ns).
+SYSCALL_HOOK_FLOOR = 1.24
+FILETOP_READ_MAX = 1.30
+VFS_HOOK_GETPPID_MAX = 1.02
+PEER_ADDED_COST_MAX = 0.5
+FILETOP_MEMLOCK_MAX = 4 << 20
+
+
+def configs(result, tool):
+    for suite in result["suites"]:
+        if suite["tool"] == tool:
+            return {c["name"]: c for c in suite["configs"]}
+    return {}
+
+
+def ratio(config, workload):
+    w = config.get("workloads", {}).get(workload)
+    return w["median_ratio"] if w else None
+
+
+def fmt(value, suffix="×"):
+    return "—" if value is None else f"{value:.2f}{suffix}"
+
+
+def vfs_hooks(result):
+    attach = result.get("attach", {})
+    return any(attach.get(a, {}).get("supported") for a in ("fentry", "kprobe"))
+
+
+def goals(result):
+    """(goal, measured, pass) rows for one kernel."""
+    rows = []
+    filetop = configs(result, "filetop")
+    auto = filetop.get("fsbpf auto", {})
+    if auto.get("attached"):
+        r = ratio(auto, "read 1B file")
+        rows.append((f"filetop 1-byte read ≤ {FILETOP_READ_MAX}× untraced", fmt(r),
+                     r is not None and r <= FILETOP_READ_MAX))
+        mem = auto.get("memlock_10240_files_bytes")
+        if mem is not None:
+            rows.append(("filetop map memory at 10,240 files ≤ 4 MiB", f"{mem / 2**20:.1f} MiB",
+                         mem <= FILETOP_MEMLOCK_MAX))
+    limit = VFS_HOOK_GETPPID_MAX if vfs_hooks(result) else SYSCALL_HOOK_FLOOR
+    for tool in ("filelife", "syncsnoop"):
+        auto = configs(result, tool).get("fsbpf auto", {})
+        if auto.get("attached"):
+            r = ratio(auto, "getppid")
+            rows.append((f"{tool} tax on getppid ≤ {limit}×", fmt(r), r is not None and r <= limit))
+    for tool, workload in (("filetop", "read 1B file"), ("filelife", "create+unlink empty file")):
+        cs = configs(result, tool)
+        peer, ours = cs.get("libbpf-tools", {}), cs.get("fsbpf auto", {})
+        if peer.get("attached") and ours.get("attached"):
+            mine, theirs = ratio(ours, workload) - 1, ratio(peer, workload) - 1
+            share = mine / theirs if theirs > 0 else None
+            rows.append((f"{tool} added cost ≤ {PEER_ADDED_COST_MAX}× libbpf-tools' ({workload})",
+                         fmt(share), share is not None and share <= PEER_ADDED_COST_MAX))
+        elif "libbpf-tools" in cs:
+            rows.append((f"libbpf-tools {tool} attaches", "no: " +
+                         peer.get("error", "").strip().splitlines()[-1:][0] if peer.get("error") else "no",
+                         None))
+    return rows
+
+
+def table(result):
+    lines = [f"### {result['kernel']}", "",
+             f"{result['rounds']} rounds, median ratio to the untraced run of the same round "
+             "(min in parentheses); map memory from /proc/PID/fdinfo.", ""]
+    for suite in result["suites"]:
+        names = [c["name"] for c in suite["configs"] if c["name"] != "untraced"]
+        untraced = next(c for c in suite["configs"] if c["name"] == "untraced")
+        lines.append(f"**{suite['tool']}**")
+        lines.append("")
+        lines.append("| workload | untraced ns | " + " | ".join(names) + " |")
+        lines.append("| --- | --- |" + " --- |" * len(names))
+        for workload, w in untraced["workloads"].items():
+            cells = []
+            for c in suite["configs"]:
+                if c["name"] == "untraced":
+                    continue
+                cw = c.get("workloads", {}).get(workload)
+                cells.append(f"{cw['median_ratio']:.2f}× ({cw['min_ratio']:.2f})" if cw
+                             else "cannot attach")
+            lines.append(f"| {workload} | {w['median_ns']:.0f} | " + " | ".join(cells) + " |")
+        mem = [f"{c['name']}: {c['memlock_bytes'] / 2**20:.2f} MiB" for c in suite["configs"]
+               if c.get("memlock_bytes") is not None]
+        ready = [f"{c['name']}: {min(c['exec_to_ready_s']):.2f} s" for c in suite["configs"]
+                 if c.get("exec_to_ready_s")]
+        lines += ["", "map memory: " + ", ".join(mem), "", "exec to ready (min): " + ", ".join(ready), ""]
+    rates = result.get("filelife_rates", [])
+    if rates:
+        lines += ["**filelife create+unlink rate**", "",
+                  "| target/s | achieved/s | created | reported | lost | complete |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        for r in rates:
+            lines.append(f"| {r['target_per_s'] or 'max'} | {r['achieved_per_s']:.0f} | {r['created']} | "
+                         f"{r['reported']} | {r['lost']} | {'yes' if r['complete'] else 'no'} |")
+        lines.append("")
+    lines += ["**goals**", "", "| goal | measured | result |", "| --- | --- | --- |"]
+    for goal, measured, ok in goals(result):
+        lines.append(f"| {goal} | {measured} | {'pass' if ok else 'n/a' if ok is None else 'FAIL'} |")
+    lines.append("")
+    return lines
+
+
+def bars_of(result):
+    bars = []
+    for suite in result["suites"]:
+        for c in suite["configs"]:
+            if c["name"] == "untraced" or not c.get("attached"):
+                continue
+            for workload in ("read 1B file", "create+unlink empty file", "fsync tmpfs", "getppid"):
+                r = ratio(c, workload)
+                if r is not None:
+                    bars.append((f"{suite['tool']} {c['name']}: {workload}", r))
+    return bars
+
+
+def chart(results, out):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    charts = [(result["kernel"], bars_of(result)) for result in results]
+    heights = [max(2.0, 0.28 * len(bars)) for _, bars in charts]
+    fig, axes = plt.subplots(len(charts), 1, figsize=(11, sum(heights) + 1), squeeze=False,
+                             gridspec_kw={"height_ratios": heights})
+    for ax, (kernel, bars) in zip(axes[:, 0], charts):
+        ax.barh([b[0] for b in bars], [b[1] for b in bars], color="#4a7ab0")
+        ax.axvline(1.0, color="black", linewidth=0.8)
+        ax.set_title(f"cost relative to untraced (median ratio), {kernel}")
+        ax.tick_params(axis="y", labelsize=7)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    return True
+
+
+def main(argv):
+    directory = Path(argv[1])
+    results = [json.loads(p.read_text()) for p in sorted(directory.glob("*.json"))]
+    lines = ["# fsbpf benchmarks", "", "Written by `./run bench`; see the README's Benchmarks section.", ""]
+    for result in results:
+        lines += table(result)
+    if chart(results, directory / "costs.png"):
+        lines += ["![costs](costs.png)", ""]
+    (directory / "README.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main(sys.argv)
