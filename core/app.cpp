@@ -155,6 +155,7 @@ int run_tool(ToolCommand &tool, Features &features, StopSource &stop)
 	options.backend = tool.backend;
 	Host host(features, *tool.command, options, stop, tool.state.get());
 	const int status = tool.command->entry.run(tool.state.get(), host.table());
+	host.flush();
 	// A reader that went away (`| head`) is a normal way to end.
 	return host.output_closed() ? kExitOk : status;
 }

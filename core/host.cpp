@@ -154,13 +154,14 @@ Host::Host(Features &features, const Command &command, RunOptions options, StopS
 		return guarded(
 			[&] {
 				Host &host = self(impl);
+				host.flush(); // rows first, then totals that may go to stderr
 				return host.sink_result(
 					host.sink(sink).summary({columns, count}, {values, count}));
 			},
 			-EINVAL);
 	};
 	table_.wait = [](void *impl, int fd, int timeout_ms) noexcept {
-		return guarded([&] { return self(impl).stop_.wait(fd, timeout_ms); }, -1);
+		return guarded([&] { return self(impl).wait(fd, timeout_ms); }, -1);
 	};
 	table_.elapsed = [](void *impl) noexcept {
 		return guarded([&] { return self(impl).stop_.elapsed(); }, 0.0);
@@ -218,6 +219,20 @@ int Host::sink_result(int err)
 		stop_.request_stop();
 	}
 	return err;
+}
+
+// Rows are written out when the command goes idle, not one by one: a write
+// per row would cost a system call per traced event.
+int Host::wait(int fd, int timeout_ms)
+{
+	flush();
+	return stop_.wait(fd, timeout_ms);
+}
+
+void Host::flush()
+{
+	for (const auto &sink : sinks_)
+		sink_result(sink->flush());
 }
 
 fsbpf_sink *Host::open_sink(const fsbpf_column *columns, size_t count)

@@ -41,10 +41,13 @@ public:
 	// 0 when backend `index` can work here: its attach type does, and the
 	// command's own check_backend (if any) agrees. Else a negative errno.
 	int check_backend(size_t index);
+	// Writes out every sink's buffered rows; an output gone away stops the command.
+	void flush();
 
 private:
 	static Host &self(void *impl) { return *static_cast<Host *>(impl); }
 	int sink_result(int err);
+	int wait(int fd, int timeout_ms);
 	fsbpf_sink *open_sink(const fsbpf_column *columns, size_t count);
 	Sink &sink(fsbpf_sink *handle);
 

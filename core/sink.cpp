@@ -12,7 +12,14 @@ namespace fsbpf {
 
 int Sink::write(const std::string &text)
 {
-	if (std::fwrite(text.data(), 1, text.size(), out_) != text.size() || std::fflush(out_) != 0)
+	if (std::fwrite(text.data(), 1, text.size(), out_) != text.size())
+		return errno == EPIPE ? -EPIPE : -EIO;
+	return 0;
+}
+
+int Sink::flush()
+{
+	if (std::fflush(out_) != 0)
 		return errno == EPIPE ? -EPIPE : -EIO;
 	return 0;
 }

@@ -33,6 +33,8 @@ public:
 			    std::span<const fsbpf_value> values) = 0;
 	// Later frames keep what is on the screen; only the table ever clears it.
 	virtual void keep_screen() {}
+	// Writes out what the calls above buffered; 0, -EPIPE or -EIO.
+	int flush();
 
 protected:
 	const std::vector<fsbpf_column> &columns() const { return columns_; }
