@@ -16,6 +16,8 @@
 
 #include "filelife.h"
 #include "path.bpf.h"
+#include "ringbuf.bpf.h"
+#include "syscall.bpf.h"
 
 const volatile bool full_paths = false;
 
@@ -150,7 +152,7 @@ static __always_inline int report_open(struct file *file, bool keep_table)
 		exact_name(&event->names[0], BPF_CORE_READ(file, f_path.dentry));
 	if (full_paths && !tmpfile)
 		fsbpf_read_file_path(&event->path, file);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, fsbpf_ringbuf_wakeup(&events));
 	return 0;
 }
 
@@ -243,7 +245,7 @@ static __always_inline void report_created(struct call *call, struct filelife_ev
 		inode_id(&event->file, inode);
 		if (track(&event->file, NULL)) {
 			exact_name(&event->names[0], dentry);
-			bpf_ringbuf_submit(event, 0);
+			bpf_ringbuf_submit(event, fsbpf_ringbuf_wakeup(&events));
 			return;
 		}
 	}
@@ -285,7 +287,7 @@ static __always_inline void report_call(struct call *call, struct filelife_event
 		fsbpf_read_path(&event->path, call->mnt, dentry);
 		named->flags |= FILELIFE_NAME_FULL_PATH;
 	}
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, fsbpf_ringbuf_wakeup(&events));
 }
 
 static __always_inline int on_vfs_exit(int ret)
@@ -661,7 +663,7 @@ static __always_inline int report_names(enum filelife_kind kind, __u32 flags, in
 	if (kind == FILELIFE_LINK)
 		file_of_fd(&event->file, proc_self_fd(&event->names[0]));
 	add_base_path(event, &first, &second);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, fsbpf_ringbuf_wakeup(&events));
 	return 0;
 }
 
@@ -684,7 +686,7 @@ static __always_inline int report_linkat(int olddfd, const char *old, int newdfd
 		return 0;
 	}
 	add_base_path(event, &none, &base);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, fsbpf_ringbuf_wakeup(&events));
 	return 0;
 }
 
@@ -800,18 +802,6 @@ int BPF_PROG(raw_exit, struct pt_regs *regs, long ret)
  * Only the traced calls run a program. The exit tracepoint carries no
  * arguments, so the entry keeps them per thread.
  */
-
-struct sys_enter_ctx {
-	struct trace_entry ent;
-	int nr;
-	unsigned long args[6];
-};
-
-struct sys_exit_ctx {
-	struct trace_entry ent;
-	int nr;
-	long ret;
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

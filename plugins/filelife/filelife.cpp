@@ -149,11 +149,6 @@ bool layout_wanted(std::string_view program, const VfsHooks &hooks)
 	return false;
 }
 
-bool has_prefix(std::string_view text, std::string_view prefix)
-{
-	return !prefix.empty() && text.substr(0, prefix.size()) == prefix;
-}
-
 Inode inode_of(const filelife_inode &inode)
 {
 	return {inode.dev, inode.ino};
@@ -339,12 +334,8 @@ public:
 		clock_.start();
 		host.ready("Tracing the lives of files... Hit Ctrl-C to end.");
 
-		const int fd = ring_buffer__epoll_fd(events.get());
-		while (!output_closed_ && host.wait(fd, 200) >= 0)
-			ring_buffer__consume(events.get());
-		filelife_bpf__detach(skel_.get());
-		if (!output_closed_)
-			ring_buffer__consume(events.get());
+		fsbpf::read_until_stopped(host, *events, output_closed_,
+					  [this] { filelife_bpf__detach(skel_.get()); });
 		if (!output_closed_)
 			print_summary(host);
 		return 0;
@@ -389,10 +380,7 @@ private:
 		bpf_program *prog = nullptr;
 		bpf_object__for_each_program (prog, skel_->obj) {
 			const std::string_view name = bpf_program__name(prog);
-			const auto &prefixes = kProgramPrefixes.at(backend);
-			const bool ours = std::any_of(
-				prefixes.begin(), prefixes.end(),
-				[&](std::string_view p) { return has_prefix(name, p); });
+			const bool ours = fsbpf::named_with(name, kProgramPrefixes.at(backend));
 			bpf_program__set_autoload(prog, ours && layout_wanted(name, hooks));
 		}
 	}

@@ -16,6 +16,8 @@
 
 #include "filetop.h"
 #include "path.bpf.h"
+#include "ringbuf.bpf.h"
+#include "syscall.bpf.h"
 
 #define S_IFMT   0170000
 #define S_IFREG  0100000
@@ -171,7 +173,6 @@ static __always_inline void send_name(__u32 epoch_now, const struct filetop_key 
 	__u32 zero = 0;
 	struct filetop_name *name = bpf_map_lookup_elem(&name_scratch, &zero);
 	__u64 size;
-	__u64 flags;
 
 	if (!name)
 		return;
@@ -187,10 +188,7 @@ static __always_inline void send_name(__u32 epoch_now, const struct filetop_key 
 	if (size > FSBPF_PATH_BYTES)
 		size = FSBPF_PATH_BYTES;
 	size += offsetof(struct filetop_name, path.names);
-	flags = bpf_ringbuf_query(&names, BPF_RB_AVAIL_DATA) > NAME_RING_BYTES / 2
-			? BPF_RB_FORCE_WAKEUP
-			: BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_output(&names, name, size, flags))
+	if (bpf_ringbuf_output(&names, name, size, fsbpf_ringbuf_wakeup(&names)))
 		__sync_fetch_and_add(&lost_names[epoch_now & 1], 1);
 }
 
@@ -478,19 +476,6 @@ KPROBE_PAIR(pwritev2, FILETOP_PWRITEV2)
 KPROBE_PAIR(sendfile64, FILETOP_SENDFILE)
 KPROBE_PAIR(splice, FILETOP_SPLICE)
 KPROBE_PAIR(copy_file_range, FILETOP_COPY_FILE_RANGE)
-
-/* The context of syscalls/sys_enter_* (struct syscall_trace_enter): args follow nr. */
-struct sys_enter_ctx {
-	struct trace_entry ent;
-	int nr;
-	unsigned long args[6];
-};
-
-struct sys_exit_ctx {
-	struct trace_entry ent;
-	int nr;
-	long ret;
-};
 
 #define TRACEPOINT_PAIR(name, call)                                                \
 	SEC("tracepoint/syscalls/sys_enter_" #name)                                \

@@ -10,6 +10,8 @@
 #include <bpf/bpf_tracing.h>
 
 #include "path.bpf.h"
+#include "ringbuf.bpf.h"
+#include "syscall.bpf.h"
 #include "syncsnoop.h"
 
 const volatile __u32 target_tgid = 0;
@@ -140,7 +142,7 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma)
 	event->addr = start->addr;
 	bpf_get_current_comm(event->comm, sizeof(event->comm));
 	fill_path(event, start, find_vma);
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, fsbpf_ringbuf_wakeup(&events));
 done:
 	bpf_map_delete_elem(&starts, &tid);
 	return 0;
@@ -213,19 +215,6 @@ int BPF_KRETPROBE(kretprobe_msync_novma, long ret)
 }
 
 /* ---- classic per-syscall tracepoints ---- */
-
-/* The context of syscalls/sys_enter_* (struct syscall_trace_enter): args follow nr. */
-struct sys_enter_ctx {
-	struct trace_entry ent;
-	int nr;
-	unsigned long args[];
-};
-
-struct sys_exit_ctx {
-	struct trace_entry ent;
-	int nr;
-	long ret;
-};
 
 #define TRACEPOINT_PAIR(name, call, fd_expr, addr_expr)                  \
 	SEC("tracepoint/syscalls/sys_enter_" #name)                      \

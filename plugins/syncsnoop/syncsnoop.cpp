@@ -74,11 +74,6 @@ struct SkeletonDeleter {
 };
 using Skeleton = std::unique_ptr<syncsnoop_bpf, SkeletonDeleter>;
 
-bool has_prefix(std::string_view text, std::string_view prefix)
-{
-	return !prefix.empty() && text.substr(0, prefix.size()) == prefix;
-}
-
 // The fentry programs to load on this kernel, or nothing if a call has no hook.
 std::vector<std::string_view> fentry_programs(const fsbpf::plugin::Host &host)
 {
@@ -135,9 +130,8 @@ std::vector<std::string_view> prefixed_programs(size_t backend,
 {
 	std::vector<std::string_view> programs;
 	for (const std::string_view name : all)
-		for (std::string_view prefix : kProgramPrefixes.at(backend))
-			if (has_prefix(name, prefix))
-				programs.push_back(name);
+		if (fsbpf::named_with(name, kProgramPrefixes.at(backend)))
+			programs.push_back(name);
 	return programs;
 }
 
@@ -179,12 +173,8 @@ public:
 		clock_.start();
 		host.ready("Tracing sync-family calls... Hit Ctrl-C to end.");
 
-		const int fd = ring_buffer__epoll_fd(events.get());
-		while (!output_closed_ && host.wait(fd, 200) >= 0)
-			ring_buffer__consume(events.get());
-		syncsnoop_bpf__detach(skel_.get());
-		if (!output_closed_)
-			ring_buffer__consume(events.get());
+		fsbpf::read_until_stopped(host, *events, output_closed_,
+					  [this] { syncsnoop_bpf__detach(skel_.get()); });
 		if (!output_closed_)
 			sink_->summary({{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
 					{"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
