@@ -74,8 +74,8 @@ def goals(result):
 
 def table(result):
     lines = [f"### {result['kernel']}", "",
-             f"{result['rounds']} rounds, median ratio to the untraced run of the same round "
-             "(min in parentheses); map memory from /proc/PID/fdinfo.", ""]
+             f"{result['rounds']} rounds at scale {result['scale']}, median ratio to the untraced "
+             "run of the same round (min in parentheses); map memory from /proc/PID/fdinfo.", ""]
     for suite in result["suites"]:
         names = [c["name"] for c in suite["configs"] if c["name"] != "untraced"]
         untraced = next(c for c in suite["configs"] if c["name"] == "untraced")
@@ -96,7 +96,11 @@ def table(result):
                if c.get("memlock_bytes") is not None]
         ready = [f"{c['name']}: {min(c['exec_to_ready_s']):.2f} s" for c in suite["configs"]
                  if c.get("exec_to_ready_s")]
-        lines += ["", "map memory: " + ", ".join(mem), "", "exec to ready (min): " + ", ".join(ready), ""]
+        tracked = [f"{c['name']}: {c['memlock_10240_files_bytes'] / 2**20:.2f} MiB"
+                   for c in suite["configs"] if c.get("memlock_10240_files_bytes") is not None]
+        lines += ["", "map memory at start: " + ", ".join(mem), "",
+                  "map memory with 10,240 files tracked: " + ", ".join(tracked), "",
+                  "exec to ready (min): " + ", ".join(ready), ""]
     rates = result.get("filelife_rates", [])
     if rates:
         lines += ["**filelife create+unlink rate**", "",

@@ -3,6 +3,7 @@
 // tracer configuration (fsbpf's backends, the peers), so ratios compare
 // numbers taken seconds apart on the same machine. Prints one JSON object.
 //   fsbpf-compare --fsbpf PATH [--peers DIR] [--dir EXT4_DIR] [--rounds N] [--scale X]
+//                 [--backends auto,fentry,...]   (default: auto and every one supported)
 #include "tracer.hpp"
 
 #include <nlohmann/json.hpp>
@@ -18,6 +19,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <sys/mount.h>
 #include <sys/resource.h>
@@ -44,7 +46,11 @@ struct Options {
 	std::string dir = "/tmp";
 	int rounds = 5;
 	double scale = 1.0;
+	std::set<std::string> backends; // of fsbpf to measure; empty: all
 };
+
+// Attaching 22 syscall tracepoints takes 20 s in a TCG guest.
+constexpr auto kReadyTimeout = std::chrono::seconds(90);
 
 [[noreturn]] void fail(const std::string &what)
 {
@@ -72,11 +78,16 @@ public:
 		mkdir(tmpfs_.c_str(), 0755);
 		if (mount("tmpfs", tmpfs_.c_str(), "tmpfs", 0, nullptr) != 0)
 			fail("mount tmpfs");
+		// Each crowd of files in a directory of its own: a directory that once
+		// held 10,240 names makes every later create and unlink in it slower.
+		for (const char *sub : {"/many", "/tracked", "/life"})
+			mkdir((ext4_ + sub).c_str(), 0755);
 		rlimit files{kTrackedFiles + 1024, kTrackedFiles + 1024};
 		setrlimit(RLIMIT_NOFILE, &files);
 		for (int i = 0; i < kTrackedFiles; i++)
-			many_.push_back(data_file(ext4_ + "/many-" + std::to_string(i)));
+			many_.push_back(data_file(ext4_ + "/many/" + std::to_string(i)));
 		offsets_.assign(many_.size(), 0);
+		syncfs(many_.front()); // later fsyncs of these files find nothing to write
 	}
 	~Scratch()
 	{
@@ -108,10 +119,34 @@ public:
 		(void)!read(many_[at], &byte, 1);
 	}
 
+	void sync_one(size_t i, size_t n) { fsync(many_[i % n]); }
+
+	// Calls touch on each of the kTrackedFiles open files once.
+	void touch_many(void (Scratch::*touch)(size_t, size_t))
+	{
+		for (size_t i = 0; i < kTrackedFiles; i++)
+			(this->*touch)(i, kTrackedFiles);
+	}
+
+	// kTrackedFiles new files, alive until remove_many.
+	void create_many() const
+	{
+		for (int i = 0; i < kTrackedFiles; i++)
+			close(must(open(tracked(i).c_str(), O_CREAT | O_WRONLY, 0644), tracked(i)));
+	}
+
+	void remove_many() const
+	{
+		for (int i = 0; i < kTrackedFiles; i++)
+			unlink(tracked(i).c_str());
+	}
+
 	const std::string &ext4() const { return ext4_; }
 	const std::string &tmpfs() const { return tmpfs_; }
 
 private:
+	std::string tracked(int i) const { return ext4_ + "/tracked/" + std::to_string(i); }
+
 	std::string ext4_, tmpfs_;
 	std::vector<int> many_;
 	std::vector<size_t> offsets_;
@@ -190,7 +225,7 @@ std::vector<Workload> filetop_workloads(Scratch &scratch)
 
 std::vector<Workload> filelife_workloads(const Scratch &scratch)
 {
-	const std::string path = scratch.ext4() + "/bench-life";
+	const std::string path = scratch.ext4() + "/life/bench-life";
 	return {
 		{"create+unlink empty file", 20000,
 		 [path](long calls) {
@@ -247,9 +282,13 @@ std::vector<Config> configs_of(const std::string &tool, const std::vector<std::s
 		argv.insert(argv.end(), args.begin(), args.end());
 		return argv;
 	};
-	configs.push_back({"fsbpf auto", with({options.fsbpf, tool})});
+	const auto wanted = [&options](const std::string &backend) {
+		return options.backends.empty() || options.backends.contains(backend);
+	};
+	if (wanted("auto"))
+		configs.push_back({"fsbpf auto", with({options.fsbpf, tool})});
 	for (const auto &[backend, verdict] : report["tools"][tool]["backends"].items())
-		if (verdict.value("supported", false))
+		if (verdict.value("supported", false) && wanted(backend))
 			configs.push_back({"fsbpf " + backend,
 					   with({options.fsbpf, tool, "--backend", backend})});
 	if (peer)
@@ -263,11 +302,17 @@ double median(std::vector<double> values)
 	return values.empty() ? 0 : values[values.size() / 2];
 }
 
+// Makes a tool track kTrackedFiles files, for its map memory then; finish
+// (if any) undoes it.
+struct Tracking {
+	std::function<void()> start, finish;
+};
+
 // One suite: every round, each configuration in turn runs every workload.
 json run_suite(const std::string &tool, const std::vector<Workload> &workloads,
-	       const std::vector<Config> &configs, const Options &options,
-	       const std::function<void()> &track_many = {})
+	       const std::vector<Config> &configs, const Options &options, const Tracking &tracking)
 {
+	const auto started = Clock::now();
 	json out = {{"tool", tool}, {"configs", json::array()}};
 	std::vector<json> results(configs.size());
 	for (size_t c = 0; c < configs.size(); c++)
@@ -283,8 +328,8 @@ json run_suite(const std::string &tool, const std::vector<Workload> &workloads,
 			std::unique_ptr<bench::Tracer> tracer;
 			if (!configs[c].argv.empty()) {
 				tracer = std::make_unique<bench::Tracer>(configs[c].argv);
-				const std::optional<double> ready = tracer->wait_ready(
-					std::chrono::seconds(30), configs[c].quiet);
+				const std::optional<double> ready =
+					tracer->wait_ready(kReadyTimeout, configs[c].quiet);
 				if (!ready) {
 					result["attached"] = false;
 					result["error"] = tracer->stop().substr(0, 2000);
@@ -295,6 +340,8 @@ json run_suite(const std::string &tool, const std::vector<Workload> &workloads,
 				result["memlock_bytes"] = tracer->map_memlock();
 			}
 			for (const Workload &workload : workloads) {
+				if (tracer)
+					tracer->settle(std::chrono::seconds(5));
 				const double ns = ns_per_call(workload, options.scale);
 				if (c == 0)
 					untraced[workload.name] = ns;
@@ -302,9 +349,11 @@ json run_suite(const std::string &tool, const std::vector<Workload> &workloads,
 				w["ns"].push_back(ns);
 				w["ratio"].push_back(ns / untraced[workload.name]);
 			}
-			if (tracer && track_many) {
-				track_many();
+			if (tracer && round == 0) {
+				tracking.start();
 				result["memlock_10240_files_bytes"] = tracer->map_memlock();
+				if (tracking.finish)
+					tracking.finish();
 			}
 		}
 	}
@@ -316,6 +365,8 @@ json run_suite(const std::string &tool, const std::vector<Workload> &workloads,
 		}
 		out["configs"].push_back(result);
 	}
+	const std::chrono::duration<double> took = Clock::now() - started;
+	std::fprintf(stderr, "compare: %s done in %.0f s\n", tool.c_str(), took.count());
 	return out;
 }
 
@@ -327,14 +378,14 @@ json filelife_rates(const Scratch &scratch, const Options &options)
 	const double seconds = 0.5 * std::max(options.scale, 0.2);
 	for (const long rate : {2000L, 10000L, 50000L, 0L}) { // 0: as fast as possible
 		bench::Tracer tracer({options.fsbpf, "filelife", "--json"});
-		if (!tracer.wait_ready(std::chrono::seconds(30)))
+		if (!tracer.wait_ready(kReadyTimeout))
 			return out;
 		long created = 0;
 		const auto start = Clock::now();
 		const auto until = start + std::chrono::duration<double>(seconds);
 		while (Clock::now() < until) {
 			const std::string path =
-				scratch.ext4() + "/rate-" + std::to_string(created);
+				scratch.ext4() + "/life/rate-" + std::to_string(created);
 			close(open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0644));
 			unlink(path.c_str());
 			++created;
@@ -387,10 +438,16 @@ Options parse(int argc, char **argv)
 			options.rounds = std::stoi(value);
 		else if (key == "--scale")
 			options.scale = std::stod(value);
+		else if (key == "--backends")
+			for (size_t from = 0; from <= value.size();) {
+				const size_t comma = std::min(value.find(',', from), value.size());
+				options.backends.insert(value.substr(from, comma - from));
+				from = comma + 1;
+			}
 	}
 	if (options.fsbpf.empty()) {
 		std::fprintf(stderr, "usage: compare --fsbpf PATH [--peers DIR] [--dir EXT4_DIR] "
-				     "[--rounds N] [--scale X]\n");
+				     "[--rounds N] [--scale X] [--backends LIST]\n");
 		std::exit(2);
 	}
 	return options;
@@ -407,19 +464,18 @@ int run(int argc, char **argv)
 	uname(&uts);
 	json out = {{"kernel", uts.release}, {"rounds", options.rounds}, {"scale", options.scale}};
 	out["attach"] = report.value("attach", json::object());
-	const auto track_many = [&scratch] {
-		for (int i = 0; i < kTrackedFiles; i++)
-			scratch.read_one(static_cast<size_t>(i), kTrackedFiles);
-	};
+	out["suites"].push_back(
+		run_suite("filetop", filetop_workloads(scratch),
+			  configs_of("filetop", {"-C", "60"}, report, options, true), options,
+			  {[&scratch] { scratch.touch_many(&Scratch::read_one); }, {}}));
 	out["suites"].push_back(run_suite(
-		"filetop", filetop_workloads(scratch),
-		configs_of("filetop", {"-C", "60"}, report, options, true), options, track_many));
-	out["suites"].push_back(run_suite("filelife", filelife_workloads(scratch),
-					  configs_of("filelife", {}, report, options, true),
-					  options));
-	out["suites"].push_back(run_suite("syncsnoop", syncsnoop_workloads(scratch),
-					  configs_of("syncsnoop", {}, report, options, false),
-					  options));
+		"filelife", filelife_workloads(scratch),
+		configs_of("filelife", {}, report, options, true), options,
+		{[&scratch] { scratch.create_many(); }, [&scratch] { scratch.remove_many(); }}));
+	out["suites"].push_back(
+		run_suite("syncsnoop", syncsnoop_workloads(scratch),
+			  configs_of("syncsnoop", {}, report, options, false), options,
+			  {[&scratch] { scratch.touch_many(&Scratch::sync_one); }, {}}));
 	out["filelife_rates"] = filelife_rates(scratch, options);
 	std::cout << out.dump(1) << std::endl;
 	return 0;

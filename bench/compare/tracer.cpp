@@ -1,34 +1,28 @@
 #include "tracer.hpp"
 
-#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <set>
 #include <sstream>
+#include <stdexcept>
+#include <sys/mman.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 namespace bench {
 
-namespace {
-
-std::mutex output_lock;
-
-} // namespace
-
-Tracer::Tracer(std::vector<std::string> argv) : started_(std::chrono::steady_clock::now())
+Tracer::Tracer(std::vector<std::string> argv)
+	: output_fd_(memfd_create("tracer-output", MFD_CLOEXEC)),
+	  started_(std::chrono::steady_clock::now())
 {
-	int fds[2];
-	if (pipe(fds) != 0)
-		throw std::runtime_error("pipe");
+	if (output_fd_ < 0)
+		throw std::runtime_error("memfd_create");
 	pid_ = fork();
 	if (pid_ == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		dup2(fds[1], STDERR_FILENO);
-		close(fds[0]);
-		close(fds[1]);
+		dup2(output_fd_, STDOUT_FILENO);
+		dup2(output_fd_, STDERR_FILENO);
 		std::vector<char *> args;
 		args.reserve(argv.size() + 1);
 		for (std::string &arg : argv)
@@ -37,29 +31,23 @@ Tracer::Tracer(std::vector<std::string> argv) : started_(std::chrono::steady_clo
 		execvp(args[0], args.data());
 		_exit(127);
 	}
-	close(fds[1]);
-	reader_ = std::thread([this, fd = fds[0]] { drain(fd); });
 }
 
 Tracer::~Tracer()
 {
 	if (pid_ > 0 && !exited_)
 		stop();
-	if (reader_.joinable())
-		reader_.join();
+	close(output_fd_);
 }
 
-void Tracer::drain(int fd)
+std::string Tracer::output() const
 {
-	char buf[4096];
+	std::string text;
+	char buf[65536];
 	ssize_t got = 0;
-	while ((got = read(fd, buf, sizeof(buf))) > 0) {
-		const std::lock_guard<std::mutex> guard(output_lock);
-		// Keep the start (readiness, errors) and the end (summary); drop the middle.
-		if (output_.size() < (1 << 20))
-			output_.append(buf, static_cast<size_t>(got));
-	}
-	close(fd);
+	for (off_t at = 0; (got = pread(output_fd_, buf, sizeof(buf), at)) > 0; at += got)
+		text.append(buf, static_cast<size_t>(got));
+	return text;
 }
 
 namespace {
@@ -93,18 +81,13 @@ std::optional<double> Tracer::wait_ready(std::chrono::seconds timeout, bool quie
 		if (quiet && !loaded && holds_programs(pid_))
 			loaded = std::chrono::steady_clock::now();
 		if (loaded && std::chrono::steady_clock::now() - *loaded > kQuietAttach) {
-			ready_ = true;
 			const std::chrono::duration<double> took = *loaded - started_;
 			return took.count();
 		}
-		{
-			const std::lock_guard<std::mutex> guard(output_lock);
-			if (output_.find("Hit Ctrl-C") != std::string::npos) {
-				ready_ = true;
-				const std::chrono::duration<double> took =
-					std::chrono::steady_clock::now() - started_;
-				return took.count();
-			}
+		if (output().find("Hit Ctrl-C") != std::string::npos) {
+			const std::chrono::duration<double> took =
+				std::chrono::steady_clock::now() - started_;
+			return took.count();
 		}
 		int status = 0;
 		if (waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -114,6 +97,42 @@ std::optional<double> Tracer::wait_ready(std::chrono::seconds timeout, bool quie
 		std::this_thread::sleep_for(std::chrono::milliseconds(2));
 	}
 	return std::nullopt;
+}
+
+namespace {
+
+// utime + stime of pid, in clock ticks.
+uint64_t cpu_ticks(pid_t pid)
+{
+	std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+	std::string text;
+	std::getline(in, text);
+	// Fields after the command, which may hold spaces: state is field 3, utime 14.
+	std::istringstream fields(text.substr(text.rfind(')') + 2));
+	std::string skipped;
+	for (int field = 3; field < 14; field++)
+		fields >> skipped;
+	uint64_t utime = 0, stime = 0;
+	fields >> utime >> stime;
+	return utime + stime;
+}
+
+} // namespace
+
+void Tracer::settle(std::chrono::milliseconds timeout) const
+{
+	// /proc counts CPU time in 10 ms ticks: a reader still busy for a third
+	// of this window shows.
+	constexpr auto kQuiet = std::chrono::milliseconds(30);
+	const auto deadline = std::chrono::steady_clock::now() + timeout;
+	uint64_t before = cpu_ticks(pid_);
+	while (std::chrono::steady_clock::now() < deadline) {
+		std::this_thread::sleep_for(kQuiet);
+		const uint64_t now = cpu_ticks(pid_);
+		if (now == before)
+			return;
+		before = now;
+	}
 }
 
 uint64_t Tracer::map_memlock() const
@@ -154,9 +173,7 @@ std::string Tracer::stop()
 		}
 		exited_ = true;
 	}
-	if (reader_.joinable())
-		reader_.join();
-	return output_;
+	return output();
 }
 
 } // namespace bench

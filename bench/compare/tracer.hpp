@@ -6,14 +6,14 @@
 #include <optional>
 #include <string>
 #include <sys/types.h>
-#include <thread>
 #include <vector>
 
 namespace bench {
 
 class Tracer {
 public:
-	// Runs argv; output goes to a pipe drained in the background.
+	// Runs argv with stdout and stderr in one memory file: the tracer never
+	// waits for a reader, and nobody reads while workloads are measured.
 	explicit Tracer(std::vector<std::string> argv);
 	~Tracer();
 	Tracer(const Tracer &) = delete;
@@ -23,20 +23,20 @@ public:
 	// is ready once it has held BPF programs for a while without exiting.
 	// Seconds from exec to ready, or nothing if it died or timed out.
 	std::optional<double> wait_ready(std::chrono::seconds timeout, bool quiet = false);
+	// Waits until it has used no CPU for a while (at most `timeout`), so a
+	// workload is not charged for the backlog of the one before.
+	void settle(std::chrono::milliseconds timeout) const;
 	// Bytes of locked memory of the BPF maps it holds (memlock in fdinfo).
 	uint64_t map_memlock() const;
 	// Stops it with SIGINT; returns everything it printed.
 	std::string stop();
-	const std::string &output() const { return output_; }
+	// What it has printed so far.
+	std::string output() const;
 
 private:
-	void drain(int fd);
-
 	pid_t pid_ = -1;
+	int output_fd_ = -1;
 	std::chrono::steady_clock::time_point started_;
-	std::thread reader_;
-	std::string output_;
-	bool ready_ = false;
 	bool exited_ = false;
 };
 
