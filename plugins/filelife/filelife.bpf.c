@@ -133,11 +133,13 @@ static __always_inline struct life *tracked(struct filelife_inode *file)
 static __always_inline int report_open(struct file *file, bool keep_table)
 {
 	bool tmpfile = BPF_CORE_READ(file, f_flags) & FILELIFE_O_TMPFILE;
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
 	struct filelife_event *event;
+	struct inode *inode;
 
+	/* Every open passes here: the common case leaves after two reads. */
 	if (!(BPF_CORE_READ(file, f_mode) & FILELIFE_FMODE_CREATED) && !tmpfile)
 		return 0;
+	inode = BPF_CORE_READ(file, f_inode);
 	if (!is_regular(inode))
 		return 0;
 	event = new_event(FILELIFE_CREATE, tmpfile ? FILELIFE_TMPFILE : 0);
