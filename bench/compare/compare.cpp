@@ -23,7 +23,9 @@
 #include <string>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
@@ -142,6 +144,20 @@ public:
 	}
 
 	const std::string &ext4() const { return ext4_; }
+	// The file system of --dir, by name: the guest has only tmpfs to offer.
+	std::string dir_fs() const
+	{
+		struct statfs fs {};
+		statfs(ext4_.c_str(), &fs);
+		switch (static_cast<unsigned long>(fs.f_type)) {
+		case EXT4_SUPER_MAGIC:
+			return "ext4";
+		case TMPFS_MAGIC:
+			return "tmpfs";
+		default:
+			return "other fs";
+		}
+	}
 	const std::string &tmpfs() const { return tmpfs_; }
 
 private:
@@ -251,7 +267,7 @@ std::vector<Workload> syncsnoop_workloads(const Scratch &scratch)
 	};
 	return {
 		{"fsync tmpfs", 100000, fsyncs(on_tmpfs)},
-		{"fsync ext4 (clean)", 100000, fsyncs(on_ext4)},
+		{"fsync " + scratch.dir_fs() + " (clean)", 100000, fsyncs(on_ext4)},
 		{"getppid", 400000, getppid_calls},
 	};
 }
