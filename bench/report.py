@@ -92,6 +92,17 @@ def table(result):
                 cells.append(f"{cw['median_ratio']:.2f}× ({cw['min_ratio']:.2f})" if cw
                              else "cannot attach")
             lines.append(f"| {workload} | {w['median_ns']:.0f} | " + " | ".join(cells) + " |")
+        lines += ["", "CPU time of the tracer itself per call (median ns; it shares the "
+                  "machine's CPUs with the workload):", "",
+                  "| workload | " + " | ".join(names) + " |", "| --- |" + " --- |" * len(names)]
+        for workload in untraced["workloads"]:
+            cells = []
+            for c in suite["configs"]:
+                if c["name"] == "untraced":
+                    continue
+                cpu = c.get("workloads", {}).get(workload, {}).get("median_tracer_cpu_ns")
+                cells.append("—" if cpu is None else f"{cpu:.0f}")
+            lines.append(f"| {workload} | " + " | ".join(cells) + " |")
         mem = [f"{c['name']}: {c['memlock_bytes'] / 2**20:.2f} MiB" for c in suite["configs"]
                if c.get("memlock_bytes") is not None]
         ready = [f"{c['name']}: {min(c['exec_to_ready_s']):.2f} s" for c in suite["configs"]

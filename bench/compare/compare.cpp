@@ -53,6 +53,7 @@ struct Options {
 
 // Attaching 22 syscall tracepoints takes 20 s in a TCG guest.
 constexpr auto kReadyTimeout = std::chrono::seconds(90);
+constexpr auto kSettleTimeout = std::chrono::seconds(5);
 
 [[noreturn]] void fail(const std::string &what)
 {
@@ -174,10 +175,13 @@ struct Workload {
 	std::function<void(long)> run; // makes that many calls
 };
 
-double ns_per_call(const Workload &workload, double scale)
+long calls_of(const Workload &workload, double scale)
 {
-	const long calls =
-		std::max(1L, static_cast<long>(static_cast<double>(workload.calls) * scale));
+	return std::max(1L, static_cast<long>(static_cast<double>(workload.calls) * scale));
+}
+
+double ns_per_call(const Workload &workload, long calls)
+{
 	const auto start = Clock::now();
 	workload.run(calls);
 	const std::chrono::duration<double, std::nano> took = Clock::now() - start;
@@ -267,7 +271,7 @@ std::vector<Workload> syncsnoop_workloads(const Scratch &scratch)
 	};
 	return {
 		{"fsync tmpfs", 100000, fsyncs(on_tmpfs)},
-		{"fsync " + scratch.dir_fs() + " (clean)", 100000, fsyncs(on_ext4)},
+		{"fsync " + scratch.dir_fs() + " (clean)", 20000, fsyncs(on_ext4)},
 		{"getppid", 400000, getppid_calls},
 	};
 }
@@ -356,12 +360,21 @@ json run_suite(const std::string &tool, const std::vector<Workload> &workloads,
 				result["memlock_bytes"] = tracer->map_memlock();
 			}
 			for (const Workload &workload : workloads) {
+				json &w = result["workloads"][workload.name];
+				const long calls = calls_of(workload, options.scale);
 				if (tracer)
-					tracer->settle(std::chrono::seconds(5));
-				const double ns = ns_per_call(workload, options.scale);
+					tracer->settle(kSettleTimeout);
+				const double cpu_before = tracer ? tracer->cpu_seconds() : 0;
+				const double ns = ns_per_call(workload, calls);
+				if (tracer) {
+					// The backlog this workload left is its own cost too.
+					tracer->settle(kSettleTimeout);
+					w["tracer_cpu_ns"].push_back(
+						(tracer->cpu_seconds() - cpu_before) * 1e9 /
+						static_cast<double>(calls));
+				}
 				if (c == 0)
 					untraced[workload.name] = ns;
-				json &w = result["workloads"][workload.name];
 				w["ns"].push_back(ns);
 				w["ratio"].push_back(ns / untraced[workload.name]);
 			}
@@ -378,6 +391,9 @@ json run_suite(const std::string &tool, const std::vector<Workload> &workloads,
 			w["median_ns"] = median(w["ns"].get<std::vector<double>>());
 			w["median_ratio"] = median(w["ratio"].get<std::vector<double>>());
 			w["min_ratio"] = std::ranges::min(w["ratio"].get<std::vector<double>>());
+			if (w.contains("tracer_cpu_ns"))
+				w["median_tracer_cpu_ns"] =
+					median(w["tracer_cpu_ns"].get<std::vector<double>>());
 		}
 		out["configs"].push_back(result);
 	}

@@ -135,6 +135,21 @@ void Tracer::settle(std::chrono::milliseconds timeout) const
 	}
 }
 
+// Nanoseconds on CPU of every thread (the first field of schedstat).
+double Tracer::cpu_seconds() const
+{
+	uint64_t ns = 0;
+	std::error_code ignored;
+	const std::string tasks = "/proc/" + std::to_string(pid_) + "/task";
+	for (const auto &task : std::filesystem::directory_iterator(tasks, ignored)) {
+		std::ifstream in(task.path() / "schedstat");
+		uint64_t on_cpu = 0;
+		if (in >> on_cpu)
+			ns += on_cpu;
+	}
+	return static_cast<double>(ns) / 1e9;
+}
+
 uint64_t Tracer::map_memlock() const
 {
 	std::set<std::string> seen;

@@ -26,6 +26,8 @@ public:
 	// Waits until it has used no CPU for a while (at most `timeout`), so a
 	// workload is not charged for the backlog of the one before.
 	void settle(std::chrono::milliseconds timeout) const;
+	// CPU time it has used so far, in seconds (schedstat: nanoseconds).
+	double cpu_seconds() const;
 	// Bytes of locked memory of the BPF maps it holds (memlock in fdinfo).
 	uint64_t map_memlock() const;
 	// Stops it with SIGINT; returns everything it printed.
