@@ -103,6 +103,13 @@ def table(result):
                 cpu = c.get("workloads", {}).get(workload, {}).get("median_tracer_cpu_ns")
                 cells.append("—" if cpu is None else f"{cpu:.0f}")
             lines.append(f"| {workload} | " + " | ".join(cells) + " |")
+        for workload in untraced["workloads"]:
+            shares = [f"{c['name']} {min(c['workloads'][workload]['reported_share']):.0%}"
+                      for c in suite["configs"]
+                      if c.get("workloads", {}).get(workload, {}).get("reported_share")]
+            if shares:
+                lines += ["", f"{workload}, calls each tracer reported (worst round): "
+                          + ", ".join(shares)]
         mem = [f"{c['name']}: {c['memlock_bytes'] / 2**20:.2f} MiB" for c in suite["configs"]
                if c.get("memlock_bytes") is not None]
         ready = [f"{c['name']}: {min(c['exec_to_ready_s']):.2f} s" for c in suite["configs"]

@@ -173,7 +173,20 @@ struct Workload {
 	std::string name;
 	long calls;
 	std::function<void(long)> run; // makes that many calls
+	// A tracer's output has one line holding this per call it reported (if set):
+	// a tracer that misses events must not look cheap.
+	std::string reported_as = {};
 };
+
+// Share of a workload's calls a tracer's output shows.
+double reported_share(const std::string &output, const Workload &workload, long calls)
+{
+	long lines = 0;
+	for (size_t at = output.find(workload.reported_as); at != std::string::npos;
+	     at = output.find(workload.reported_as, output.find('\n', at)))
+		++lines;
+	return static_cast<double>(lines) / static_cast<double>(calls);
+}
 
 long calls_of(const Workload &workload, double scale)
 {
@@ -253,7 +266,8 @@ std::vector<Workload> filelife_workloads(const Scratch &scratch)
 				 close(open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0644));
 				 unlink(path.c_str());
 			 }
-		 }},
+		 },
+		 "bench-life"},
 		{"getppid", 400000, getppid_calls},
 	};
 }
@@ -383,6 +397,15 @@ json run_suite(const std::string &tool, const std::vector<Workload> &workloads,
 				result["memlock_10240_files_bytes"] = tracer->map_memlock();
 				if (tracking.finish)
 					tracking.finish();
+			}
+			if (tracer) {
+				const std::string output = tracer->stop();
+				for (const Workload &workload : workloads)
+					if (!workload.reported_as.empty())
+						result["workloads"][workload.name]["reported_share"]
+							.push_back(reported_share(
+								output, workload,
+								calls_of(workload, options.scale)));
 			}
 		}
 	}
