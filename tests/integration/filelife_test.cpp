@@ -1,5 +1,6 @@
 // filelife against the real kernel: files born and removed by real system
 // calls on ext4 and on a tmpfs, and exactly which lives fsbpf reports.
+#include "clock.hpp"
 #include "process.hpp"
 #include "tracing.hpp"
 #include "workload.hpp"
@@ -30,11 +31,10 @@ using namespace std::chrono_literals;
 
 constexpr long kExt4Magic = 0xEF53;
 
+// The clock filelife's ages are measured on.
 uint64_t monotonic_ns()
 {
-	timespec ts{};
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
+	return fsbpf::clock_ns(CLOCK_MONOTONIC);
 }
 
 // An ext4 directory to work in: /tmp here, the image the kernel-matrix guests mount.
