@@ -463,17 +463,21 @@ json filelife_rates(const Scratch &scratch, const Options &options)
 			else if (line.is_object() && line.value("file", "").rfind("rate-", 0) == 0)
 				++reported;
 		}
+		// Every count of what filelife says it could not see or report.
+		uint64_t admitted = 0;
+		for (const char *counter :
+		     {"lost", "table_full", "unresolved", "missed", "skipped"})
+			admitted += summary.value(counter, 0ULL);
 		const uint64_t lost = summary.value("lost", 0ULL);
 		out.push_back({{"target_per_s", rate},
 			       {"achieved_per_s", static_cast<double>(created) / took.count()},
 			       {"created", created},
 			       {"reported", reported},
 			       {"lost", lost},
-			       {"skipped", summary.value("skipped", 0ULL)},
+			       {"summary", summary},
 			       {"complete", reported == created && lost == 0},
 			       {"lost_accounts_for_missing",
-				created - reported <=
-					static_cast<long>(lost + summary.value("skipped", 0ULL))}});
+				created - reported <= static_cast<long>(admitted)}});
 	}
 	return out;
 }
