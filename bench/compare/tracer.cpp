@@ -99,42 +99,6 @@ std::optional<double> Tracer::wait_ready(std::chrono::seconds timeout, bool quie
 	return std::nullopt;
 }
 
-namespace {
-
-// utime + stime of pid, in clock ticks.
-uint64_t cpu_ticks(pid_t pid)
-{
-	std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-	std::string text;
-	std::getline(in, text);
-	// Fields after the command, which may hold spaces: state is field 3, utime 14.
-	std::istringstream fields(text.substr(text.rfind(')') + 2));
-	std::string skipped;
-	for (int field = 3; field < 14; field++)
-		fields >> skipped;
-	uint64_t utime = 0, stime = 0;
-	fields >> utime >> stime;
-	return utime + stime;
-}
-
-} // namespace
-
-void Tracer::settle(std::chrono::milliseconds timeout) const
-{
-	// /proc counts CPU time in 10 ms ticks: a reader still busy for a third
-	// of this window shows.
-	constexpr auto kQuiet = std::chrono::milliseconds(30);
-	const auto deadline = std::chrono::steady_clock::now() + timeout;
-	uint64_t before = cpu_ticks(pid_);
-	while (std::chrono::steady_clock::now() < deadline) {
-		std::this_thread::sleep_for(kQuiet);
-		const uint64_t now = cpu_ticks(pid_);
-		if (now == before)
-			return;
-		before = now;
-	}
-}
-
 // Nanoseconds on CPU of every thread (the first field of schedstat).
 double Tracer::cpu_seconds() const
 {
@@ -148,6 +112,23 @@ double Tracer::cpu_seconds() const
 			ns += on_cpu;
 	}
 	return static_cast<double>(ns) / 1e9;
+}
+
+void Tracer::settle(std::chrono::milliseconds timeout) const
+{
+	// Idle: under a tenth of a window's time on CPU (a reader that wakes
+	// every 100 ms to find nothing uses microseconds).
+	constexpr auto kWindow = std::chrono::milliseconds(30);
+	constexpr double kIdleSeconds = 0.003;
+	const auto deadline = std::chrono::steady_clock::now() + timeout;
+	double before = cpu_seconds();
+	while (std::chrono::steady_clock::now() < deadline) {
+		std::this_thread::sleep_for(kWindow);
+		const double now = cpu_seconds();
+		if (now - before < kIdleSeconds)
+			return;
+		before = now;
+	}
 }
 
 uint64_t Tracer::map_memlock() const
