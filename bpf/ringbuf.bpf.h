@@ -3,7 +3,7 @@
  * Ring-buffer wakeups. Waking the reader for every record costs the traced
  * process more than the record itself (an irq_work and a context switch on a
  * busy CPU), so records wake the reader only once the ring is half full;
- * readers look on their own every FSBPF_RING_POLL_MS (bpf/libbpf.hpp).
+ * readers look on their own every kRingPollMs (bpf/libbpf.hpp).
  */
 #ifndef FSBPF_RINGBUF_BPF_H
 #define FSBPF_RINGBUF_BPF_H
