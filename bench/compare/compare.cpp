@@ -134,8 +134,10 @@ public:
 	// kTrackedFiles new files, alive until remove_many.
 	void create_many() const
 	{
-		for (int i = 0; i < kTrackedFiles; i++)
-			close(must(open(tracked(i).c_str(), O_CREAT | O_WRONLY, 0644), tracked(i)));
+		for (int i = 0; i < kTrackedFiles; i++) {
+			const std::string path = tracked(i);
+			close(must(open(path.c_str(), O_CREAT | O_WRONLY, 0644), path));
+		}
 	}
 
 	void remove_many() const
