@@ -32,31 +32,32 @@ static __always_inline struct file *fsbpf_fd_file(int fd)
 /*
  * Walks from a dentry of the mount vfsmnt to the root of the mount tree,
  * stepping from each mount's root to its mount point, so bind mounts and
- * nested mounts give the path a process sees.
+ * nested mounts give the path a process sees. The names go to names, up to
+ * FSBPF_PATH_BYTES of them; what was found to meta.
  *
- * The write offset lives in out->len and is reloaded every iteration: read
+ * The write offset lives in meta->len and is reloaded every iteration: read
  * back from memory it is an unknown bounded scalar, so the verifier can prune
  * iterations instead of exploring one state per possible offset.
  */
-static __always_inline void fsbpf_read_path(struct fsbpf_path *out, struct vfsmount *vfsmnt,
-					    struct dentry *dentry)
+static __always_inline void fsbpf_walk_path(char *names, struct fsbpf_path_meta *meta,
+					    struct vfsmount *vfsmnt, struct dentry *dentry)
 {
 	struct mount *mnt = fsbpf_real_mount(vfsmnt);
 
-	out->len = 0;
-	out->depth = 0;
-	out->flags = FSBPF_PATH_PRESENT | FSBPF_PATH_TRUNCATED;
+	meta->len = 0;
+	meta->depth = 0;
+	meta->flags = FSBPF_PATH_PRESENT | FSBPF_PATH_TRUNCATED;
 	for (int i = 0; i < FSBPF_PATH_DEPTH; i++) {
 		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
 		struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-		__u32 len = out->len;
+		__u32 len = meta->len;
 		long copied;
 
 		if (dentry == mnt_root) {
 			struct mount *parent_mnt = BPF_CORE_READ(mnt, mnt_parent);
 
 			if (parent_mnt == mnt) {
-				out->flags = FSBPF_PATH_PRESENT;
+				meta->flags = FSBPF_PATH_PRESENT;
 				break;
 			}
 			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
@@ -67,19 +68,30 @@ static __always_inline void fsbpf_read_path(struct fsbpf_path *out, struct vfsmo
 		}
 		/* A root that is no mount's root: pipes, sockets, unreachable dentries. */
 		if (dentry == parent) {
-			out->flags = FSBPF_PATH_PRESENT;
+			meta->flags = FSBPF_PATH_PRESENT;
 			break;
 		}
 		if (len > FSBPF_PATH_BYTES - FSBPF_NAME_MAX)
 			break;
-		copied = bpf_probe_read_kernel_str(out->names + len, FSBPF_NAME_MAX,
+		copied = bpf_probe_read_kernel_str(names + len, FSBPF_NAME_MAX,
 						   BPF_CORE_READ(dentry, d_name.name));
 		if (copied <= 0)
 			break;
-		out->len = len + copied;
-		out->depth++;
+		meta->len = len + copied;
+		meta->depth++;
 		dentry = parent;
 	}
+}
+
+static __always_inline void fsbpf_read_path(struct fsbpf_path *out, struct vfsmount *vfsmnt,
+					    struct dentry *dentry)
+{
+	struct fsbpf_path_meta meta;
+
+	fsbpf_walk_path(out->names, &meta, vfsmnt, dentry);
+	out->len = meta.len;
+	out->depth = meta.depth;
+	out->flags = meta.flags;
 }
 
 static __always_inline void fsbpf_read_file_path(struct fsbpf_path *out, struct file *file)

@@ -20,6 +20,13 @@ enum fsbpf_path_flags {
 	FSBPF_PATH_TRUNCATED = 2, /* the root was not reached: the path is a tail */
 };
 
+/* What a walk found; the names themselves go wherever the caller keeps them. */
+struct fsbpf_path_meta {
+	__u32 len;   /* bytes used in names */
+	__u16 depth; /* number of names */
+	__u16 flags;
+};
+
 struct fsbpf_path {
 	__u32 len;   /* bytes used in names */
 	__u16 depth; /* number of names */

@@ -3,6 +3,7 @@
 
 #include "path.h"
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -11,23 +12,29 @@
 namespace fsbpf {
 
 // "/a/b/c" for a complete path, "…/b/c" when BPF stopped before the root,
-// "-" when no file was found.
-inline std::string path_to_string(const fsbpf_path &path)
+// "-" when no file was found: from the leaf-first names a walk left.
+inline std::string path_to_string(std::string_view names_leaf_first, uint16_t depth,
+				  uint16_t flags)
 {
-	if (!(path.flags & FSBPF_PATH_PRESENT))
+	if (!(flags & FSBPF_PATH_PRESENT))
 		return "-";
 	std::vector<std::string_view> names;
-	const size_t len = path.len < sizeof(path.names) ? path.len : sizeof(path.names);
-	std::string_view rest(path.names, len);
-	while (!rest.empty() && names.size() < path.depth) {
+	std::string_view rest = names_leaf_first;
+	while (!rest.empty() && names.size() < depth) {
 		const size_t nul = rest.find('\0');
 		names.push_back(rest.substr(0, nul));
 		rest = nul == std::string_view::npos ? std::string_view{} : rest.substr(nul + 1);
 	}
-	std::string out = path.flags & FSBPF_PATH_TRUNCATED ? "..." : "";
+	std::string out = flags & FSBPF_PATH_TRUNCATED ? "..." : "";
 	for (auto it = names.rbegin(); it != names.rend(); ++it)
 		out += "/" + std::string(*it);
 	return out.empty() ? "/" : out;
+}
+
+inline std::string path_to_string(const fsbpf_path &path)
+{
+	const size_t len = path.len < sizeof(path.names) ? path.len : sizeof(path.names);
+	return path_to_string(std::string_view(path.names, len), path.depth, path.flags);
 }
 
 // The last name only, as BCC's tools print files.

@@ -21,8 +21,12 @@
 
 const volatile bool full_paths = false;
 
-/* Events the ring buffer had no room for; births `lives` had no room for; calls not followed. */
+/*
+ * Events the ring buffer had no room for (births among them counted apart);
+ * births `lives` had no room for; calls not followed.
+ */
 __u64 lost_events = 0;
+__u64 lost_births = 0;
 __u64 table_full = 0;
 __u64 missed_calls = 0;
 
@@ -59,10 +63,33 @@ struct {
 	__type(value, struct call);
 } calls SEC(".maps");
 
+/* Sized by user space (--ring-size). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);
+	__uint(max_entries, 2 << 20);
 } events SEC(".maps");
+
+/*
+ * Events are built here, then only their used bytes go to the ring. A
+ * program preempted on a CPU can be followed there by another of ours, so
+ * each CPU has a slot per nesting level; programs nest strictly, so a plain
+ * per-CPU depth counter hands each its own.
+ */
+#define FILELIFE_NESTING 4
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FILELIFE_NESTING);
+	__type(key, __u32);
+	__type(value, struct filelife_event);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} nesting SEC(".maps");
 
 /* ---- What every view shares ---- */
 
@@ -70,6 +97,21 @@ static __always_inline void inode_id(struct filelife_inode *id, struct inode *in
 {
 	id->dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	id->ino = BPF_CORE_READ(inode, i_ino);
+	id->gen = BPF_CORE_READ(inode, i_generation);
+	id->pad = 0;
+}
+
+static __always_inline void clear_inode_id(struct filelife_inode *id)
+{
+	id->dev = id->ino = 0;
+	id->gen = id->pad = 0;
+}
+
+static __always_inline __u32 current_mntns(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	return BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
 }
 
 static __always_inline bool is_regular(struct inode *inode)
@@ -77,38 +119,117 @@ static __always_inline bool is_regular(struct inode *inode)
 	return (BPF_CORE_READ(inode, i_mode) & FILELIFE_S_IFMT) == FILELIFE_S_IFREG;
 }
 
+static __always_inline __u32 *nesting_depth(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&nesting, &zero);
+}
+
+static __always_inline bool is_birth(__u32 kind)
+{
+	return kind == FILELIFE_CREATE || kind == FILELIFE_MKNOD;
+}
+
+static __always_inline void count_lost(__u32 kind)
+{
+	__sync_fetch_and_add(&lost_events, 1);
+	if (is_birth(kind))
+		__sync_fetch_and_add(&lost_births, 1);
+}
+
+/* Every event returned must go to send_event() or drop_event(). */
 static __always_inline struct filelife_event *new_event(enum filelife_kind kind, __u32 flags)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct filelife_event *event;
+	__u32 *depth = nesting_depth();
+	__u32 slot;
 
-	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
-	if (!event) {
-		__sync_fetch_and_add(&lost_events, 1);
+	if (!depth || *depth >= FILELIFE_NESTING) {
+		count_lost(kind);
 		return NULL;
 	}
+	slot = *depth;
+	event = bpf_map_lookup_elem(&scratch, &slot);
+	if (!event) {
+		count_lost(kind);
+		return NULL;
+	}
+	*depth = slot + 1;
 	event->ts = bpf_ktime_get_ns();
 	event->kind = kind;
 	event->flags = flags;
 	event->pid = pid_tgid >> 32;
 	event->tid = (__u32)pid_tgid;
+	event->mntns = current_mntns();
 	bpf_get_current_comm(event->comm, sizeof(event->comm));
-	event->file.dev = event->file.ino = 0;
-	event->victim.dev = event->victim.ino = 0;
+	clear_inode_id(&event->file);
+	clear_inode_id(&event->victim);
 	event->names[0].flags = event->names[1].flags = 0;
-	fsbpf_clear_path(&event->path);
+	event->names[0].size = event->names[1].size = 0;
+	event->paths[0].len = event->paths[1].len = 0;
+	event->paths[0].flags = event->paths[1].flags = 0;
+	event->paths[0].depth = event->paths[1].depth = 0;
 	return event;
 }
 
-/* A name the kernel resolved: the dentry's parent and its own name. */
-static __always_inline void exact_name(struct filelife_name *name, struct dentry *dentry)
+static __always_inline void drop_event(struct filelife_event *event)
 {
+	__u32 *depth = nesting_depth();
+
+	if (depth && *depth)
+		*depth -= 1;
+}
+
+static __always_inline void send_event(struct filelife_event *event)
+{
+	__u64 size = offsetof(struct filelife_event, tail) + (__u64)event->names[0].size +
+		     event->names[1].size + event->paths[0].len + event->paths[1].len;
+
+	if (size > sizeof(*event))
+		size = sizeof(*event);
+	event->size = size;
+	if (bpf_ringbuf_output(&events, event, size, fsbpf_ringbuf_wakeup(&events)))
+		count_lost(event->kind);
+	drop_event(event);
+}
+
+/* Where names[index]'s text goes in the tail: after the names before it. */
+static __always_inline char *name_text(struct filelife_event *event, int index)
+{
+	__u32 offset = index ? event->names[0].size : 0;
+
+	return event->tail + (offset & (FILELIFE_TEXT_LEN * 2 - 1));
+}
+
+/* The path of dentry on vfsmnt, for names[index]; names must be written first. */
+static __always_inline void put_path(struct filelife_event *event, int index,
+				     struct vfsmount *vfsmnt, struct dentry *dentry, __u32 name_flag)
+{
+	/* After both names' texts and the paths before it. */
+	__u64 offset = (__u64)event->names[0].size + event->names[1].size;
+
+	if (index)
+		offset += event->paths[0].len;
+	barrier_var(offset); /* keep the bound check on the register that is used */
+	if (offset > 2 * FILELIFE_TEXT_LEN + FSBPF_PATH_BYTES)
+		return;
+	fsbpf_walk_path(event->tail + offset, &event->paths[index & 1], vfsmnt, dentry);
+	event->names[index & 1].flags |= name_flag;
+}
+
+/* A name the kernel resolved: the dentry's parent and its own name. names[0] first. */
+static __always_inline void exact_name(struct filelife_event *event, int index,
+				       struct dentry *dentry)
+{
+	struct filelife_name *name = &event->names[index & 1];
 	long len;
 
 	inode_id(&name->dir, BPF_CORE_READ(dentry, d_parent, d_inode));
-	len = bpf_probe_read_kernel_str(name->text, FILELIFE_LEAF_LEN,
+	len = bpf_probe_read_kernel_str(name_text(event, index), FILELIFE_LEAF_LEN,
 					BPF_CORE_READ(dentry, d_name.name));
-	name->len = len > 0 ? len - 1 : 0;
+	name->size = len > 0 ? len : 0;
 	name->flags = FILELIFE_NAME_SET | FILELIFE_NAME_EXACT;
 }
 
@@ -129,7 +250,11 @@ static __always_inline struct life *tracked(struct filelife_inode *file)
 	return bpf_map_lookup_elem(&lives, file);
 }
 
-/* An open that created its file, or an O_TMPFILE. Only the vfs views keep `lives`. */
+/*
+ * An open that created its file, or an O_TMPFILE. Only the vfs views keep
+ * `lives`; the system-call views send every birth's path, from which user
+ * space learns the directories that later names with slashes go through.
+ */
 static __always_inline int report_open(struct file *file, bool keep_table)
 {
 	bool tmpfile = BPF_CORE_READ(file, f_flags) & FILELIFE_O_TMPFILE;
@@ -147,14 +272,15 @@ static __always_inline int report_open(struct file *file, bool keep_table)
 		return 0;
 	inode_id(&event->file, inode);
 	if (keep_table && !track(&event->file, BPF_CORE_READ(file, f_path.mnt))) {
-		bpf_ringbuf_discard(event, 0);
+		drop_event(event);
 		return 0;
 	}
 	if (!tmpfile)
-		exact_name(&event->names[0], BPF_CORE_READ(file, f_path.dentry));
-	if (full_paths && !tmpfile)
-		fsbpf_read_file_path(&event->path, file);
-	bpf_ringbuf_submit(event, fsbpf_ringbuf_wakeup(&events));
+		exact_name(event, 0, BPF_CORE_READ(file, f_path.dentry));
+	if ((full_paths || !keep_table) && !tmpfile)
+		put_path(event, 0, BPF_CORE_READ(file, f_path.mnt),
+			 BPF_CORE_READ(file, f_path.dentry), FILELIFE_NAME_FULL_PATH);
+	send_event(event);
 	return 0;
 }
 
@@ -221,14 +347,14 @@ static __always_inline int on_rename_entry(struct dentry *old, struct dentry *ne
 	if (life)
 		call.mnt = life->mnt;
 	else
-		call.file.dev = call.file.ino = 0;
+		clear_inode_id(&call.file);
 	if (victim) {
 		inode_id(&call.victim, victim);
 		life = tracked(&call.victim);
 		if (life && !call.mnt)
 			call.mnt = life->mnt;
 		if (!life || (call.victim.dev == call.file.dev && call.victim.ino == call.file.ino))
-			call.victim.dev = call.victim.ino = 0;
+			clear_inode_id(&call.victim);
 		else if (!exchange && BPF_CORE_READ(victim, i_nlink) == 1)
 			call.flags |= FILELIFE_LAST_LINK;
 	}
@@ -246,12 +372,12 @@ static __always_inline void report_created(struct call *call, struct filelife_ev
 	if (inode && is_regular(inode)) {
 		inode_id(&event->file, inode);
 		if (track(&event->file, NULL)) {
-			exact_name(&event->names[0], dentry);
-			bpf_ringbuf_submit(event, fsbpf_ringbuf_wakeup(&events));
+			exact_name(event, 0, dentry);
+			send_event(event);
 			return;
 		}
 	}
-	bpf_ringbuf_discard(event, 0);
+	drop_event(event);
 }
 
 /*
@@ -260,36 +386,30 @@ static __always_inline void report_created(struct call *call, struct filelife_ev
  */
 static __always_inline void report_call(struct call *call, struct filelife_event *event)
 {
-	struct filelife_name *named = &event->names[0]; /* the name the path is for */
+	int named = 0; /* the name the path is for */
 	struct dentry *dentry = call->dentry[0];
 
 	event->file = call->file;
 	event->victim = call->victim;
 	switch (call->kind) {
 	case FILELIFE_LINK:
-		named = &event->names[1];
+		named = 1;
 		dentry = call->dentry[1];
-		exact_name(named, dentry);
+		exact_name(event, 1, dentry);
 		break;
 	case FILELIFE_UNLINK:
-		exact_name(named, dentry);
-		if (call->flags & FILELIFE_LAST_LINK)
-			bpf_map_delete_elem(&lives, &call->file);
+		exact_name(event, 0, dentry);
 		break;
 	case FILELIFE_RENAME:
-		named = &event->names[1];
-		exact_name(named, dentry);
+		named = 1;
 		if (call->flags & FILELIFE_EXCHANGE)
-			exact_name(&event->names[0], call->dentry[1]);
-		if (call->flags & FILELIFE_LAST_LINK)
-			bpf_map_delete_elem(&lives, &call->victim);
+			exact_name(event, 0, call->dentry[1]);
+		exact_name(event, 1, dentry);
 		break;
 	}
-	if (full_paths && call->mnt) {
-		fsbpf_read_path(&event->path, call->mnt, dentry);
-		named->flags |= FILELIFE_NAME_FULL_PATH;
-	}
-	bpf_ringbuf_submit(event, fsbpf_ringbuf_wakeup(&events));
+	if (full_paths && call->mnt)
+		put_path(event, named, call->mnt, dentry, FILELIFE_NAME_FULL_PATH);
+	send_event(event);
 }
 
 static __always_inline int on_vfs_exit(int ret)
@@ -303,6 +423,10 @@ static __always_inline int on_vfs_exit(int ret)
 		return 0;
 	if (ret)
 		goto done;
+	/* A file that lost its last name leaves `lives` even when its event is lost. */
+	if (call->flags & FILELIFE_LAST_LINK)
+		bpf_map_delete_elem(&lives, call->kind == FILELIFE_UNLINK ? &call->file
+									  : &call->victim);
 	event = new_event(call->kind, call->flags);
 	if (!event)
 		goto done;
@@ -519,6 +643,7 @@ KRETPROBE_EXIT(vfs_rename)
 enum filelife_syscall_nr {
 	NR_OPEN = 2,
 	NR_RENAME = 82,
+	NR_RMDIR = 84,
 	NR_CREAT = 85,
 	NR_LINK = 86,
 	NR_UNLINK = 87,
@@ -559,78 +684,82 @@ static __always_inline bool base_of(struct base *base, int dfd, bool absolute)
 	return true;
 }
 
-static __always_inline bool has_slash(const struct filelife_name *name)
+static __always_inline bool has_slash(struct filelife_event *event, int index)
 {
+	const char *text = name_text(event, index);
+	__u32 len = event->names[index & 1].size;
+
 	for (__u32 i = 0; i < FILELIFE_TEXT_LEN; i++) {
-		if (i >= name->len)
+		if (i >= len)
 			break;
-		if (name->text[i] == '/')
+		if (text[i] == '/')
 			return true;
 	}
 	return false;
 }
 
-/* Reads a path argument; false when it cannot be read or its directory is gone. */
-static __always_inline bool text_name(struct filelife_name *name, struct base *base, int dfd,
-				      const char *text)
+/* Reads a path argument into names[index]; false when it cannot be read or its directory is gone. */
+static __always_inline bool text_name(struct filelife_event *event, int index, struct base *base,
+				      int dfd, const char *text)
 {
-	long len = bpf_probe_read_user_str(name->text, sizeof(name->text), text);
+	struct filelife_name *name = &event->names[index & 1];
+	char *copy = name_text(event, index);
+	long len = bpf_probe_read_user_str(copy, FILELIFE_TEXT_LEN, text);
 	struct dentry *dir;
 
 	if (len <= 0)
 		return false;
-	name->len = len - 1;
+	name->size = len;
 	name->flags = FILELIFE_NAME_SET;
-	if (len == sizeof(name->text))
+	if (len == FILELIFE_TEXT_LEN)
 		name->flags |= FILELIFE_NAME_TRUNCATED;
-	if (!base_of(base, dfd, name->text[0] == '/'))
+	if (!base_of(base, dfd, copy[0] == '/'))
 		return false;
 	dir = base->dentry;
 	inode_id(&name->dir, BPF_CORE_READ(dir, d_inode));
 	return true;
 }
 
-/* mknod's always: user space finds the new file's inode by its path. */
-static __always_inline bool needs_base_path(const struct filelife_event *event,
-					    const struct filelife_name *name)
+/*
+ * Names with slashes, and renamed or removed directories, for user space's
+ * map of directory paths; mknod's, whose new file user space finds by path.
+ */
+static __always_inline bool needs_base_path(struct filelife_event *event, int index)
 {
-	return (name->flags & FILELIFE_NAME_SET) &&
-	       (full_paths || event->kind == FILELIFE_MKNOD || has_slash(name));
+	if (!(event->names[index & 1].flags & FILELIFE_NAME_SET))
+		return false;
+	switch (event->kind) {
+	case FILELIFE_MKNOD:
+	case FILELIFE_RENAME:
+	case FILELIFE_RMDIR:
+		return true;
+	default:
+		return full_paths || has_slash(event, index);
+	}
 }
 
-/*
- * The event has room for one directory's path: the first name that needs
- * one gets it, and the second shares it when it is relative to the same.
- */
-static __always_inline void add_base_path(struct filelife_event *event, struct base *first,
-					  struct base *second)
+static __always_inline void add_base_paths(struct filelife_event *event, struct base *first,
+					   struct base *second)
 {
-	bool first_needs = needs_base_path(event, &event->names[0]);
-	bool second_needs = needs_base_path(event, &event->names[1]);
-	struct base *chosen = first_needs ? first : second;
-
-	if (!first_needs && !second_needs)
-		return;
-	fsbpf_read_path(&event->path, chosen->mnt, chosen->dentry);
-	if (first_needs)
-		event->names[0].flags |= FILELIFE_NAME_BASE_PATH;
-	if (second_needs &&
-	    (!first_needs || (second->mnt == first->mnt && second->dentry == first->dentry)))
-		event->names[1].flags |= FILELIFE_NAME_BASE_PATH;
+	if (needs_base_path(event, 0))
+		put_path(event, 0, first->mnt, first->dentry, FILELIFE_NAME_BASE_PATH);
+	if (needs_base_path(event, 1))
+		put_path(event, 1, second->mnt, second->dentry, FILELIFE_NAME_BASE_PATH);
 }
 
 /* "/proc/self/fd/N", the path open(2) documents for linking an O_TMPFILE: N, else -1. */
-static __always_inline int proc_self_fd(const struct filelife_name *name)
+static __always_inline int proc_self_fd(struct filelife_event *event)
 {
 	const char prefix[] = "/proc/self/fd/";
+	const char *text = event->tail; /* names[0] */
 	int fd = 0;
 	int i;
 
 	for (i = 0; i < sizeof(prefix) - 1; i++)
-		if (name->text[i] != prefix[i])
+		if (text[i] != prefix[i])
 			return -1;
 	for (; i < sizeof(prefix) + 7; i++) {
-		char c = name->text[i];
+		char c = text[i];
 
 		if (!c)
 			return i > sizeof(prefix) - 1 ? fd : -1;
@@ -657,15 +786,15 @@ static __always_inline int report_names(enum filelife_kind kind, __u32 flags, in
 
 	if (!event)
 		return 0;
-	if (!text_name(&event->names[0], &first, dfd1, text1) ||
-	    (text2 && !text_name(&event->names[1], &second, dfd2, text2))) {
-		bpf_ringbuf_discard(event, 0);
+	if (!text_name(event, 0, &first, dfd1, text1) ||
+	    (text2 && !text_name(event, 1, &second, dfd2, text2))) {
+		drop_event(event);
 		return 0;
 	}
 	if (kind == FILELIFE_LINK)
-		file_of_fd(&event->file, proc_self_fd(&event->names[0]));
-	add_base_path(event, &first, &second);
-	bpf_ringbuf_submit(event, fsbpf_ringbuf_wakeup(&events));
+		file_of_fd(&event->file, proc_self_fd(event));
+	add_base_paths(event, &first, &second);
+	send_event(event);
 	return 0;
 }
 
@@ -683,12 +812,12 @@ static __always_inline int report_linkat(int olddfd, const char *old, int newdfd
 	if (!event)
 		return 0;
 	file_of_fd(&event->file, olddfd);
-	if (!text_name(&event->names[1], &base, newdfd, new)) {
-		bpf_ringbuf_discard(event, 0);
+	if (!text_name(event, 1, &base, newdfd, new)) {
+		drop_event(event);
 		return 0;
 	}
-	add_base_path(event, &none, &base);
-	bpf_ringbuf_submit(event, fsbpf_ringbuf_wakeup(&events));
+	add_base_paths(event, &none, &base);
+	send_event(event);
 	return 0;
 }
 
@@ -730,6 +859,7 @@ static __always_inline bool traced_syscall(long nr)
 	case NR_LINKAT:
 	case NR_UNLINK:
 	case NR_UNLINKAT:
+	case NR_RMDIR:
 	case NR_RENAME:
 	case NR_RENAMEAT:
 	case NR_RENAMEAT2:
@@ -768,9 +898,11 @@ static __always_inline int report_syscall(const struct syscall_args *args, long 
 	case NR_UNLINK:
 		return report_names(FILELIFE_UNLINK, 0, FILELIFE_AT_FDCWD, PATH(0), 0, NULL);
 	case NR_UNLINKAT:
-		if (args->arg[2] & FILELIFE_AT_REMOVEDIR)
-			return 0;
-		return report_names(FILELIFE_UNLINK, 0, FD(0), PATH(1), 0, NULL);
+		return report_names(args->arg[2] & FILELIFE_AT_REMOVEDIR ? FILELIFE_RMDIR
+									 : FILELIFE_UNLINK,
+				    0, FD(0), PATH(1), 0, NULL);
+	case NR_RMDIR:
+		return report_names(FILELIFE_RMDIR, 0, FILELIFE_AT_FDCWD, PATH(0), 0, NULL);
 	case NR_RENAME:
 		return report_names(FILELIFE_RENAME, 0, FILELIFE_AT_FDCWD, PATH(0),
 				    FILELIFE_AT_FDCWD, PATH(1));
@@ -876,6 +1008,7 @@ NAME_TRACEPOINTS(link, 2)
 NAME_TRACEPOINTS(linkat, 5)
 NAME_TRACEPOINTS(unlink, 1)
 NAME_TRACEPOINTS(unlinkat, 3)
+NAME_TRACEPOINTS(rmdir, 1)
 NAME_TRACEPOINTS(rename, 2)
 NAME_TRACEPOINTS(renameat, 4)
 NAME_TRACEPOINTS(renameat2, 5)

@@ -7,6 +7,7 @@
 #include "filelife.bpf.skel.h"
 #include "libbpf.hpp"
 #include "lives.hpp"
+#include "names.hpp"
 #include "path.hpp"
 
 #include <fsbpf/plugin.hpp>
@@ -18,8 +19,8 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -34,6 +35,7 @@ using filelife::Actor;
 using filelife::Death;
 using filelife::Inode;
 using filelife::Name;
+using filelife::Names;
 using fsbpf::plugin::f64;
 using fsbpf::plugin::str;
 using fsbpf::plugin::u64;
@@ -165,29 +167,6 @@ std::string device_text(uint64_t dev)
 	return std::to_string(dev >> 20) + ":" + std::to_string(dev & 0xfffff);
 }
 
-std::string join(const std::string &dir, std::string_view name)
-{
-	while (!name.empty() && name.front() == '/')
-		name.remove_prefix(1);
-	return (dir == "/" ? dir : dir + "/") + std::string(name);
-}
-
-std::string normal(const std::string &path)
-{
-	std::string out = std::filesystem::path(path).lexically_normal().string();
-	if (out.size() > 1 && out.back() == '/')
-		out.pop_back();
-	return out;
-}
-
-std::pair<std::string, std::string> split_leaf(const std::string &path)
-{
-	const size_t slash = path.rfind('/');
-	if (slash == std::string::npos)
-		return {".", path};
-	return {slash == 0 ? "/" : path.substr(0, slash), path.substr(slash + 1)};
-}
-
 std::optional<Inode> stat_inode(const std::string &path, bool directory)
 {
 	struct stat st {};
@@ -197,107 +176,63 @@ std::optional<Inode> stat_inode(const std::string &path, bool directory)
 	return Inode{kernel_dev(st.st_dev), st.st_ino};
 }
 
-// Turns the names the kernel reports into directory entries and what to print.
-class Names {
-public:
-	explicit Names(bool full_paths) : full_paths_(full_paths) {}
+bool complete(const fsbpf_path_meta &path)
+{
+	return (path.flags & FSBPF_PATH_PRESENT) && !(path.flags & FSBPF_PATH_TRUNCATED);
+}
 
-	// path: the event's path, which the name's flags say what it is the path of.
-	std::optional<Name> resolve(const filelife_name &name, const fsbpf_path &path)
-	{
-		if (!(name.flags & FILELIFE_NAME_SET))
+// The names of a record, with the paths that go with them, from its tail.
+bool decode_names(const filelife_event &event, size_t size,
+		  std::array<filelife::EventName, 2> &names)
+{
+	const std::string_view tail(event.tail, std::min(size - offsetof(filelife_event, tail),
+							  sizeof(event.tail)));
+	size_t at = 0;
+	auto take = [&](size_t bytes) -> std::optional<std::string_view> {
+		if (bytes > tail.size() - at)
 			return std::nullopt;
-		if (name.flags & FILELIFE_NAME_EXACT)
-			return exact(name, path);
-		std::optional<std::string> full = full_path(name, path);
-		std::string text = trimmed(name);
-		if (text.empty() || (name.flags & FILELIFE_NAME_TRUNCATED) ||
-		    (text.find('/') != std::string::npos && !full)) {
-			++unresolved_;
-			return std::nullopt;
-		}
-		if (text.find('/') == std::string::npos) {
-			if (full)
-				learn(inode_of(name.dir), split_leaf(*full).first);
-			return Name{{inode_of(name.dir), text}, full.value_or(text)};
-		}
-		return through_directory(*full);
+		at += bytes;
+		return tail.substr(at - bytes, bytes);
+	};
+	for (size_t i = 0; i < names.size(); i++) {
+		const std::optional<std::string_view> text = take(event.names[i].size);
+		if (!text)
+			return false;
+		names[i] = {inode_of(event.names[i].dir), event.names[i].flags,
+			    std::string(text->data(), strnlen(text->data(), text->size())),
+			    std::nullopt};
 	}
-
-	// A system call's path from the root, when the kernel gave its base directory's path.
-	std::optional<std::string> full_path(const filelife_name &name,
-					     const fsbpf_path &base) const
-	{
-		if (!(name.flags & FILELIFE_NAME_BASE_PATH) || !complete(base))
-			return std::nullopt;
-		return normal(join(fsbpf::path_to_string(base), trimmed(name)));
+	for (size_t i = 0; i < names.size(); i++) {
+		const fsbpf_path_meta &meta = event.paths[i];
+		const std::optional<std::string_view> walked = take(meta.len);
+		if (!walked)
+			return false;
+		if (complete(meta))
+			names[i].path = fsbpf::path_to_string(*walked, meta.depth, meta.flags);
 	}
+	return true;
+}
 
-	// A created file's path, as BPF walked it.
-	std::optional<Name> created(const filelife_name &name, const fsbpf_path &path)
-	{
-		std::optional<Name> found = resolve(name, path);
-		if (found && full_paths_ && (path.flags & FSBPF_PATH_PRESENT)) {
-			found->shown = fsbpf::path_to_string(path);
-			learn(found->key.dir, split_leaf(found->shown).first);
-		}
-		return found;
+uint32_t own_mount_namespace()
+{
+	struct stat st {};
+	return stat("/proc/self/ns/mnt", &st) == 0 ? static_cast<uint32_t>(st.st_ino) : 0;
+}
+
+// At exit: a life is gone when none of the names fsbpf can look at still holds its file.
+bool gone(const Inode &file, const std::vector<Name> &names, uint32_t own_mntns)
+{
+	bool checked = false;
+	for (const Name &name : names) {
+		if (name.mntns != own_mntns || name.path.empty())
+			continue;
+		checked = true;
+		const std::optional<Inode> found = stat_inode(name.path, false);
+		if (found && (!file.known() || *found == file))
+			return false;
 	}
-
-	uint64_t unresolved() const { return unresolved_; }
-
-private:
-	static bool complete(const fsbpf_path &path)
-	{
-		return (path.flags & FSBPF_PATH_PRESENT) && !(path.flags & FSBPF_PATH_TRUNCATED);
-	}
-
-	static std::string trimmed(const filelife_name &name)
-	{
-		std::string text(name.text, std::min<size_t>(name.len, sizeof(name.text)));
-		while (text.size() > 1 && text.back() == '/')
-			text.pop_back();
-		return text;
-	}
-
-	Name exact(const filelife_name &name, const fsbpf_path &path)
-	{
-		const Inode dir = inode_of(name.dir);
-		std::string leaf(name.text,
-				 strnlen(name.text, std::min<size_t>(name.len, 255) + 1));
-		if (full_paths_ && (name.flags & FILELIFE_NAME_FULL_PATH) && complete(path)) {
-			std::string shown = fsbpf::path_to_string(path);
-			learn(dir, split_leaf(shown).first);
-			return Name{{dir, std::move(leaf)}, std::move(shown)};
-		}
-		auto known = dir_paths_.find(dir);
-		std::string shown =
-			full_paths_ && known != dir_paths_.end() ? join(known->second, leaf) : leaf;
-		return Name{{dir, std::move(leaf)}, std::move(shown)};
-	}
-
-	std::optional<Name> through_directory(const std::string &path)
-	{
-		auto [dir_path, leaf] = split_leaf(path);
-		std::optional<Inode> dir = stat_inode(dir_path, true);
-		if (!dir) {
-			++unresolved_;
-			return std::nullopt;
-		}
-		learn(*dir, dir_path);
-		return Name{{*dir, leaf}, full_paths_ ? path : leaf};
-	}
-
-	void learn(const Inode &dir, const std::string &path)
-	{
-		if (full_paths_)
-			dir_paths_[dir] = path;
-	}
-
-	bool full_paths_;
-	uint64_t unresolved_ = 0;
-	std::unordered_map<Inode, std::string, filelife::InodeHash> dir_paths_;
-};
+	return checked;
+}
 
 class FileLife {
 public:
@@ -315,14 +250,24 @@ public:
 			       max_age_s_, 0, 1e9);
 		options.flag("--full-path", "Print the path from the root instead of the file name",
 			     full_path_);
+		options.integer("--ring-size",
+				"KiB of ring buffer between the kernel and filelife (default 2048, "
+				"rounded up to a power of two)",
+				ring_kib_, 4, 1 << 20);
 	}
 
 	int run(fsbpf::plugin::Host &host)
 	{
-		names_ = Names(full_path_ != 0);
+		own_mntns_ = own_mount_namespace();
+		names_ = std::make_unique<Names>(full_path_ != 0, own_mntns_, [](const std::string &dir) {
+			return stat_inode(dir, true);
+		});
 		auto attach = [&](size_t backend) { return try_backend(backend, host); };
-		if (host.select_backend(attach) < 0)
+		const int backend = host.select_backend(attach);
+		if (backend < 0)
 			return 1;
+		lives_ = std::make_unique<filelife::Lives>(FILELIFE_MAX_FILES,
+							   sees_vfs(static_cast<size_t>(backend)));
 		fsbpf::RingBuffer events(ring_buffer__new(bpf_map__fd(skel_->maps.events),
 							  &FileLife::on_event, this, nullptr));
 		if (!events) {
@@ -336,6 +281,9 @@ public:
 
 		fsbpf::read_until_stopped(host, *events, output_closed_,
 					  [this] { filelife_bpf__detach(skel_.get()); });
+		lives_->settle([this](const Inode &file, const std::vector<Name> &names) {
+			return gone(file, names, own_mntns_);
+		});
 		if (!output_closed_)
 			print_summary(host);
 		return 0;
@@ -353,6 +301,11 @@ private:
 		if (!skel_)
 			return -errno;
 		skel_->rodata->full_paths = full_path_ != 0;
+		int err = bpf_map__set_max_entries(skel_->maps.events, ring_bytes());
+		if (err) {
+			skel_.reset();
+			return err;
+		}
 		const std::optional<VfsHooks> hooks =
 			sees_vfs(backend) ? vfs_hooks(host) : VfsHooks{};
 		if (!hooks) {
@@ -360,7 +313,7 @@ private:
 			return -ENOENT;
 		}
 		choose_programs(backend, *hooks);
-		int err = hooks->open.empty()
+		err = hooks->open.empty()
 				  ? 0
 				  : bpf_program__set_attach_target(skel_->progs.fexit_open, 0,
 								   hooks->open.c_str());
@@ -414,39 +367,51 @@ private:
 					       {"dev", nullptr, FSBPF_VAL_STR, 0, 0},
 					       {"ino", nullptr, FSBPF_VAL_UINT, 0, 0},
 					       {"created_as", nullptr, FSBPF_VAL_STR, 0, 0},
+					       {"mntns", nullptr, FSBPF_VAL_UINT, 0, 0},
 				       });
 		sink_ = std::make_unique<fsbpf::plugin::Sink>(host.raw(), std::move(columns));
 	}
 
 	void print_summary(const fsbpf::plugin::Host &host)
 	{
-		sink_->summary({{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
+		sink_->summary({{"births_lost", nullptr, FSBPF_VAL_UINT, 0, 0},
 				{"table_full", nullptr, FSBPF_VAL_UINT, 0, 0},
-				{"unresolved", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"unseen", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"never_named", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"unresolved_long", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"unresolved_dir", nullptr, FSBPF_VAL_UINT, 0, 0},
 				{"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
 				{"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
-			       {u64(skel_->bss->lost_events),
-				u64(skel_->bss->table_full + lives_.table_full()),
-				u64(names_.unresolved()), u64(skel_->bss->missed_calls),
+			       {u64(skel_->bss->lost_births),
+				u64(skel_->bss->table_full + lives_->table_full()),
+				u64(lives_->unseen()), u64(lives_->never_named()),
+				u64(skel_->bss->lost_events), u64(names_->unresolved_long()),
+				u64(names_->unresolved_dir()), u64(skel_->bss->missed_calls),
 				u64(fsbpf::kernel_skips(host, *skel_->obj))});
 	}
 
 	static int on_event(void *ctx, void *data, size_t size)
 	{
 		auto *self = static_cast<FileLife *>(ctx);
-		if (size < sizeof(filelife_event))
+		const auto &event = *static_cast<const filelife_event *>(data);
+		if (size < offsetof(filelife_event, tail) ||
+		    !decode_names(event, size, self->event_names_))
 			return 0;
-		return self->handle(*static_cast<const filelife_event *>(data));
+		return self->handle(event);
 	}
 
 	int handle(const filelife_event &event)
 	{
 		const Actor actor{event.ts, event.pid,
-				  std::string(event.comm, strnlen(event.comm, sizeof(event.comm)))};
+				  std::string(event.comm, strnlen(event.comm, sizeof(event.comm))),
+				  event.mntns};
 		switch (event.kind) {
 		case FILELIFE_CREATE:
-			lives_.born(inode_of(event.file),
-				    names_.created(event.names[0], event.path), actor);
+			lives_->born(inode_of(event.file), event.file.gen, name(event, 0), actor);
+			return 0;
+		case FILELIFE_RMDIR:
+			names_->directory_removed(event_names_[0], event.mntns);
 			return 0;
 		case FILELIFE_MKNOD:
 			on_mknod(event, actor);
@@ -466,49 +431,60 @@ private:
 	// The system-call view does not know the inode: stat finds it while the file is there.
 	void on_mknod(const filelife_event &event, const Actor &actor)
 	{
-		std::optional<Name> name = names_.resolve(event.names[0], event.path);
-		if (!name)
+		std::optional<Name> created = name(event, 0);
+		if (!created)
 			return;
 		Inode file = inode_of(event.file);
-		if (!file.known()) {
-			const std::optional<std::string> path =
-				names_.full_path(event.names[0], event.path);
-			file = path ? stat_inode(*path, false).value_or(Inode{}) : Inode{};
-		}
-		lives_.born(file, name, actor);
+		if (!file.known() && created->mntns == own_mntns_ && !created->path.empty())
+			file = stat_inode(created->path, false).value_or(Inode{});
+		lives_->born(file, event.file.gen, created, actor);
 	}
 
 	void on_link(const filelife_event &event)
 	{
-		std::optional<Name> added = names_.resolve(event.names[1], event.path);
+		std::optional<Name> added = name(event, 1);
 		if (added)
-			lives_.linked(inode_of(event.file),
-				      names_.resolve(event.names[0], event.path), *added);
+			lives_->linked(inode_of(event.file), name(event, 0), *added);
 	}
 
 	int on_unlink(const filelife_event &event, const Actor &actor)
 	{
-		std::optional<Name> removed = names_.resolve(event.names[0], event.path);
+		std::optional<Name> removed = name(event, 0);
 		if (!removed)
 			return 0;
 		return report(
-			lives_.unlinked(inode_of(event.file), *removed, removal(event), actor));
+			lives_->unlinked(inode_of(event.file), *removed, removal(event), actor));
 	}
 
 	int on_rename(const filelife_event &event, const Actor &actor)
 	{
-		std::optional<Name> to = names_.resolve(event.names[1], event.path);
-		std::optional<Name> from = names_.resolve(event.names[0], event.path);
+		std::optional<Name> to = name(event, 1);
+		std::optional<Name> from = name(event, 0);
 		if (!to)
 			return 0;
 		if (event.flags & FILELIFE_EXCHANGE) {
 			if (from)
-				lives_.exchanged(inode_of(event.file), inode_of(event.victim),
-						 *from, *to);
+				lives_->exchanged(inode_of(event.file), inode_of(event.victim),
+						  *from, *to);
 			return 0;
 		}
-		return report(lives_.renamed(inode_of(event.file), inode_of(event.victim),
-					     from.value_or(Name{}), *to, removal(event), actor));
+		names_->renamed(from.value_or(Name{}), *to);
+		return report(lives_->renamed(inode_of(event.file), inode_of(event.victim),
+					      from.value_or(Name{}), *to, removal(event), actor));
+	}
+
+	std::optional<Name> name(const filelife_event &event, size_t index)
+	{
+		return names_->resolve(event_names_.at(index), event.mntns);
+	}
+
+	// The ring's size in bytes: a power of two, as the kernel requires.
+	uint32_t ring_bytes() const
+	{
+		uint32_t bytes = 4096;
+		while (bytes < static_cast<uint64_t>(ring_kib_) * 1024)
+			bytes *= 2;
+		return bytes;
 	}
 
 	static filelife::Removal removal(const filelife_event &event)
@@ -546,7 +522,8 @@ private:
 		};
 		if (details_)
 			row.insert(row.end(), {u64(death->creator.pid), str(death->creator.comm),
-					       str(dev), u64(death->file.ino), str(created_as)});
+					       str(dev), u64(death->file.ino), str(created_as),
+					       u64(death->deleter.mntns)});
 		output_closed_ = !sink_->row(row);
 		return output_closed_ ? -EPIPE : 0;
 	}
@@ -557,12 +534,15 @@ private:
 	double min_age_s_ = 0;
 	double max_age_s_ = 0;
 	int full_path_ = 0;
+	int64_t ring_kib_ = 2048;
 
 	Skeleton skel_;
 	std::unique_ptr<fsbpf::plugin::Sink> sink_;
 	fsbpf::EventClock clock_;
-	filelife::Lives lives_{FILELIFE_MAX_FILES};
-	Names names_{false};
+	uint32_t own_mntns_ = 0;
+	std::unique_ptr<filelife::Lives> lives_;
+	std::unique_ptr<Names> names_;
+	std::array<filelife::EventName, 2> event_names_; // of the event being handled
 	bool details_ = false;
 	bool output_closed_ = false;
 };

@@ -5,9 +5,11 @@
  * The kernel reports what happened to names (created, linked, unlinked,
  * renamed); user space keeps the table of lives and decides births and
  * deaths. The vfs backends see dentries and report exact identities, parent
- * directories and link counts; the system-call backend sees only the text a
- * caller passed and the directory it is relative to, which user space
- * resolves.
+ * directories and link counts. The system-call backends see the text a caller
+ * passed and, exactly, the directory it is relative to; for a name with
+ * slashes they add that directory's path, and every birth carries its file's
+ * path, so user space can tell which directory the text named at the time of
+ * the call without looking at the file system later.
  */
 #ifndef FSBPF_FILELIFE_H
 #define FSBPF_FILELIFE_H
@@ -19,6 +21,7 @@
 #define FILELIFE_TEXT_LEN  1024 /* a path a system call was given; longer ones are flagged */
 #define FILELIFE_MAX_FILES 10240
 #define FILELIFE_MAX_CALLS 4096 /* vfs calls in flight between entry and exit */
+#define FILELIFE_TAIL_LEN  (2 * FILELIFE_TEXT_LEN + 2 * FSBPF_PATH_BYTES)
 
 /* Macros of include/linux/fs.h and fcntl.h, absent from BTF; unchanged since 4.19. */
 #define FILELIFE_FMODE_CREATED   0x100000
@@ -36,6 +39,7 @@ enum filelife_kind {
 	FILELIFE_LINK,       /* names[1] is a new name of names[0] or of `file` */
 	FILELIFE_UNLINK,
 	FILELIFE_RENAME, /* names[0] became names[1]; `victim` was replaced */
+	FILELIFE_RMDIR,  /* system calls: names[0], a directory, was removed */
 };
 
 enum filelife_event_flags {
@@ -53,19 +57,29 @@ enum filelife_name_flags {
 	FILELIFE_NAME_FULL_PATH = 16, /* the event's path is this name's own */
 };
 
-/* dev is the kernel's dev_t: major << 20 | minor. */
+/*
+ * dev is the kernel's dev_t: major << 20 | minor. gen is i_generation, which
+ * ext4, xfs, btrfs and tmpfs draw anew when they reuse an inode number.
+ */
 struct filelife_inode {
 	__u64 dev;
 	__u64 ino;
+	__u32 gen;
+	__u32 pad;
 };
 
+/* A name; its text is in the event's tail. */
 struct filelife_name {
 	struct filelife_inode dir; /* parent (EXACT), or the directory text is relative to */
 	__u32 flags;
-	__u32 len; /* of text, NUL excluded */
-	char text[FILELIFE_TEXT_LEN];
+	__u32 size; /* bytes of text in the tail, its NUL included; 0 when not SET */
 };
 
+/*
+ * What the ring buffer carries: this header, then in `tail` the bytes used,
+ * in order: names[0]'s text, names[1]'s text, paths[0]'s names, paths[1]'s
+ * names. Records are as long as what they hold (`size`), not the largest.
+ */
 struct filelife_event {
 	__u64 ts;                     /* CLOCK_MONOTONIC */
 	struct filelife_inode file;   /* the file, when the kernel told; else zero */
@@ -74,11 +88,13 @@ struct filelife_event {
 	__u32 flags;                  /* enum filelife_event_flags */
 	__u32 pid;
 	__u32 tid;
+	__u32 mntns; /* the inode number of the caller's mount namespace */
+	__u32 size;  /* of the whole record */
 	char comm[FILELIFE_COMM_LEN];
 	struct filelife_name names[2];
-	/* CREATE: the file's path; else a name's own (NAME_FULL_PATH) or its dir's
-	 * (NAME_BASE_PATH). */
-	struct fsbpf_path path;
+	/* paths[i]: names[i]'s own path (NAME_FULL_PATH) or its directory's (NAME_BASE_PATH). */
+	struct fsbpf_path_meta paths[2];
+	char tail[FILELIFE_TAIL_LEN];
 };
 
 #endif

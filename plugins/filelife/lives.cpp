@@ -4,15 +4,21 @@
 
 namespace filelife {
 
-void Lives::born(const Inode &file, const std::optional<Name> &name, const Actor &creator)
+void Lives::born(const Inode &file, uint32_t generation, const std::optional<Name> &name,
+		 const Actor &creator)
 {
-	// vfs_create under an open that do_filp_open also reports: one birth.
-	if (file.known() && by_inode_.contains(file))
-		return;
+	if (Life *same = file.known() ? find(file, nullptr) : nullptr) {
+		if (is_repeat(*same, generation, creator))
+			return;
+		end_unseen(*same); // the inode was freed and reused: its last name went unseen
+	}
 	if (name) {
 		// A name still on record belongs to a file whose end was not seen.
-		if (Life *stale = find(Inode{}, &name->key))
+		if (Life *stale = find(Inode{}, &name->key)) {
 			remove_name(*stale, name->key);
+			if (stale->names.empty())
+				end_unseen(*stale);
+		}
 	}
 	if (lives_.size() >= capacity_) {
 		++table_full_;
@@ -21,6 +27,7 @@ void Lives::born(const Inode &file, const std::optional<Name> &name, const Actor
 	Life &life = lives_[next_id_];
 	life.id = next_id_++;
 	life.file = file;
+	life.generation = generation;
 	life.creator = creator;
 	if (file.known())
 		by_inode_[file] = life.id;
@@ -119,10 +126,38 @@ void Lives::rename(Life &life, const NameKey *from, const Name &to)
 	add_name(life, to);
 }
 
+void Lives::settle(const GoneCheck &gone)
+{
+	std::vector<uint64_t> ended;
+	for (const auto &[id, life] : lives_)
+		if (!life.names.empty() && gone(life.file, life.names))
+			ended.push_back(id);
+	for (const uint64_t id : ended)
+		end_unseen(lives_.at(id));
+}
+
+bool Lives::is_repeat(const Life &life, uint32_t generation, const Actor &creator) const
+{
+	return births_may_repeat_ && life.generation == generation &&
+	       life.creator.pid == creator.pid;
+}
+
+void Lives::end_unseen(Life &life)
+{
+	++(life.created_as.empty() && life.names.empty() ? never_named_ : unseen_);
+	forget(life);
+}
+
 Death Lives::bury(Life &life, const std::string &name, const Actor &deleter)
 {
 	Death death{deleter, life.creator,    life.file,
 		    name,    life.created_as, deleter.ns - life.creator.ns};
+	forget(life);
+	return death;
+}
+
+void Lives::forget(Life &life)
+{
 	for (const Name &left : life.names) {
 		auto named = by_name_.find(left.key);
 		if (named != by_name_.end() && named->second == life.id)
@@ -131,7 +166,6 @@ Death Lives::bury(Life &life, const std::string &name, const Actor &deleter)
 	if (life.file.known())
 		by_inode_.erase(life.file);
 	lives_.erase(life.id);
-	return death;
 }
 
 } // namespace filelife

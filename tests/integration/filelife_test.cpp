@@ -202,7 +202,8 @@ std::vector<std::string> files_of(const Traced &run, const std::string &dir)
 
 void expect_clean(const Traced &run)
 {
-	for (const char *count : {"lost", "table_full", "unresolved", "missed"}) {
+	for (const char *count : {"lost", "births_lost", "table_full", "unseen", "never_named",
+				  "unresolved_long", "unresolved_dir", "missed"}) {
 		ASSERT_TRUE(run.summary.contains(count)) << run.output;
 		EXPECT_EQ(run.summary.at(count), 0U) << count << "\n" << run.output;
 	}

@@ -19,7 +19,7 @@ constexpr Removal kLastLink{true, true}; // vfs: that was the last
 
 Name name(const std::string &leaf)
 {
-	return Name{{kDir, leaf}, leaf};
+	return Name{{kDir, leaf}, leaf, "/d/" + leaf, 0};
 }
 
 Actor at(uint64_t ns, uint32_t pid = 10)
@@ -29,8 +29,8 @@ Actor at(uint64_t ns, uint32_t pid = 10)
 
 TEST(Lives, SecondHardLinkIsNoDeathWhenOnlyNamesAreKnown)
 {
-	Lives lives(8);
-	lives.born(Inode{}, name("a"), at(100));
+	Lives lives(8, false);
+	lives.born(Inode{}, 0, name("a"), at(100));
 	lives.linked(Inode{}, name("a"), name("b"));
 	EXPECT_FALSE(lives.unlinked(Inode{}, name("b"), kByNames, at(200)));
 	const auto death = lives.unlinked(Inode{}, name("a"), kByNames, at(350, 11));
@@ -44,18 +44,18 @@ TEST(Lives, SecondHardLinkIsNoDeathWhenOnlyNamesAreKnown)
 
 TEST(Lives, LinkCountDecidesWhenTheKernelGaveIt)
 {
-	Lives lives(8);
+	Lives lives(8, false);
 	const Inode file{7, 70};
-	lives.born(file, name("a"), at(0));
+	lives.born(file, 0, name("a"), at(0));
 	EXPECT_FALSE(lives.unlinked(file, name("a"), kNotLast, at(1)));
 	EXPECT_TRUE(lives.unlinked(file, name("elsewhere"), kLastLink, at(2)));
 }
 
 TEST(Lives, RenameKeepsTheFileAndRenameOverEndsTheVictim)
 {
-	Lives lives(8);
-	lives.born(Inode{}, name("victim"), at(0, 1));
-	lives.born(Inode{}, name("moved"), at(5, 2));
+	Lives lives(8, false);
+	lives.born(Inode{}, 0, name("victim"), at(0, 1));
+	lives.born(Inode{}, 0, name("moved"), at(5, 2));
 	const auto death =
 		lives.renamed(Inode{}, Inode{}, name("moved"), name("victim"), kByNames, at(30, 3));
 	ASSERT_TRUE(death);
@@ -71,9 +71,9 @@ TEST(Lives, RenameKeepsTheFileAndRenameOverEndsTheVictim)
 
 TEST(Lives, ExchangeSwapsTheFilesBehindTwoNames)
 {
-	Lives lives(8);
-	lives.born(Inode{}, name("left"), at(0, 1));
-	lives.born(Inode{}, name("right"), at(0, 2));
+	Lives lives(8, false);
+	lives.born(Inode{}, 0, name("left"), at(0, 1));
+	lives.born(Inode{}, 0, name("right"), at(0, 2));
 	lives.exchanged(Inode{}, Inode{}, name("left"), name("right"));
 	const auto death = lives.unlinked(Inode{}, name("left"), kByNames, at(9));
 	ASSERT_TRUE(death);
@@ -83,9 +83,9 @@ TEST(Lives, ExchangeSwapsTheFilesBehindTwoNames)
 
 TEST(Lives, TmpfileAgesFromItsOpenAndIsNamedByItsLink)
 {
-	Lives lives(8);
+	Lives lives(8, false);
 	const Inode file{3, 30};
-	lives.born(file, std::nullopt, at(1000));
+	lives.born(file, 0, std::nullopt, at(1000));
 	lives.linked(file, std::nullopt, name("named"));
 	const auto death = lives.unlinked(Inode{}, name("named"), kByNames, at(1500));
 	ASSERT_TRUE(death);
@@ -93,12 +93,12 @@ TEST(Lives, TmpfileAgesFromItsOpenAndIsNamedByItsLink)
 	EXPECT_EQ(death->created_as, "named");
 }
 
-TEST(Lives, ABirthSeenTwiceCountsOnce)
+TEST(Lives, ABirthSeenTwiceByTheVfsViewCountsOnce)
 {
-	Lives lives(8);
+	Lives lives(8, true);
 	const Inode file{3, 31};
-	lives.born(file, name("f"), at(0));
-	lives.born(file, name("f"), at(9));
+	lives.born(file, 0, name("f"), at(0));
+	lives.born(file, 0, name("f"), at(9));
 	EXPECT_EQ(lives.size(), 1U);
 	const auto death = lives.unlinked(file, name("f"), kLastLink, at(10));
 	ASSERT_TRUE(death);
@@ -107,9 +107,9 @@ TEST(Lives, ABirthSeenTwiceCountsOnce)
 
 TEST(Lives, AFullTableCountsWhatItCouldNotKeep)
 {
-	Lives lives(2);
+	Lives lives(2, false);
 	for (const char *leaf : {"a", "b", "c", "d"})
-		lives.born(Inode{}, name(leaf), at(0));
+		lives.born(Inode{}, 0, name(leaf), at(0));
 	EXPECT_EQ(lives.size(), 2U);
 	EXPECT_EQ(lives.table_full(), 2U);
 	EXPECT_FALSE(lives.unlinked(Inode{}, name("c"), kByNames, at(1)));
@@ -118,9 +118,79 @@ TEST(Lives, AFullTableCountsWhatItCouldNotKeep)
 
 TEST(Lives, UnknownFilesAndFailedLookupsReportNothing)
 {
-	Lives lives(8);
+	Lives lives(8, false);
 	EXPECT_FALSE(lives.unlinked(Inode{}, name("never-born"), kByNames, at(1)));
 	EXPECT_FALSE(lives.renamed(Inode{}, Inode{}, name("x"), name("y"), kByNames, at(1)));
+}
+
+TEST(Lives, ABirthOnAReusedInodeEndsTheStaleLifeAsUnseen)
+{
+	Lives lives(8, false);
+	const Inode file{3, 40};
+	lives.born(file, 0, name("victim"), at(0));
+	// victim's unlink was not seen; ext4 gives its inode number to the next file
+	for (uint64_t i = 1; i <= 1000; i++) {
+		lives.born(file, 0, name("f" + std::to_string(i)), at(i * 10));
+		const auto death =
+			lives.unlinked(Inode{}, name("f" + std::to_string(i)), kByNames, at(i * 10 + 5));
+		ASSERT_TRUE(death) << i;
+		EXPECT_EQ(death->age_ns, 5U);
+	}
+	EXPECT_EQ(lives.unseen(), 1U);
+	EXPECT_EQ(lives.size(), 0U);
+}
+
+TEST(Lives, TheVfsViewTellsAReusedInodeByItsGeneration)
+{
+	Lives lives(8, true);
+	const Inode file{3, 41};
+	lives.born(file, 7, name("old"), at(0));
+	lives.born(file, 8, name("new"), at(5));
+	EXPECT_EQ(lives.unseen(), 1U);
+	const auto death = lives.unlinked(file, name("new"), kLastLink, at(9));
+	ASSERT_TRUE(death);
+	EXPECT_EQ(death->age_ns, 4U);
+}
+
+TEST(Lives, ANewFileOnANameOnRecordEndsTheOldLifeAsUnseen)
+{
+	Lives lives(8, false);
+	lives.born(Inode{3, 50}, 0, name("f"), at(0));
+	lives.born(Inode{3, 51}, 0, name("f"), at(5));
+	EXPECT_EQ(lives.unseen(), 1U);
+	EXPECT_EQ(lives.size(), 1U);
+	lives.born(Inode{3, 52}, 0, name("g"), at(6));
+	lives.linked(Inode{}, name("g"), name("h"));
+	lives.born(Inode{3, 53}, 0, name("g"), at(7)); // "h" still names the file
+	EXPECT_EQ(lives.unseen(), 1U);
+	EXPECT_TRUE(lives.unlinked(Inode{}, name("h"), kByNames, at(8)));
+}
+
+TEST(Lives, AnUnlinkedTmpfileWhoseInodeIsReusedEndedNeverNamed)
+{
+	Lives lives(8, false);
+	const Inode file{3, 60};
+	lives.born(file, 0, std::nullopt, at(0)); // TemporaryFile: O_TMPFILE, closed
+	lives.born(file, 0, name("named"), at(5)); // NamedTemporaryFile, same inode
+	EXPECT_EQ(lives.never_named(), 1U);
+	EXPECT_EQ(lives.unseen(), 0U);
+	EXPECT_TRUE(lives.unlinked(Inode{}, name("named"), kByNames, at(6)));
+}
+
+TEST(Lives, SettleEndsOnlyTheLivesWhoseFileIsGone)
+{
+	Lives lives(8, false);
+	lives.born(Inode{3, 70}, 0, name("gone"), at(0));
+	lives.born(Inode{3, 71}, 0, name("here"), at(0));
+	lives.born(Inode{3, 72}, 0, std::nullopt, at(0)); // nameless: nothing to look at
+	std::vector<std::string> asked;
+	lives.settle([&](const Inode &, const std::vector<Name> &names) {
+		asked.push_back(names.at(0).path);
+		return names.at(0).key.leaf == "gone";
+	});
+	EXPECT_EQ(asked.size(), 2U);
+	EXPECT_EQ(lives.unseen(), 1U);
+	EXPECT_EQ(lives.size(), 2U);
 }
 
 } // namespace
