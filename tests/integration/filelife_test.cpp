@@ -16,7 +16,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <csignal>
 #include <regex>
+#include <sstream>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -154,8 +156,8 @@ struct Traced {
 };
 
 // Traces while `work` runs in this process; every line, summary apart.
-Traced trace(std::vector<std::string> args, const std::function<void()> &work,
-	     const std::vector<Workload *> &children = {})
+Traced trace_with(std::vector<std::string> args, const std::function<void(Tracer &)> &work,
+		  const std::vector<Workload *> &children = {})
 {
 	args.insert(args.begin(), "--json");
 	Tracer tracer("filelife", args);
@@ -163,7 +165,7 @@ Traced trace(std::vector<std::string> args, const std::function<void()> &work,
 		throw std::runtime_error("not attached: " + tracer.process().err());
 	for (Workload *child : children)
 		child->go();
-	work();
+	work(tracer);
 	for (Workload *child : children)
 		if (child->wait() != 0)
 			throw std::runtime_error("a workload failed");
@@ -181,6 +183,13 @@ Traced trace(std::vector<std::string> args, const std::function<void()> &work,
 			run.summary[key] = value.get<uint64_t>();
 	run.events = events_of(lines);
 	return run;
+}
+
+Traced trace(std::vector<std::string> args, const std::function<void()> &work,
+	     const std::vector<Workload *> &children = {})
+{
+	return trace_with(
+		std::move(args), [&](Tracer &) { work(); }, children);
 }
 
 std::vector<json> under(const std::vector<json> &events, const std::string &dir)
@@ -505,6 +514,239 @@ TEST(FileLifeOutput, TableShowsTheFileNameAndAgeInMilliseconds)
 	const std::regex row(R"(\n[0-9]+\.[0-9]{6} +)" + std::to_string(child.pid()) +
 			     R"( fsbpf-fl-table +0\.2[5-9][0-9] named-file\n)");
 	EXPECT_TRUE(std::regex_search(done.out, row)) << done.out;
+}
+
+// ---- Real programs, and the accounting invariant ----
+
+// The rows of files whose path ends in `suffix`.
+std::vector<json> rows_ending(const Traced &run, const std::string &suffix)
+{
+	std::vector<json> found;
+	for (const json &event : run.events) {
+		const std::string file = event["file"];
+		if (file.size() >= suffix.size() &&
+		    file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0)
+			found.push_back(event);
+	}
+	return found;
+}
+
+uint64_t counted(const Traced &run)
+{
+	uint64_t sum = 0;
+	for (const char *count : {"births_lost", "table_full", "unseen", "never_named"})
+		sum += run.summary.at(count);
+	return sum;
+}
+
+// Every file born is one row or one count, never neither and never both.
+void expect_accounted(size_t rows, size_t born, const Traced &run)
+{
+	EXPECT_EQ(run.summary.at("skipped"), 0U) << run.output;
+	EXPECT_EQ(rows + counted(run), born) << run.output;
+}
+
+void shell(const std::string &script)
+{
+	const Finished done = fsbpf::test::run({"sh", "-c", script}, {}, std::chrono::seconds(120));
+	if (done.status != 0)
+		throw std::runtime_error(script + " failed: " + done.out + done.err);
+}
+
+// One death unseen (a path too long to read) must not hide the files that
+// later get the same inode number: ext4 hands a freed number out at once.
+TEST(FileLifeAccounting, AnUnresolvedDeathDoesNotHideTheFilesOnItsInode)
+{
+	TempDir tmp;
+	std::string dir = real_path(tmp.path());
+	while (dir.size() < 1100) {
+		dir += "/" + std::string(200, 'd');
+		ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+	}
+	const int dirfd = open(dir.c_str(), O_PATH | O_DIRECTORY);
+	ASSERT_GE(dirfd, 0);
+	const Traced run = trace({}, [&] {
+		if (!closed(openat(dirfd, "victim", O_CREAT | O_WRONLY, 0644)) ||
+		    unlink((dir + "/victim").c_str()) != 0)
+			throw std::runtime_error("victim");
+		for (int i = 0; i < 1000; i++) {
+			const std::string name = "f" + std::to_string(i);
+			if (!closed(openat(dirfd, name.c_str(), O_CREAT | O_WRONLY, 0644)) ||
+			    unlinkat(dirfd, name.c_str(), 0) != 0)
+				throw std::runtime_error(name);
+		}
+	});
+	close(dirfd);
+	size_t rows = 0;
+	for (const json &event : run.events)
+		rows += event["file"].get<std::string>().starts_with("f") &&
+			event["pid"] == getpid();
+	EXPECT_EQ(rows, 1000U) << run.output;
+	EXPECT_EQ(run.summary.at("unresolved_long"), 1U) << run.output;
+	EXPECT_EQ(run.summary.at("unseen"), 1U) << run.output;
+	expect_accounted(rows, 1001, run);
+}
+
+// git's lock files and loose objects, then gc --prune=now, which unlinks
+// .git/objects/xx/HASH and removes each xx/ right after.
+TEST(FileLifeRealPrograms, GitGcReportsEveryLooseObject)
+{
+	TempDir tmp;
+	const std::string repo = real_path(tmp.path()) + "/repo";
+	std::vector<std::string> objects;
+	const Traced run = trace({"--full-path"}, [&] {
+		shell("git init -q " + repo + " && cd " + repo +
+		      " && for i in 1 2 3 4 5; do echo $i > f$i && git add f$i &&"
+		      " git -c user.email=t@t -c user.name=t commit -qm $i; done");
+		const Finished found = fsbpf::test::run(
+			{"sh", "-c", "cd " + repo + " && find .git/objects/?? -type f"});
+		std::istringstream in(found.out);
+		for (std::string line; std::getline(in, line);)
+			objects.push_back(repo + "/" + line);
+		shell("cd " + repo + " && git gc -q --prune=now");
+	});
+	ASSERT_EQ(objects.size(), 15U); // 5 blobs, 5 trees, 5 commits
+	for (const std::string &object : objects) {
+		const std::vector<json> rows = rows_ending(run, object);
+		ASSERT_EQ(rows.size(), 1U) << object << "\n" << run.output;
+		EXPECT_EQ(rows[0]["comm"], "git");
+		EXPECT_EQ(rows[0]["creator_comm"], "git");
+	}
+	expect_clean(run);
+}
+
+// tar unlinks a file it is about to extract again; rm -r follows at once.
+TEST(FileLifeRealPrograms, TarOverAnExistingFileThenRmRightAway)
+{
+	TempDir tmp;
+	const std::string dir = real_path(tmp.path());
+	shell("cd " + dir + " && mkdir B && echo old > B/t1 && tar cf B.tar B && rm B/t1");
+	const Traced run = trace({"--full-path"}, [&] {
+		shell("cd " + dir + " && echo mine > B/t1 && tar xf B.tar && rm -r B");
+	});
+	const std::vector<json> rows = rows_ending(run, dir + "/B/t1");
+	ASSERT_EQ(rows.size(), 2U) << run.output;
+	EXPECT_EQ(rows[0]["comm"], "tar");
+	EXPECT_EQ(rows[0]["creator_comm"], "sh");
+	EXPECT_EQ(rows[1]["comm"], "rm");
+	EXPECT_EQ(rows[1]["creator_comm"], "tar");
+	expect_clean(run);
+}
+
+// Python's TemporaryFile is an O_TMPFILE that is never linked; the
+// NamedTemporaryFile after it often gets its inode number.
+TEST(FileLifeRealPrograms, PythonTemporaryFilesOnOneInode)
+{
+	TempDir tmp;
+	const std::string dir = real_path(tmp.path());
+	const Traced run = trace({"--full-path"}, [&] {
+		shell("python3 -c 'import tempfile\n"
+		      "with tempfile.TemporaryFile(dir=\"" +
+		      dir +
+		      "\") as f: f.write(b\"x\")\n"
+		      "with tempfile.NamedTemporaryFile(dir=\"" +
+		      dir +
+		      "\", prefix=\"named\") as f:"
+		      " f.write(b\"y\")'");
+	});
+	const std::vector<json> rows = under(run.events, dir);
+	ASSERT_EQ(rows.size(), 1U) << run.output;
+	EXPECT_TRUE(rows[0]["file"].get<std::string>().starts_with(dir + "/named"));
+	EXPECT_EQ(rows[0]["comm"], "python3");
+	EXPECT_EQ(run.summary.at("unseen"), 0U) << run.output;
+	EXPECT_LE(run.summary.at("never_named"), 1U) << run.output;
+}
+
+// sed -i writes a temporary file and renames it over the original; sort
+// spills to temporary files under -T; sqlite3's DELETE journal lives one
+// transaction. Truth: strace of the same run.
+TEST(FileLifeRealPrograms, SedSortAndSqliteTemporaryFiles)
+{
+	TempDir tmp;
+	const std::string dir = real_path(tmp.path());
+	shell("cd " + dir + " && seq 1 200000 | sort -R > in.txt && echo a > s.txt && mkdir spill");
+	const Traced run = trace({"--full-path"}, [&] {
+		shell("cd " + dir +
+		      " && sed -i s/a/b/ s.txt && sed -i s/b/c/ s.txt"
+		      " && sort -S 64k -T spill in.txt > sorted.txt"
+		      " && sqlite3 db 'PRAGMA journal_mode=DELETE; CREATE TABLE t(x);"
+		      " BEGIN; INSERT INTO t VALUES(1); COMMIT; BEGIN; INSERT INTO t VALUES(2); "
+		      "COMMIT;'"
+		      " > /dev/null");
+	});
+	// The second sed -i renames its file over the one the first made.
+	const std::vector<json> sed_rows = rows_ending(run, dir + "/s.txt");
+	ASSERT_EQ(sed_rows.size(), 1U) << run.output;
+	EXPECT_EQ(sed_rows[0]["comm"], "sed");
+	EXPECT_EQ(sed_rows[0]["creator_comm"], "sed");
+	EXPECT_TRUE(sed_rows[0]["created_as"].get<std::string>().starts_with(dir + "/sed"));
+	size_t spilled = 0;
+	for (const json &event : under(run.events, dir + "/spill"))
+		spilled += event["comm"] == "sort";
+	EXPECT_GT(spilled, 1U) << run.output;
+	EXPECT_EQ(rows_ending(run, dir + "/db-journal").size(), 3U) << run.output;
+	expect_clean(run);
+}
+
+// A process in its own mount namespace on a private tmpfs: its paths are
+// those it sees, and the row names its namespace.
+TEST(FileLifeRealPrograms, FilesOfAnotherMountNamespace)
+{
+	TempDir tmp;
+	const std::string dir = real_path(tmp.path());
+	struct stat own {};
+	ASSERT_EQ(stat("/proc/self/ns/mnt", &own), 0);
+	const Traced run = trace({"--full-path"}, [&] {
+		shell("unshare -m --propagation private sh -c 'mount -t tmpfs none " + dir +
+		      " && for i in 1 2 3 4 5 6 7 8 9 10; do echo x > " + dir + "/f$i; rm " + dir +
+		      "/f$i; done'");
+	});
+	const std::vector<json> rows = under(run.events, dir);
+	ASSERT_EQ(rows.size(), 10U) << run.output;
+	for (size_t i = 0; i < rows.size(); i++) {
+		EXPECT_EQ(rows[i]["file"], dir + "/f" + std::to_string(i + 1));
+		EXPECT_EQ(rows[i]["comm"], "rm");
+		EXPECT_NE(rows[i]["mntns"], own.st_ino);
+	}
+	expect_clean(run);
+}
+
+// A one-page ring loses events while its reader is stopped; every loss is
+// counted, and the files after it are reported again.
+TEST(FileLifeAccounting, ForcedLossesAreCountedAndDoNotPoisonWhatFollows)
+{
+	TempDir tmp;
+	const std::string dir = real_path(tmp.path());
+	const int dirfd = open(dir.c_str(), O_PATH | O_DIRECTORY);
+	ASSERT_GE(dirfd, 0);
+	const auto burst = [&](const std::string &prefix, int count) {
+		for (int i = 0; i < count; i++) {
+			const std::string name = prefix + std::to_string(i);
+			if (!closed(openat(dirfd, name.c_str(), O_CREAT | O_WRONLY, 0644)) ||
+			    unlinkat(dirfd, name.c_str(), 0) != 0)
+				throw std::runtime_error(name);
+		}
+	};
+	const Traced run = trace_with({"--ring-size", "4"}, [&](Tracer &tracer) {
+		tracer.process().signal(SIGSTOP);
+		burst("burst", 3000);
+		tracer.process().signal(SIGCONT);
+		std::this_thread::sleep_for(500ms); // the reader empties the ring
+		for (int i = 0; i < 50; i++) {
+			burst("after" + std::to_string(i) + "-", 1);
+			std::this_thread::sleep_for(2ms);
+		}
+	});
+	close(dirfd);
+	size_t burst_rows = 0, after_rows = 0;
+	for (const json &event : run.events) {
+		const std::string file = event["file"];
+		burst_rows += file.starts_with("burst");
+		after_rows += file.starts_with("after");
+	}
+	EXPECT_GT(run.summary.at("births_lost"), 2000U) << run.output;
+	EXPECT_EQ(after_rows, 50U) << run.output;
+	expect_accounted(burst_rows + after_rows, 3050, run);
 }
 
 } // namespace

@@ -53,6 +53,9 @@ Process::Process(std::vector<std::string> argv, const std::vector<std::string> &
 	std::array<int, 2> out{}, err{};
 	if (pipe2(out.data(), O_CLOEXEC) || pipe2(err.data(), O_CLOEXEC))
 		throw std::runtime_error("pipe failed");
+	// The output is read only when a test stops the process: room for thousands
+	// of rows, so a tracer never blocks on it while the workload runs.
+	fcntl(out[0], F_SETPIPE_SZ, 1 << 20); // pipe-max-size by default
 	pid_ = fork();
 	if (pid_ == 0) {
 		dup2(out[1], STDOUT_FILENO);

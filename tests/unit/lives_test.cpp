@@ -131,8 +131,8 @@ TEST(Lives, ABirthOnAReusedInodeEndsTheStaleLifeAsUnseen)
 	// victim's unlink was not seen; ext4 gives its inode number to the next file
 	for (uint64_t i = 1; i <= 1000; i++) {
 		lives.born(file, 0, name("f" + std::to_string(i)), at(i * 10));
-		const auto death =
-			lives.unlinked(Inode{}, name("f" + std::to_string(i)), kByNames, at(i * 10 + 5));
+		const auto death = lives.unlinked(Inode{}, name("f" + std::to_string(i)), kByNames,
+						  at(i * 10 + 5));
 		ASSERT_TRUE(death) << i;
 		EXPECT_EQ(death->age_ns, 5U);
 	}
@@ -170,7 +170,7 @@ TEST(Lives, AnUnlinkedTmpfileWhoseInodeIsReusedEndedNeverNamed)
 {
 	Lives lives(8, false);
 	const Inode file{3, 60};
-	lives.born(file, 0, std::nullopt, at(0)); // TemporaryFile: O_TMPFILE, closed
+	lives.born(file, 0, std::nullopt, at(0));  // TemporaryFile: O_TMPFILE, closed
 	lives.born(file, 0, name("named"), at(5)); // NamedTemporaryFile, same inode
 	EXPECT_EQ(lives.never_named(), 1U);
 	EXPECT_EQ(lives.unseen(), 0U);
