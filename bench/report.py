@@ -134,11 +134,12 @@ def table(result):
     rates = result.get("filelife_rates", [])
     if rates:
         lines += ["**filelife create+unlink rate**", "",
-                  "| target/s | achieved/s | created | reported | lost | complete |",
-                  "| --- | --- | --- | --- | --- | --- |"]
+                  "| target/s | achieved/s | created | reported | lost | complete | accounted |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
         for r in rates:
             lines.append(f"| {r['target_per_s'] or 'max'} | {r['achieved_per_s']:.0f} | {r['created']} | "
-                         f"{r['reported']} | {r['lost']} | {'yes' if r['complete'] else 'no'} |")
+                         f"{r['reported']} | {r['lost']} | {'yes' if r['complete'] else 'no'} | "
+                         f"{'yes' if r.get('accounted') else 'NO'} |")
         lines.append("")
     lines += ["**goals**", "", "| goal | measured | result |", "| --- | --- | --- |"]
     for goal, measured, ok in goals(result):

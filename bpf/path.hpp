@@ -13,8 +13,7 @@ namespace fsbpf {
 
 // "/a/b/c" for a complete path, "…/b/c" when BPF stopped before the root,
 // "-" when no file was found: from the leaf-first names a walk left.
-inline std::string path_to_string(std::string_view names_leaf_first, uint16_t depth,
-				  uint16_t flags)
+inline std::string path_to_string(std::string_view names_leaf_first, uint16_t depth, uint16_t flags)
 {
 	if (!(flags & FSBPF_PATH_PRESENT))
 		return "-";

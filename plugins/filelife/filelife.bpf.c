@@ -205,7 +205,8 @@ static __always_inline char *name_text(struct filelife_event *event, int index)
 
 /* The path of dentry on vfsmnt, for names[index]; names must be written first. */
 static __always_inline void put_path(struct filelife_event *event, int index,
-				     struct vfsmount *vfsmnt, struct dentry *dentry, __u32 name_flag)
+				     struct vfsmount *vfsmnt, struct dentry *dentry,
+				     __u32 name_flag)
 {
 	/* After both names' texts and the paths before it. */
 	__u64 offset = (__u64)event->names[0].size + event->names[1].size;
@@ -425,8 +426,8 @@ static __always_inline int on_vfs_exit(int ret)
 		goto done;
 	/* A file that lost its last name leaves `lives` even when its event is lost. */
 	if (call->flags & FILELIFE_LAST_LINK)
-		bpf_map_delete_elem(&lives, call->kind == FILELIFE_UNLINK ? &call->file
-									  : &call->victim);
+		bpf_map_delete_elem(&lives,
+				    call->kind == FILELIFE_UNLINK ? &call->file : &call->victim);
 	event = new_event(call->kind, call->flags);
 	if (!event)
 		goto done;
@@ -698,7 +699,8 @@ static __always_inline bool has_slash(struct filelife_event *event, int index)
 	return false;
 }
 
-/* Reads a path argument into names[index]; false when it cannot be read or its directory is gone. */
+/* Reads a path argument into names[index]; false when it cannot be read or its directory is gone.
+ */
 static __always_inline bool text_name(struct filelife_event *event, int index, struct base *base,
 				      int dfd, const char *text)
 {

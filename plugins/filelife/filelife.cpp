@@ -185,8 +185,8 @@ bool complete(const fsbpf_path_meta &path)
 bool decode_names(const filelife_event &event, size_t size,
 		  std::array<filelife::EventName, 2> &names)
 {
-	const std::string_view tail(event.tail, std::min(size - offsetof(filelife_event, tail),
-							  sizeof(event.tail)));
+	const std::string_view tail(
+		event.tail, std::min(size - offsetof(filelife_event, tail), sizeof(event.tail)));
 	size_t at = 0;
 	auto take = [&](size_t bytes) -> std::optional<std::string_view> {
 		if (bytes > tail.size() - at)
@@ -259,9 +259,9 @@ public:
 	int run(fsbpf::plugin::Host &host)
 	{
 		own_mntns_ = own_mount_namespace();
-		names_ = std::make_unique<Names>(full_path_ != 0, own_mntns_, [](const std::string &dir) {
-			return stat_inode(dir, true);
-		});
+		names_ = std::make_unique<Names>(
+			full_path_ != 0, own_mntns_,
+			[](const std::string &dir) { return stat_inode(dir, true); });
 		auto attach = [&](size_t backend) { return try_backend(backend, host); };
 		const int backend = host.select_backend(attach);
 		if (backend < 0)
@@ -313,10 +313,9 @@ private:
 			return -ENOENT;
 		}
 		choose_programs(backend, *hooks);
-		err = hooks->open.empty()
-				  ? 0
-				  : bpf_program__set_attach_target(skel_->progs.fexit_open, 0,
-								   hooks->open.c_str());
+		err = hooks->open.empty() ? 0
+					  : bpf_program__set_attach_target(skel_->progs.fexit_open,
+									   0, hooks->open.c_str());
 		if (!err)
 			err = filelife_bpf__load(skel_.get());
 		if (!err)

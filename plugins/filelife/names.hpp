@@ -38,9 +38,9 @@ struct DirPathHash {
 
 // One name of an event, decoded from its ring-buffer record.
 struct EventName {
-	Inode dir;           // see filelife_name
-	uint32_t flags = 0;  // enum filelife_name_flags
-	std::string text;    // the leaf (EXACT) or the text a system call was given
+	Inode dir;                       // see filelife_name
+	uint32_t flags = 0;              // enum filelife_name_flags
+	std::string text;                // the leaf (EXACT) or the text a system call was given
 	std::optional<std::string> path; // complete path the flags say it is of (own or base)
 };
 
