@@ -83,15 +83,15 @@ static __always_inline void fsbpf_walk_path(char *names, struct fsbpf_path_meta 
 	}
 }
 
+/*
+ * struct fsbpf_path begins with the fields of struct fsbpf_path_meta. The
+ * walk keeps them in out itself: a copy on the stack would let the verifier
+ * prune nothing and exceed its limit.
+ */
 static __always_inline void fsbpf_read_path(struct fsbpf_path *out, struct vfsmount *vfsmnt,
 					    struct dentry *dentry)
 {
-	struct fsbpf_path_meta meta;
-
-	fsbpf_walk_path(out->names, &meta, vfsmnt, dentry);
-	out->len = meta.len;
-	out->depth = meta.depth;
-	out->flags = meta.flags;
+	fsbpf_walk_path(out->names, (struct fsbpf_path_meta *)out, vfsmnt, dentry);
 }
 
 static __always_inline void fsbpf_read_file_path(struct fsbpf_path *out, struct file *file)

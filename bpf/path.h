@@ -27,6 +27,7 @@ struct fsbpf_path_meta {
 	__u16 flags;
 };
 
+/* Its first fields are those of struct fsbpf_path_meta, in the same order. */
 struct fsbpf_path {
 	__u32 len;   /* bytes used in names */
 	__u16 depth; /* number of names */
