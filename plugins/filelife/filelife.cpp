@@ -12,6 +12,7 @@
 
 #include <fsbpf/plugin.hpp>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -56,6 +57,7 @@ constexpr std::array<fsbpf_backend, 4> kBackends = {{
 	 "syscalls:sys_{enter,exit}_* of open, creat, mknod, link, unlink and rename calls"},
 }};
 constexpr size_t kKprobeBackend = 1;
+constexpr size_t kTracepointBackend = 3;
 constexpr std::array<std::array<std::string_view, 2>, 4> kProgramPrefixes = {{
 	{"fentry_", "fexit_"},
 	{"kprobe_", "kretprobe_"},
@@ -219,8 +221,9 @@ uint32_t own_mount_namespace()
 	return stat("/proc/self/ns/mnt", &st) == 0 ? static_cast<uint32_t>(st.st_ino) : 0;
 }
 
-// At exit: a life is gone when none of the names fsbpf can look at still holds its file.
-bool gone(const Inode &file, const std::vector<Name> &names, uint32_t own_mntns)
+// At exit, by system calls: a life is gone when none of the names fsbpf can
+// look at still holds its file.
+bool gone_by_names(const Inode &file, const std::vector<Name> &names, uint32_t own_mntns)
 {
 	bool checked = false;
 	for (const Name &name : names) {
@@ -281,9 +284,7 @@ public:
 
 		fsbpf::read_until_stopped(host, *events, output_closed_,
 					  [this] { filelife_bpf__detach(skel_.get()); });
-		lives_->settle([this](const Inode &file, const std::vector<Name> &names) {
-			return gone(file, names, own_mntns_);
-		});
+		settle_lives(static_cast<size_t>(backend));
 		if (!output_closed_)
 			print_summary(host);
 		return 0;
@@ -301,7 +302,7 @@ private:
 		if (!skel_)
 			return -errno;
 		skel_->rodata->full_paths = full_path_ != 0;
-		int err = bpf_map__set_max_entries(skel_->maps.events, ring_bytes());
+		int err = size_maps(backend);
 		if (err) {
 			skel_.reset();
 			return err;
@@ -324,6 +325,22 @@ private:
 			err = attach_kretprobe_open(hooks->open);
 		if (err)
 			skel_.reset(); // libbpf 1.1 cannot load an object twice
+		return err;
+	}
+
+	// The ring as asked; the tables only the views that use them need (one
+	// entry is the least a map can have).
+	int size_maps(size_t backend)
+	{
+		const bool vfs = sees_vfs(backend);
+		const bool syscall_pairs = backend == kTracepointBackend;
+		int err = bpf_map__set_max_entries(skel_->maps.events, ring_bytes());
+		if (!err && !vfs)
+			err = bpf_map__set_max_entries(skel_->maps.lives, 1);
+		if (!err && !vfs)
+			err = bpf_map__set_max_entries(skel_->maps.calls, 1);
+		if (!err && !syscall_pairs)
+			err = bpf_map__set_max_entries(skel_->maps.syscalls, 1);
 		return err;
 	}
 
@@ -484,6 +501,22 @@ private:
 		while (bytes < static_cast<uint64_t>(ring_kib_) * 1024)
 			bytes *= 2;
 		return bytes;
+	}
+
+	// At exit, lives whose file is gone ended unseen. The vfs views know it
+	// exactly: BPF drops a file from its table at its last unlink or rename
+	// over it, even when that event found the ring full.
+	void settle_lives(size_t backend)
+	{
+		const int table = bpf_map__fd(skel_->maps.lives);
+		lives_->settle([&](const Inode &file, uint32_t generation,
+				   const std::vector<Name> &names) {
+			if (!sees_vfs(backend))
+				return gone_by_names(file, names, own_mntns_);
+			filelife_inode key{file.dev, file.ino, generation, 0};
+			uint64_t mount = 0; // the value: the mount it was opened through
+			return bpf_map_lookup_elem(table, &key, &mount) != 0;
+		});
 	}
 
 	static filelife::Removal removal(const filelife_event &event)

@@ -130,7 +130,7 @@ void Lives::settle(const GoneCheck &gone)
 {
 	std::vector<uint64_t> ended;
 	for (const auto &[id, life] : lives_)
-		if (!life.names.empty() && gone(life.file, life.names))
+		if (!life.names.empty() && gone(life.file, life.generation, life.names))
 			ended.push_back(id);
 	for (const uint64_t id : ended)
 		end_unseen(lives_.at(id));

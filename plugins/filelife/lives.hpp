@@ -73,8 +73,9 @@ struct NameKeyHash {
 	}
 };
 
-// Whether a life's file is gone, from its inode and the paths of its names.
-using GoneCheck = std::function<bool(const Inode &file, const std::vector<Name> &names)>;
+// Whether a life's file is gone, from its inode and generation and the paths of its names.
+using GoneCheck =
+	std::function<bool(const Inode &file, uint32_t generation, const std::vector<Name> &names)>;
 
 // Every file born while tracing ends in exactly one of: a Death, a count of
 // table_full(), unseen() or never_named(), or still alive in the table.

@@ -184,7 +184,7 @@ TEST(Lives, SettleEndsOnlyTheLivesWhoseFileIsGone)
 	lives.born(Inode{3, 71}, 0, name("here"), at(0));
 	lives.born(Inode{3, 72}, 0, std::nullopt, at(0)); // nameless: nothing to look at
 	std::vector<std::string> asked;
-	lives.settle([&](const Inode &, const std::vector<Name> &names) {
+	lives.settle([&](const Inode &, uint32_t, const std::vector<Name> &names) {
 		asked.push_back(names.at(0).path);
 		return names.at(0).key.leaf == "gone";
 	});
