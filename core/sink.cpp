@@ -2,7 +2,10 @@
 
 #include "text.hpp"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include <cctype>
 #include <cmath>
@@ -30,13 +33,13 @@ std::string format_value(const fsbpf_column &column, const fsbpf_value &value, P
 	case FSBPF_VAL_STR:
 		return value.s ? value.s : "";
 	case FSBPF_VAL_INT:
-		return fmt::format("{}", value.i);
+		return fmt::format_int(value.i).str();
 	case FSBPF_VAL_UINT:
-		return fmt::format("{}", value.u);
+		return fmt::format_int(value.u).str();
 	case FSBPF_VAL_DOUBLE:
 		if (precision == Precision::Exact)
-			return fmt::format("{}", value.d);
-		return fmt::format("{:.{}f}", value.d, column.precision);
+			return fmt::format(FMT_COMPILE("{}"), value.d);
+		return fmt::format(FMT_COMPILE("{:.{}f}"), value.d, column.precision);
 	}
 	return {};
 }
@@ -53,8 +56,18 @@ std::string heading_of(const fsbpf_column &column)
 	return heading;
 }
 
+// Rows go out by the tens of thousands a second: ASCII, the common case, is
+// padded by byte count; anything else by fmt, which counts display width.
 std::string pad(const std::string &text, int width)
 {
+	const size_t wanted = static_cast<size_t>(width < 0 ? -width : width);
+	if (std::ranges::all_of(text,
+				[](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+		if (text.size() >= wanted)
+			return text;
+		return width < 0 ? text + std::string(wanted - text.size(), ' ')
+				 : std::string(wanted - text.size(), ' ') + text;
+	}
 	if (width < 0)
 		return fmt::format("{:<{}}", text, -width);
 	return fmt::format("{:>{}}", text, width);

@@ -1,5 +1,6 @@
 #include "text.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -108,6 +109,9 @@ size_t utf8_sequence_length(std::string_view text)
 
 std::string sanitize_for_terminal(std::string_view text)
 {
+	// Printable ASCII other than the escaping backslash, the common case.
+	if (std::ranges::all_of(text, [](char c) { return c >= 0x20 && c < 0x7f && c != '\\'; }))
+		return std::string(text);
 	std::string out;
 	out.reserve(text.size());
 	const auto on_text = [&](std::string_view seq) {
