@@ -74,6 +74,12 @@ int main(int argc, char **argv)
 		{"getppid", [] { syscall(SYS_getppid); }},
 		{"read /dev/zero 1B", [&] { (void)!read(zero, &byte, 1); }},
 		{"pread file 1B", [&] { (void)!pread(file, &byte, 1, 0); }},
+		// filelife's workload: three system calls, two of them traced.
+		{"create+unlink",
+		 [&] {
+			 close(open(path, O_CREAT | O_EXCL | O_WRONLY, 0644));
+			 unlink(path);
+		 }},
 	};
 	const std::vector<bpf_program *> steps = {skel->progs.empty,     skel->progs.filter,
 						  skel->progs.walk_core, skel->progs.walk_btf,

@@ -553,9 +553,31 @@ void shell(const std::string &script)
 		throw std::runtime_error(script + " failed: " + done.out + done.err);
 }
 
+// Each case on every backend this kernel offers.
+class FileLifeOnBackend : public testing::TestWithParam<std::string> {
+protected:
+	// Adds the backend to args; false (see skip_) when it cannot work here.
+	bool usable(std::vector<std::string> &args)
+	{
+		const std::vector<std::string> backend = backend_args(GetParam());
+		if (!backend.empty() && backend[0] == "SKIP") {
+			skip_ = "filelife's " + GetParam() +
+				" backend cannot work here: " + backend[1];
+			return false;
+		}
+		args.insert(args.end(), backend.begin(), backend.end());
+		return true;
+	}
+
+	std::string skip_;
+};
+
+class FileLifeAccounting : public FileLifeOnBackend {};
+class FileLifeRealPrograms : public FileLifeOnBackend {};
+
 // One death unseen (a path too long to read) must not hide the files that
 // later get the same inode number: ext4 hands a freed number out at once.
-TEST(FileLifeAccounting, AnUnresolvedDeathDoesNotHideTheFilesOnItsInode)
+TEST_P(FileLifeAccounting, AnUnresolvedDeathDoesNotHideTheFilesOnItsInode)
 {
 	TempDir tmp;
 	std::string dir = real_path(tmp.path());
@@ -565,7 +587,10 @@ TEST(FileLifeAccounting, AnUnresolvedDeathDoesNotHideTheFilesOnItsInode)
 	}
 	const int dirfd = open(dir.c_str(), O_PATH | O_DIRECTORY);
 	ASSERT_GE(dirfd, 0);
-	const Traced run = trace({}, [&] {
+	std::vector<std::string> args;
+	if (!usable(args))
+		GTEST_SKIP() << skip_;
+	const Traced run = trace(args, [&] {
 		if (!closed(openat(dirfd, "victim", O_CREAT | O_WRONLY, 0644)) ||
 		    unlink((dir + "/victim").c_str()) != 0)
 			throw std::runtime_error("victim");
@@ -592,12 +617,15 @@ TEST(FileLifeAccounting, AnUnresolvedDeathDoesNotHideTheFilesOnItsInode)
 
 // git's lock files and loose objects, then gc --prune=now, which unlinks
 // .git/objects/xx/HASH and removes each xx/ right after.
-TEST(FileLifeRealPrograms, GitGcReportsEveryLooseObject)
+TEST_P(FileLifeRealPrograms, GitGcReportsEveryLooseObject)
 {
 	TempDir tmp;
 	const std::string repo = real_path(tmp.path()) + "/repo";
 	std::vector<std::string> objects;
-	const Traced run = trace({"--full-path"}, [&] {
+	std::vector<std::string> args = {"--full-path"};
+	if (!usable(args))
+		GTEST_SKIP() << skip_;
+	const Traced run = trace(args, [&] {
 		shell("git init -q " + repo + " && cd " + repo +
 		      " && for i in 1 2 3 4 5; do echo $i > f$i && git add f$i &&"
 		      " git -c user.email=t@t -c user.name=t commit -qm $i; done");
@@ -619,12 +647,15 @@ TEST(FileLifeRealPrograms, GitGcReportsEveryLooseObject)
 }
 
 // tar unlinks a file it is about to extract again; rm -r follows at once.
-TEST(FileLifeRealPrograms, TarOverAnExistingFileThenRmRightAway)
+TEST_P(FileLifeRealPrograms, TarOverAnExistingFileThenRmRightAway)
 {
 	TempDir tmp;
 	const std::string dir = real_path(tmp.path());
 	shell("cd " + dir + " && mkdir B && echo old > B/t1 && tar cf B.tar B && rm B/t1");
-	const Traced run = trace({"--full-path"}, [&] {
+	std::vector<std::string> args = {"--full-path"};
+	if (!usable(args))
+		GTEST_SKIP() << skip_;
+	const Traced run = trace(args, [&] {
 		shell("cd " + dir + " && echo mine > B/t1 && tar xf B.tar && rm -r B");
 	});
 	const std::vector<json> rows = rows_ending(run, dir + "/B/t1");
@@ -638,11 +669,14 @@ TEST(FileLifeRealPrograms, TarOverAnExistingFileThenRmRightAway)
 
 // Python's TemporaryFile is an O_TMPFILE that is never linked; the
 // NamedTemporaryFile after it often gets its inode number.
-TEST(FileLifeRealPrograms, PythonTemporaryFilesOnOneInode)
+TEST_P(FileLifeRealPrograms, PythonTemporaryFilesOnOneInode)
 {
 	TempDir tmp;
 	const std::string dir = real_path(tmp.path());
-	const Traced run = trace({"--full-path"}, [&] {
+	std::vector<std::string> args = {"--full-path"};
+	if (!usable(args))
+		GTEST_SKIP() << skip_;
+	const Traced run = trace(args, [&] {
 		shell("python3 -c 'import tempfile\n"
 		      "with tempfile.TemporaryFile(dir=\"" +
 		      dir +
@@ -663,12 +697,15 @@ TEST(FileLifeRealPrograms, PythonTemporaryFilesOnOneInode)
 // sed -i writes a temporary file and renames it over the original; sort
 // spills to temporary files under -T; sqlite3's DELETE journal lives one
 // transaction. Truth: strace of the same run.
-TEST(FileLifeRealPrograms, SedSortAndSqliteTemporaryFiles)
+TEST_P(FileLifeRealPrograms, SedSortAndSqliteTemporaryFiles)
 {
+	std::vector<std::string> args = {"--full-path"};
+	if (!usable(args))
+		GTEST_SKIP() << skip_;
 	TempDir tmp;
 	const std::string dir = real_path(tmp.path());
 	shell("cd " + dir + " && seq 1 200000 | sort -R > in.txt && echo a > s.txt && mkdir spill");
-	const Traced run = trace({"--full-path"}, [&] {
+	const Traced run = trace(args, [&] {
 		shell("cd " + dir +
 		      " && sed -i s/a/b/ s.txt && sed -i s/b/c/ s.txt"
 		      " && sort -S 64k -T spill in.txt > sorted.txt"
@@ -693,13 +730,16 @@ TEST(FileLifeRealPrograms, SedSortAndSqliteTemporaryFiles)
 
 // A process in its own mount namespace on a private tmpfs: its paths are
 // those it sees, and the row names its namespace.
-TEST(FileLifeRealPrograms, FilesOfAnotherMountNamespace)
+TEST_P(FileLifeRealPrograms, FilesOfAnotherMountNamespace)
 {
 	TempDir tmp;
 	const std::string dir = real_path(tmp.path());
 	struct stat own {};
 	ASSERT_EQ(stat("/proc/self/ns/mnt", &own), 0);
-	const Traced run = trace({"--full-path"}, [&] {
+	std::vector<std::string> args = {"--full-path"};
+	if (!usable(args))
+		GTEST_SKIP() << skip_;
+	const Traced run = trace(args, [&] {
 		shell("unshare -m --propagation private sh -c 'mount -t tmpfs none " + dir +
 		      " && for i in 1 2 3 4 5 6 7 8 9 10; do echo x > " + dir + "/f$i; rm " + dir +
 		      "/f$i; done'");
@@ -716,7 +756,7 @@ TEST(FileLifeRealPrograms, FilesOfAnotherMountNamespace)
 
 // A small ring (some 300 records) loses events while its reader is stopped;
 // every loss is counted, and the files after it are reported again.
-TEST(FileLifeAccounting, ForcedLossesAreCountedAndDoNotPoisonWhatFollows)
+TEST_P(FileLifeAccounting, ForcedLossesAreCountedAndDoNotPoisonWhatFollows)
 {
 	TempDir tmp;
 	const std::string dir = real_path(tmp.path());
@@ -730,7 +770,10 @@ TEST(FileLifeAccounting, ForcedLossesAreCountedAndDoNotPoisonWhatFollows)
 				throw std::runtime_error(name);
 		}
 	};
-	const Traced run = trace_with({"--ring-size", "64"}, [&](Tracer &tracer) {
+	std::vector<std::string> args = {"--ring-size", "64"};
+	if (!usable(args))
+		GTEST_SKIP() << skip_;
+	const Traced run = trace_with(args, [&](Tracer &tracer) {
 		tracer.process().signal(SIGSTOP);
 		burst("burst", 3000);
 		tracer.process().signal(SIGCONT);
@@ -751,6 +794,14 @@ TEST(FileLifeAccounting, ForcedLossesAreCountedAndDoNotPoisonWhatFollows)
 	EXPECT_EQ(after_rows, 50U) << run.output;
 	expect_accounted(burst_rows + after_rows, 3050, run);
 }
+
+const auto kBackendName = [](const testing::TestParamInfo<std::string> &info) {
+	return info.param;
+};
+INSTANTIATE_TEST_SUITE_P(Backends, FileLifeAccounting,
+			 testing::Values("fentry", "kprobe", "tp_btf", "tracepoint"), kBackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, FileLifeRealPrograms,
+			 testing::Values("fentry", "kprobe", "tp_btf", "tracepoint"), kBackendName);
 
 } // namespace
 } // namespace fsbpf::test
