@@ -53,8 +53,8 @@ enum filelife_name_flags {
 	FILELIFE_NAME_SET = 1,
 	FILELIFE_NAME_EXACT = 2,      /* dir is the parent directory and text the leaf */
 	FILELIFE_NAME_TRUNCATED = 4,  /* text was longer than FILELIFE_TEXT_LEN */
-	FILELIFE_NAME_BASE_PATH = 8,  /* the event's path is the path of dir */
-	FILELIFE_NAME_FULL_PATH = 16, /* the event's path is this name's own */
+	FILELIFE_NAME_BASE_PATH = 8,  /* the name's paths[] entry is the path of dir */
+	FILELIFE_NAME_FULL_PATH = 16, /* the name's paths[] entry is its own path */
 };
 
 /*
