@@ -539,11 +539,19 @@ uint64_t counted(const Traced &run)
 	return sum;
 }
 
-// Every file born is one row or one count, never neither and never both.
+// Every file born is one row or one count, never neither and never both. A
+// program run the kernel skipped (preemptible kernels) can hide a birth, and
+// tp_btf's count includes runs on unrelated calls: the sum may fall short by
+// no more than that.
+void expect_count(uint64_t got, uint64_t expected, const Traced &run)
+{
+	EXPECT_LE(got, expected) << run.output;
+	EXPECT_GE(got + run.summary.at("skipped"), expected) << run.output;
+}
+
 void expect_accounted(size_t rows, size_t born, const Traced &run)
 {
-	EXPECT_EQ(run.summary.at("skipped"), 0U) << run.output;
-	EXPECT_EQ(rows + counted(run), born) << run.output;
+	expect_count(rows + counted(run), born, run);
 }
 
 void shell(const std::string &script)
@@ -608,10 +616,14 @@ TEST_P(FileLifeAccounting, AnUnresolvedDeathDoesNotHideTheFilesOnItsInode)
 		rows += file.starts_with("f") && event["pid"] == getpid();
 		victim_rows += file == "victim";
 	}
-	EXPECT_EQ(rows, 1000U) << run.output;
+	expect_count(rows, 1000, run);
 	// The vfs views see the victim's dentry; the system-call views cannot read its name.
-	EXPECT_EQ(victim_rows + run.summary.at("unresolved_long"), 1U) << run.output;
-	EXPECT_EQ(run.summary.at("unseen"), run.summary.at("unresolved_long")) << run.output;
+	expect_count(victim_rows + run.summary.at("unresolved_long"), 1, run);
+	// The unread death is the one unseen life, unless a skipped run hid another.
+	if (run.summary.at("skipped") == 0) {
+		EXPECT_EQ(run.summary.at("unseen"), run.summary.at("unresolved_long"))
+			<< run.output;
+	}
 	expect_accounted(rows + victim_rows, 1001, run);
 }
 
@@ -791,7 +803,7 @@ TEST_P(FileLifeAccounting, ForcedLossesAreCountedAndDoNotPoisonWhatFollows)
 		after_rows += file.starts_with("after");
 	}
 	EXPECT_GT(run.summary.at("births_lost"), 2000U) << run.output;
-	EXPECT_EQ(after_rows, 50U) << run.output;
+	expect_count(after_rows, 50, run);
 	expect_accounted(burst_rows + after_rows, 3050, run);
 }
 
