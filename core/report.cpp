@@ -117,9 +117,11 @@ void print_text(const Report &report, std::FILE *out)
 	for (const auto &[func, params] : report.signatures)
 		fmt::print(out, "  {}({})\n", func, fmt::join(params, ", "));
 	for (const ToolBackends &tool : report.tools) {
-		fmt::print(out, "\n{} backends (picks {}):\n", tool.tool, tool.pick);
+		fmt::print(out, "\n{} backends (picks {}):\n", sanitize_for_terminal(tool.tool),
+			   sanitize_for_terminal(tool.pick));
 		for (const Probe &backend : tool.backends)
-			fmt::print(out, "  {:<12} {}\n", backend.name, verdict(backend.err));
+			fmt::print(out, "  {:<12} {}\n", sanitize_for_terminal(backend.name),
+				   verdict(backend.err));
 	}
 }
 
@@ -168,12 +170,16 @@ void print_plugins(const PluginRegistry &registry, std::FILE *out)
 {
 	for (const auto &plugin : registry.plugins()) {
 		const fsbpf_plugin &desc = *plugin->descriptor;
-		fmt::print(out, "{} {} ({})\n  file: {}\n  {}\n", desc.name, desc.version,
-			   desc.license, plugin->path, desc.description);
+		// A plugin's strings are its author's: shown like any untrusted name.
+		fmt::print(out, "{} {} ({})\n  file: {}\n  {}\n", sanitize_for_terminal(desc.name),
+			   sanitize_for_terminal(desc.version), sanitize_for_terminal(desc.license),
+			   sanitize_for_terminal(plugin->path),
+			   sanitize_for_terminal(desc.description));
 		for (const Command &command : registry.commands())
 			if (command.plugin == plugin.get())
-				fmt::print(out, "  {:<12} {}\n", command.name,
-					   command.entry.summary);
+				fmt::print(out, "  {:<12} {}\n",
+					   sanitize_for_terminal(command.name),
+					   sanitize_for_terminal(command.entry.summary));
 	}
 }
 

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include <unistd.h>
+
 #include <cctype>
 #include <cmath>
 #include <cerrno>
@@ -161,8 +163,11 @@ std::string json_object(std::span<const fsbpf_column> columns, std::span<const f
 	for (size_t i = 0; i < columns.size(); i++) {
 		if (i || !prefix.empty())
 			line += ',';
-		line += '"' + json_escape(columns[i].name) +
-			"\":" + json_value(columns[i], values[i]);
+		const std::string name = json_escape(columns[i].name);
+		line += '"' + name + "\":" + json_value(columns[i], values[i]);
+		// A name that is not UTF-8 travels exactly beside its readable form.
+		if (columns[i].type == FSBPF_VAL_STR && values[i].s && !is_utf8(values[i].s))
+			line += ",\"" + name + "_bytes\":\"" + hex_bytes(values[i].s) + '"';
 	}
 	return line + "}\n";
 }
@@ -185,10 +190,12 @@ public:
 	}
 };
 
+// CSV keeps exact bytes for files and pipes; on a terminal it is sanitized.
 class CsvSink final : public Sink {
 public:
 	CsvSink(std::vector<fsbpf_column> columns, std::FILE *out, std::FILE *notes)
-		: Sink(std::move(columns), out), notes_(notes)
+		: Sink(std::move(columns), out), notes_(notes),
+		  to_terminal_(isatty(fileno(out)) == 1)
 	{
 	}
 
@@ -203,7 +210,7 @@ public:
 		}
 		for (size_t i = 0; i < columns().size(); i++)
 			line += (i ? "," : "") +
-				csv_field(format_value(columns()[i], values[i], Precision::Exact));
+				field(format_value(columns()[i], values[i], Precision::Exact));
 		return write(line + '\n');
 	}
 
@@ -221,7 +228,13 @@ public:
 	}
 
 private:
+	std::string field(const std::string &text) const
+	{
+		return csv_field(to_terminal_ ? sanitize_for_terminal(text) : text);
+	}
+
 	std::FILE *notes_;
+	bool to_terminal_;
 	bool header_written_ = false;
 };
 

@@ -55,6 +55,22 @@ bool is_c1_control(uint32_t code_point)
 	return code_point >= 0x80 && code_point <= 0x9f;
 }
 
+// Embeddings, overrides, isolates and marks: a name holding U+202E shows the
+// text after it reversed ("rlo\u202etxt.exe" reads as "rloexe.txt").
+bool is_bidi_control(uint32_t code_point)
+{
+	return (code_point >= 0x202a && code_point <= 0x202e) ||
+	       (code_point >= 0x2066 && code_point <= 0x2069) || code_point == 0x200e ||
+	       code_point == 0x200f || code_point == 0x061c;
+}
+
+void append_code_point_escape(std::string &out, uint32_t code_point)
+{
+	out += "\\u";
+	for (int shift = 12; shift >= 0; shift -= 4)
+		out += kHex[(code_point >> shift) & 0xf];
+}
+
 // Calls on_text(seq) for each valid UTF-8 sequence and on_byte(b) for each
 // byte that does not start one.
 template <typename OnText, typename OnByte>
@@ -123,6 +139,8 @@ std::string sanitize_for_terminal(std::string_view text)
 		} else if (is_c1_control(code_point)) {
 			for (const char byte : seq)
 				append_hex_byte(out, static_cast<unsigned char>(byte));
+		} else if (is_bidi_control(code_point)) {
+			append_code_point_escape(out, code_point);
 		} else {
 			out += seq;
 		}
@@ -149,12 +167,30 @@ std::string json_escape(std::string_view text)
 			out += seq;
 		}
 	};
-	// A literal backslash is itself escaped, so "\\xff" in the JSON text
-	// reads back as the four characters \xff.
-	for_each_sequence(text, on_text, [&](unsigned char byte) {
-		out += '\\';
-		append_hex_byte(out, byte);
-	});
+	for_each_sequence(text, on_text, [&](unsigned char /*byte*/) { out += "\\ufffd"; });
+	return out;
+}
+
+bool is_utf8(std::string_view text)
+{
+	while (!text.empty()) {
+		const size_t len = utf8_sequence_length(text);
+		if (len == 0)
+			return false;
+		text.remove_prefix(len);
+	}
+	return true;
+}
+
+std::string hex_bytes(std::string_view text)
+{
+	std::string out;
+	out.reserve(text.size() * 2);
+	for (const char c : text) {
+		const auto byte = static_cast<unsigned char>(c);
+		out += kHex[byte >> 4];
+		out += kHex[byte & 0xf];
+	}
 	return out;
 }
 

@@ -5,7 +5,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cerrno>
+#include <fcntl.h>
+#include <map>
+#include <random>
+#include <termios.h>
 #include <cmath>
 #include <csignal>
 #include <cstdint>
@@ -202,6 +207,80 @@ TEST_F(SinkTest, CsvWritesHeaderOnceAndQuotesFields)
 			       "\"a,b\",-2,0.000123\n"
 			       "\"say \"\"hi\"\"\",3,1e+21\n"
 			       "\"x\ny\",4,2\n");
+}
+
+// The name a JSON row carries, byte for byte: file_bytes where it is not UTF-8.
+std::string recovered_name(const nlohmann::json &row)
+{
+	if (!row.contains("file_bytes"))
+		return row["file"].get<std::string>();
+	const std::string hex = row["file_bytes"];
+	std::string bytes;
+	for (size_t i = 0; i + 1 < hex.size(); i += 2)
+		bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+	return bytes;
+}
+
+// Random byte strings (no NUL: names are C strings, as file names are), valid
+// UTF-8 or not: every name comes back exactly, and no two names give the same
+// JSON (a byte 0xff and the text "\xff" included).
+TEST_F(SinkTest, JsonNamesRoundTripAndNeverCollide)
+{
+	auto sink = make(OutputFormat::Json, {{"file", nullptr, FSBPF_VAL_STR, 0, 0}});
+	std::vector<std::string> names = {"\xff", "\\xff", "\\ufffd", "\xef\xbf\xbd", "a\"b"};
+	std::mt19937 random(20261201);
+	const std::string alphabet = "ab\\\"\xff\xc3\xa9\xe2\x80\xae\x1b\n/ux0";
+	for (int i = 0; i < 5000; i++) {
+		std::string name;
+		for (size_t n = random() % 12; n > 0; n--)
+			name += random() % 4 == 0 ? static_cast<char>(1 + random() % 255)
+						  : alphabet[random() % alphabet.size()];
+		names.push_back(name);
+	}
+	std::map<std::string, std::string> seen; // JSON line -> the name it came from
+	for (const std::string &name : names) {
+		const size_t before = out_.text().size();
+		ASSERT_EQ(sink->row(std::vector{str(name.c_str())}), 0);
+		const std::string line = out_.text().substr(before);
+		const auto row = nlohmann::json::parse(line);
+		ASSERT_EQ(recovered_name(row), name) << line;
+		const auto [it, fresh] = seen.emplace(line, name);
+		ASSERT_TRUE(fresh || it->second == name) << line;
+	}
+}
+
+// On a terminal CSV is sanitized like the table; to files and pipes it is exact.
+TEST(SinkTerminal, CsvOnATerminalCarriesNoControls)
+{
+	const int master = posix_openpt(O_RDWR | O_NOCTTY);
+	ASSERT_GE(master, 0);
+	ASSERT_EQ(grantpt(master), 0);
+	ASSERT_EQ(unlockpt(master), 0);
+	std::FILE *terminal = std::fopen(ptsname(master), "w");
+	ASSERT_NE(terminal, nullptr);
+	termios raw{};
+	tcgetattr(fileno(terminal), &raw);
+	cfmakeraw(&raw);
+	tcsetattr(fileno(terminal), TCSANOW, &raw);
+	MemoryFile notes;
+	auto sink = fsbpf::make_sink(OutputFormat::Csv, {{"file", nullptr, FSBPF_VAL_STR, 0, 0}},
+				     terminal, notes.get(), false);
+	ASSERT_EQ(sink->row(std::vector{str("a\x1b]0;x\x07\rb\xc2\x9b\xe2\x80\xae")}), 0);
+	ASSERT_EQ(sink->flush(), 0);
+	std::array<char, 256> buf{};
+	const ssize_t got = read(master, buf.data(), buf.size());
+	ASSERT_GT(got, 0);
+	EXPECT_EQ(std::string(buf.data(), static_cast<size_t>(got)),
+		  "file\na\\x1b]0;x\\x07\\rb\\xc2\\x9b\\u202e\n");
+	std::fclose(terminal);
+	close(master);
+}
+
+TEST_F(SinkTest, CsvToAFileKeepsExactBytes)
+{
+	auto sink = make(OutputFormat::Csv, {{"file", nullptr, FSBPF_VAL_STR, 0, 0}});
+	ASSERT_EQ(sink->row(std::vector{str("a\x1b\xff")}), 0);
+	EXPECT_EQ(out_.text(), "file\na\x1b\xff\n");
 }
 
 TEST_F(SinkTest, CsvSummaryGoesToNotes)

@@ -80,11 +80,23 @@ TEST(JsonEscape, EscapesQuotesBackslashAndControls)
 	EXPECT_EQ(json_escape("caf\xc3\xa9"), "caf\xc3\xa9");
 }
 
-TEST(JsonEscape, WritesInvalidBytesAsEscapedText)
+TEST(JsonEscape, WritesEachInvalidByteAsTheReplacementCharacter)
 {
-	EXPECT_EQ(json_escape("x\xffy"), "x\\\\xffy");
+	EXPECT_EQ(json_escape("x\xffy"), "x\\ufffdy");
+	EXPECT_EQ(json_escape("\xe6\x97"), "\\ufffd\\ufffd");
 	const auto parsed = nlohmann::json::parse("\"" + json_escape("x\xffy") + "\"");
-	EXPECT_EQ(parsed.get<std::string>(), "x\\xffy");
+	EXPECT_EQ(parsed.get<std::string>(), "x\xef\xbf\xbdy");
+	EXPECT_FALSE(fsbpf::is_utf8("x\xffy"));
+	EXPECT_TRUE(fsbpf::is_utf8("caf\xc3\xa9"));
+	EXPECT_EQ(fsbpf::hex_bytes("a\xff\x00"s), "61ff00");
+}
+
+TEST(SanitizeForTerminal, EscapesBidirectionalControls)
+{
+	EXPECT_EQ(sanitize_for_terminal("rlo\xe2\x80\xaetxt.exe"), "rlo\\u202etxt.exe");
+	EXPECT_EQ(sanitize_for_terminal("\xe2\x80\xaa\xe2\x81\xa6\xe2\x81\xa9\xe2\x80\x8f"),
+		  "\\u202a\\u2066\\u2069\\u200f");
+	EXPECT_EQ(sanitize_for_terminal("\xd8\x9c"), "\\u061c");
 }
 
 TEST(JsonEscape, RoundTripsThroughAJsonParser)
