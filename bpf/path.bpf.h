@@ -29,6 +29,71 @@ static __always_inline struct file *fsbpf_fd_file(int fd)
 	return file;
 }
 
+/* Superblock magics of include/uapi/linux/magic.h, absent from BTF. */
+#define FSBPF_PIPEFS_MAGIC        0x50495045
+#define FSBPF_SOCKFS_MAGIC        0x534F434B
+#define FSBPF_ANON_INODE_FS_MAGIC 0x09041934
+
+/* Writes prefix, then the decimal n and "]", at names; the bytes written, NUL included. */
+static __always_inline __u32 fsbpf_put_numbered(char *names, const char *prefix, __u32 prefix_len,
+						__u64 n)
+{
+	char digits[20];
+	__u32 count = 0, at = 0;
+
+	for (; at < prefix_len && at < 16; at++)
+		names[at] = prefix[at];
+	for (int i = 0; i < 20; i++) {
+		digits[count++] = '0' + n % 10;
+		n /= 10;
+		if (!n)
+			break;
+	}
+	for (int i = 0; i < 20; i++) {
+		if (i >= count)
+			break;
+		names[at++ & 63] = digits[(count - 1 - i) & 31];
+	}
+	names[at++ & 63] = ']';
+	names[at++ & 63] = 0;
+	return at;
+}
+
+/*
+ * A dentry that is its own parent without being a mount's root belongs to no
+ * tree: name it as /proc/PID/fd does. Pipes and sockets by inode number,
+ * anonymous inodes by their name ("anon_inode:[eventfd]"), anything else
+ * (memfd, shared anonymous memory) by its name, unlinked.
+ */
+static __always_inline void fsbpf_kernel_name(char *names, struct fsbpf_path_meta *meta,
+					      struct dentry *dentry)
+{
+	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
+	unsigned long magic = BPF_CORE_READ(dentry, d_sb, s_magic);
+	const char *name = (const char *)BPF_CORE_READ(dentry, d_name.name);
+	long copied;
+
+	meta->depth = 1;
+	meta->flags = FSBPF_PATH_PRESENT | FSBPF_PATH_KERNEL_NAME;
+	if (magic == FSBPF_PIPEFS_MAGIC) {
+		meta->len = fsbpf_put_numbered(names, "pipe:[", 6, BPF_CORE_READ(inode, i_ino));
+		return;
+	}
+	if (magic == FSBPF_SOCKFS_MAGIC) {
+		meta->len = fsbpf_put_numbered(names, "socket:[", 8, BPF_CORE_READ(inode, i_ino));
+		return;
+	}
+	if (magic == FSBPF_ANON_INODE_FS_MAGIC) {
+		__builtin_memcpy(names, "anon_inode:", 11);
+		copied = bpf_probe_read_kernel_str(names + 11, FSBPF_NAME_MAX, name);
+		meta->len = copied > 0 ? 11 + copied : 0;
+		return;
+	}
+	copied = bpf_probe_read_kernel_str(names, FSBPF_NAME_MAX, name);
+	meta->len = copied > 0 ? copied : 0;
+	meta->flags = FSBPF_PATH_PRESENT | FSBPF_PATH_DELETED;
+}
+
 /*
  * Walks from a dentry of the mount vfsmnt to the root of the mount tree,
  * stepping from each mount's root to its mount point, so bind mounts and
@@ -46,6 +111,11 @@ static __always_inline void fsbpf_walk_path(char *names, struct fsbpf_path_meta 
 
 	meta->len = 0;
 	meta->depth = 0;
+	if (dentry == BPF_CORE_READ(dentry, d_parent) &&
+	    dentry != BPF_CORE_READ(vfsmnt, mnt_root)) {
+		fsbpf_kernel_name(names, meta, dentry);
+		return;
+	}
 	meta->flags = FSBPF_PATH_PRESENT | FSBPF_PATH_TRUNCATED;
 	for (int i = 0; i < FSBPF_PATH_DEPTH; i++) {
 		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
@@ -66,7 +136,7 @@ static __always_inline void fsbpf_walk_path(char *names, struct fsbpf_path_meta 
 						     bpf_core_field_offset(struct mount, mnt));
 			continue;
 		}
-		/* A root that is no mount's root: pipes, sockets, unreachable dentries. */
+		/* A root that is no mount's root: a dentry no longer reachable. */
 		if (dentry == parent) {
 			meta->flags = FSBPF_PATH_PRESENT;
 			break;

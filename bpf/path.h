@@ -16,8 +16,12 @@
 #define FSBPF_PATH_DEPTH 48 /* names and mount crossings walked at most */
 
 enum fsbpf_path_flags {
-	FSBPF_PATH_PRESENT = 1,   /* a file was found; otherwise the path is "-" */
-	FSBPF_PATH_TRUNCATED = 2, /* the root was not reached: the path is a tail */
+	FSBPF_PATH_PRESENT = 1,     /* a file was found; otherwise the path is "-" */
+	FSBPF_PATH_TRUNCATED = 2,   /* the root was not reached: the path is a tail */
+	FSBPF_PATH_KERNEL_NAME = 4, /* a pipe, socket or anonymous inode: its one name is
+				     * the kernel's, e.g. "pipe:[1234]", shown as it is */
+	FSBPF_PATH_DELETED = 8,     /* an unlinked file on no mount's tree (memfd,
+				     * shared anonymous memory): shown with " (deleted)" */
 };
 
 /* What a walk found; the names themselves go wherever the caller keeps them. */

@@ -17,6 +17,8 @@ inline std::string path_to_string(std::string_view names_leaf_first, uint16_t de
 {
 	if (!(flags & FSBPF_PATH_PRESENT))
 		return "-";
+	if (flags & FSBPF_PATH_KERNEL_NAME)
+		return std::string(names_leaf_first.substr(0, names_leaf_first.find('\0')));
 	std::vector<std::string_view> names;
 	std::string_view rest = names_leaf_first;
 	while (!rest.empty() && names.size() < depth) {
@@ -27,6 +29,8 @@ inline std::string path_to_string(std::string_view names_leaf_first, uint16_t de
 	std::string out = flags & FSBPF_PATH_TRUNCATED ? "..." : "";
 	for (auto it = names.rbegin(); it != names.rend(); ++it)
 		out += "/" + std::string(*it);
+	if (flags & FSBPF_PATH_DELETED)
+		out += " (deleted)";
 	return out.empty() ? "/" : out;
 }
 

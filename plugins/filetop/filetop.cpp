@@ -256,15 +256,6 @@ std::string basename_of(const std::string &path)
 	return path.substr(slash + 1);
 }
 
-// Sockets and pipes have no name in the mount tree: show them like /proc/PID/fd.
-std::string display_path(const fsbpf_path &path, char type, uint64_t ino)
-{
-	if ((path.flags & FSBPF_PATH_PRESENT) && path.depth == 0 && type != FILETOP_TYPE_REGULAR)
-		return (type == FILETOP_TYPE_SOCKET ? "socket:[" : "anon:[") + std::to_string(ino) +
-		       "]";
-	return fsbpf::path_to_string(path);
-}
-
 using RowInfos = std::unordered_map<RowKey, RowInfo, RowKeyHash>;
 
 class FileTop {
@@ -594,7 +585,7 @@ private:
 			name->pid,
 			std::string(name->comm, strnlen(name->comm, sizeof(name->comm))),
 			type,
-			display_path(path, type, name->ino),
+			fsbpf::path_to_string(path),
 		};
 		return 0;
 	}

@@ -414,7 +414,7 @@ TEST(FileTopFilter, AllFilesAddsPipesAndSockets)
 			continue;
 		pipe_seen = true;
 		EXPECT_EQ(totals.counts.writes, 3U);
-		EXPECT_EQ(key.second.rfind("anon:[", 0), 0U) << key.second;
+		EXPECT_EQ(key.second.rfind("pipe:[", 0), 0U) << key.second;
 	}
 	EXPECT_TRUE(pipe_seen || counted.skipped > 0) << counted.output;
 }

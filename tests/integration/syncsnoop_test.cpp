@@ -7,14 +7,20 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <array>
 #include <climits>
 #include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace fsbpf::test {
@@ -262,6 +268,66 @@ TEST(SyncSnoopOutput, JsonCarriesTheExactFileName)
 	ASSERT_EQ(events.size(), 1U) << done.out;
 	const std::string file = events[0]["file"];
 	EXPECT_EQ(file.substr(file.rfind('/') + 1), name);
+}
+
+std::string fd_link(int fd)
+{
+	return std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(fd)).string();
+}
+
+// The name /proc/self/maps gives the mapping that starts at addr.
+std::string mapping_name(const void *addr)
+{
+	std::ifstream maps("/proc/self/maps");
+	std::ostringstream start;
+	start << std::hex << reinterpret_cast<uintptr_t>(addr) << '-';
+	for (std::string line; std::getline(maps, line);)
+		if (line.rfind(start.str(), 0) == 0)
+			return line.substr(line.find('/'));
+	return "";
+}
+
+// A pipe, a socket, an eventfd, a memfd and shared anonymous memory have no
+// path in the mount tree: each is named as /proc/PID/fd and maps name it.
+TEST(SyncSnoopOutput, ObjectsOutsideTheMountTreeHaveTheKernelsNames)
+{
+	std::array<int, 2> pipe_fds{};
+	ASSERT_EQ(pipe(pipe_fds.data()), 0);
+	const int sock = socket(AF_UNIX, SOCK_STREAM, 0);
+	const int event = eventfd(0, 0);
+	const int memfd = memfd_create("fsbpf-memfd", 0);
+	ASSERT_TRUE(sock >= 0 && event >= 0 && memfd >= 0);
+	void *shared =
+		mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(shared, MAP_FAILED);
+	const std::vector<std::string> expected = {
+		fd_link(pipe_fds[1]), fd_link(sock), fd_link(event), fd_link(memfd),
+		kernel_finds_mapped_files() ? mapping_name(shared) : "-"};
+	EXPECT_EQ(expected[3], "/memfd:fsbpf-memfd (deleted)");
+	EXPECT_EQ(expected[0].rfind("pipe:[", 0), 0U) << expected[0];
+	Workload child("fsbpf-kname", [&] {
+		for (const int fd : {pipe_fds[1], sock, event, memfd})
+			fdatasync(fd);
+		msync(shared, 4096, MS_SYNC);
+	});
+	Tracer tracer({"--json", "-p", std::to_string(child.pid())});
+	ASSERT_TRUE(tracer.attached()) << tracer.process().err();
+	child.go();
+	ASSERT_EQ(child.wait(), 0);
+	const Finished done = tracer.stop();
+	const std::vector<json> lines = json_lines(done.out);
+	std::vector<std::string> files;
+	for (const json &event_row : events_of(lines))
+		files.push_back(event_row["file"]);
+	if ((*summary_of(lines))["skipped"] == 0) {
+		EXPECT_EQ(files, expected) << done.out;
+	}
+	for (const std::string &file : files)
+		EXPECT_NE(std::find(expected.begin(), expected.end(), file), expected.end())
+			<< file;
+	munmap(shared, 4096);
+	for (const int fd : {pipe_fds[0], pipe_fds[1], sock, event, memfd})
+		close(fd);
 }
 
 TEST(SyncSnoopOutput, CsvHasHeaderAndQuotedFields)
