@@ -15,6 +15,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "filelife.h"
+#include "filter.bpf.h"
 #include "path.bpf.h"
 #include "ringbuf.bpf.h"
 #include "syscall.bpf.h"
@@ -287,10 +288,13 @@ static __always_inline int report_open(struct file *file, bool keep_table)
 
 /* ---- vfs: entry records the call, exit reports it if it succeeded ---- */
 
+/* Every vfs entry passes here: other processes stop at the filter. */
 static __always_inline void remember(struct call *call)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
+	if (!fsbpf_traced_process())
+		return;
 	if (bpf_map_update_elem(&calls, &tid, call, BPF_ANY))
 		__sync_fetch_and_add(&missed_calls, 1);
 }
@@ -469,7 +473,7 @@ static __always_inline int rename_entry_from_renamedata(struct renamedata *rd)
 SEC("fexit/do_filp_open")
 int BPF_PROG(fexit_open, int dfd, void *name, void *op, struct file *file)
 {
-	return is_err(file) ? 0 : report_open(file, true);
+	return is_err(file) || !fsbpf_traced_process() ? 0 : report_open(file, true);
 }
 
 SEC("fentry/vfs_create")
@@ -574,7 +578,7 @@ int BPF_PROG(fexit_vfs_rename__rd, void *a0, int ret)
 SEC("kretprobe")
 int BPF_KRETPROBE(kretprobe_open, struct file *file)
 {
-	return is_err(file) ? 0 : report_open(file, true);
+	return is_err(file) || !fsbpf_traced_process() ? 0 : report_open(file, true);
 }
 
 SEC("kprobe/vfs_create")
@@ -923,7 +927,7 @@ int BPF_PROG(raw_exit, struct pt_regs *regs, long ret)
 {
 	struct syscall_args args = {.nr = regs->orig_ax};
 
-	if (!traced_syscall(args.nr))
+	if (!traced_syscall(args.nr) || !fsbpf_traced_process())
 		return 0;
 	args.arg[0] = regs->di;
 	args.arg[1] = regs->si;
@@ -955,6 +959,8 @@ static __always_inline int keep_args(struct sys_enter_ctx *ctx, int count)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct syscall_args args = {.nr = ctx->nr, .arg = {ctx->args[0]}};
 
+	if (!fsbpf_traced_process())
+		return 0;
 	if (count > 1)
 		args.arg[1] = ctx->args[1];
 	if (count > 2)
@@ -981,11 +987,11 @@ static __always_inline int report_kept(struct sys_exit_ctx *ctx)
 	return 0;
 }
 
-#define OPEN_TRACEPOINT(name)                                      \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                 \
-	int tp_exit_##name(struct sys_exit_ctx *ctx)               \
-	{                                                          \
-		return ctx->ret < 0 ? 0 : report_opened(ctx->ret); \
+#define OPEN_TRACEPOINT(name)                                                                 \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                            \
+	int tp_exit_##name(struct sys_exit_ctx *ctx)                                          \
+	{                                                                                     \
+		return ctx->ret < 0 || !fsbpf_traced_process() ? 0 : report_opened(ctx->ret); \
 	}
 
 #define NAME_TRACEPOINTS(name, count)                  \

@@ -178,43 +178,6 @@ std::optional<Inode> stat_inode(const std::string &path, bool directory)
 	return Inode{kernel_dev(st.st_dev), st.st_ino};
 }
 
-bool complete(const fsbpf_path_meta &path)
-{
-	return (path.flags & FSBPF_PATH_PRESENT) && !(path.flags & FSBPF_PATH_TRUNCATED);
-}
-
-// The names of a record, with the paths that go with them, from its tail.
-bool decode_names(const filelife_event &event, size_t size,
-		  std::array<filelife::EventName, 2> &names)
-{
-	const std::string_view tail(
-		event.tail, std::min(size - offsetof(filelife_event, tail), sizeof(event.tail)));
-	size_t at = 0;
-	auto take = [&](size_t bytes) -> std::optional<std::string_view> {
-		if (bytes > tail.size() - at)
-			return std::nullopt;
-		at += bytes;
-		return tail.substr(at - bytes, bytes);
-	};
-	for (size_t i = 0; i < names.size(); i++) {
-		const std::optional<std::string_view> text = take(event.names[i].size);
-		if (!text)
-			return false;
-		names[i] = {inode_of(event.names[i].dir), event.names[i].flags,
-			    std::string(text->data(), strnlen(text->data(), text->size())),
-			    std::nullopt};
-	}
-	for (size_t i = 0; i < names.size(); i++) {
-		const fsbpf_path_meta &meta = event.paths[i];
-		const std::optional<std::string_view> walked = take(meta.len);
-		if (!walked)
-			return false;
-		if (complete(meta))
-			names[i].path = fsbpf::path_to_string(*walked, meta.depth, meta.flags);
-	}
-	return true;
-}
-
 uint32_t own_mount_namespace()
 {
 	struct stat st {};
@@ -243,10 +206,10 @@ public:
 	{
 		options.flag("-T,--timestamp",
 			     "Print wall-clock time instead of seconds since start", wall_clock_);
-		options.integer("-p,--pid", "Show files deleted by this process only", pid_, 1,
-				4194304);
-		options.string("-c,--comm", "Show files deleted by commands of this name only",
-			       comm_);
+		options.integer("-p,--pid",
+				"Trace this process only: the files it creates and deletes", pid_,
+				1, 4194304);
+		options.string("-c,--comm", "Trace commands of this name only", comm_);
 		options.number("--min-age", "Show files that lived at least this many seconds",
 			       min_age_s_, 0, 1e9);
 		options.number("--max-age", "Show files that lived at most this many seconds",
@@ -302,6 +265,10 @@ private:
 		if (!skel_)
 			return -errno;
 		skel_->rodata->full_paths = full_path_ != 0;
+		skel_->rodata->target_tgid = static_cast<__u32>(pid_);
+		if (comm_)
+			strncpy(const_cast<char *>(skel_->rodata->target_comm), comm_,
+				sizeof(skel_->rodata->target_comm) - 1);
 		int err = size_maps(backend);
 		if (err) {
 			skel_.reset();
@@ -411,8 +378,7 @@ private:
 	{
 		auto *self = static_cast<FileLife *>(ctx);
 		const auto &event = *static_cast<const filelife_event *>(data);
-		if (size < offsetof(filelife_event, tail) ||
-		    !decode_names(event, size, self->event_names_))
+		if (!filelife::decode_names(event, size, self->event_names_))
 			return 0;
 		return self->handle(event);
 	}
@@ -528,10 +494,6 @@ private:
 	bool wanted(const Death &death) const
 	{
 		const double age = static_cast<double>(death.age_ns) / 1e9;
-		if (pid_ && death.deleter.pid != static_cast<uint64_t>(pid_))
-			return false;
-		if (comm_ && death.deleter.comm != comm_)
-			return false;
 		return age >= min_age_s_ && (max_age_s_ <= 0 || age <= max_age_s_);
 	}
 

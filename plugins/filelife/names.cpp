@@ -1,6 +1,10 @@
 #include "names.hpp"
 
+#include "path.hpp"
+
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
 #include <filesystem>
 #include <utility>
 #include <vector>
@@ -61,7 +65,45 @@ std::optional<std::string> full_path(const EventName &name)
 	return normal(join(*dir, trimmed(name)));
 }
 
+bool complete(const fsbpf_path_meta &path)
+{
+	return (path.flags & FSBPF_PATH_PRESENT) && !(path.flags & FSBPF_PATH_TRUNCATED);
+}
+
 } // namespace
+
+bool decode_names(const filelife_event &event, size_t size, std::array<EventName, 2> &names)
+{
+	if (size < offsetof(filelife_event, tail))
+		return false;
+	const std::string_view tail(
+		event.tail, std::min(size - offsetof(filelife_event, tail), sizeof(event.tail)));
+	size_t at = 0;
+	auto take = [&](size_t bytes) -> std::optional<std::string_view> {
+		if (bytes > tail.size() - at)
+			return std::nullopt;
+		at += bytes;
+		return tail.substr(at - bytes, bytes);
+	};
+	for (size_t i = 0; i < names.size(); i++) {
+		const std::optional<std::string_view> text = take(event.names[i].size);
+		if (!text)
+			return false;
+		names[i] = {Inode{event.names[i].dir.dev, event.names[i].dir.ino},
+			    event.names[i].flags,
+			    std::string(text->data(), strnlen(text->data(), text->size())),
+			    std::nullopt};
+	}
+	for (size_t i = 0; i < names.size(); i++) {
+		const fsbpf_path_meta &meta = event.paths[i];
+		const std::optional<std::string_view> walked = take(meta.len);
+		if (!walked)
+			return false;
+		if (complete(meta))
+			names[i].path = fsbpf::path_to_string(*walked, meta.depth, meta.flags);
+	}
+	return true;
+}
 
 std::optional<Name> Names::resolve(const EventName &name, uint32_t mntns)
 {

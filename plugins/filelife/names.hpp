@@ -13,6 +13,7 @@
 #include "filelife.h"
 #include "lives.hpp"
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -43,6 +44,10 @@ struct EventName {
 	std::string text;                // the leaf (EXACT) or the text a system call was given
 	std::optional<std::string> path; // complete path the flags say it is of (own or base)
 };
+
+// The names of a ring-buffer record of `size` bytes, with the paths that go
+// with them, from its tail; false when the record is shorter than it says.
+bool decode_names(const filelife_event &event, size_t size, std::array<EventName, 2> &names);
 
 // Finds a directory of fsbpf's own mount namespace that no event told about.
 using DirLookup = std::function<std::optional<Inode>(const std::string &path)>;

@@ -15,6 +15,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "filetop.h"
+#include "filter.bpf.h"
 #include "path.bpf.h"
 #include "ringbuf.bpf.h"
 #include "syscall.bpf.h"
@@ -26,8 +27,6 @@
 
 #define NAME_RING_BYTES (256 * 1024)
 
-const volatile __u32 target_tgid = 0;
-const volatile char target_comm[FILETOP_COMM_LEN] = {};
 const volatile bool all_files = false;
 const volatile bool count_reads = true;
 const volatile bool count_writes = true;
@@ -144,19 +143,6 @@ static __always_inline bool see_file_core(int fd, struct seen_file *out)
 
 /* ---- the slow path: a slot moves to another file or thread ---- */
 
-static __always_inline bool comm_matches(const char *comm)
-{
-	if (!target_comm[0])
-		return true;
-	for (int i = 0; i < FILETOP_COMM_LEN; i++) {
-		if (comm[i] != target_comm[i])
-			return false;
-		if (!comm[i])
-			break;
-	}
-	return true;
-}
-
 static __always_inline __u32 type_of(__u32 mode)
 {
 	if ((mode & S_IFMT) == S_IFREG)
@@ -228,7 +214,7 @@ static __always_inline void track(struct filetop_pending *slot, void *map, __u32
 	slot->calls = 0;
 	slot->bytes = 0;
 	bpf_get_current_comm(comm, sizeof(comm));
-	if (!comm_matches(comm)) {
+	if (!fsbpf_comm_matches(comm)) {
 		slot->state = FILETOP_PENDING_IGNORED;
 		return;
 	}

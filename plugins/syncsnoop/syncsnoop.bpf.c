@@ -9,13 +9,12 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "filter.bpf.h"
 #include "path.bpf.h"
 #include "ringbuf.bpf.h"
 #include "syscall.bpf.h"
 #include "syncsnoop.h"
 
-const volatile __u32 target_tgid = 0;
-const volatile char target_comm[SYNCSNOOP_COMM_LEN] = {};
 const volatile __u64 min_latency_ns = 0;
 
 /* Events the ring buffer had no room for, and calls whose start was not recorded. */
@@ -41,31 +40,13 @@ struct {
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
 
-static __always_inline bool comm_matches(void)
-{
-	char comm[SYNCSNOOP_COMM_LEN];
-
-	if (!target_comm[0])
-		return true;
-	bpf_get_current_comm(comm, sizeof(comm));
-	for (int i = 0; i < SYNCSNOOP_COMM_LEN; i++) {
-		if (comm[i] != target_comm[i])
-			return false;
-		if (!comm[i])
-			break;
-	}
-	return true;
-}
-
 static __always_inline int on_enter(enum sync_call call, int fd, __u64 addr)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
 	struct start start = {.ts = bpf_ktime_get_ns(), .addr = addr, .fd = fd, .call = call};
 
-	if (target_tgid && (pid_tgid >> 32) != target_tgid)
-		return 0;
-	if (!comm_matches())
+	if (!fsbpf_traced_process())
 		return 0;
 	if (bpf_map_update_elem(&starts, &tid, &start, BPF_ANY))
 		__sync_fetch_and_add(&missed_starts, 1);
