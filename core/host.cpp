@@ -106,20 +106,22 @@ Host::Host(Features &features, const Command &command, RunOptions options, StopS
 			},
 			-EINVAL);
 	};
-	table_.probe_attach = [](void *impl, fsbpf_attach attach) noexcept {
+	table_.probe_attach = [](void *impl, int attach) noexcept {
 		return guarded(
 			[&] {
 				return attach >= 0 && attach < FSBPF_ATTACH__COUNT
-					       ? self(impl).features_.attach(attach)
+					       ? self(impl).features_.attach(
+							 static_cast<fsbpf_attach>(attach))
 					       : -EINVAL;
 			},
 			-EINVAL);
 	};
-	table_.probe_feature = [](void *impl, fsbpf_feature feature) noexcept {
+	table_.probe_feature = [](void *impl, int feature) noexcept {
 		return guarded(
 			[&] {
 				return feature >= 0 && feature < FSBPF_FEATURE__COUNT
-					       ? self(impl).features_.feature(feature)
+					       ? self(impl).features_.feature(
+							 static_cast<fsbpf_feature>(feature))
 					       : -EINVAL;
 			},
 			-EINVAL);

@@ -152,8 +152,10 @@ struct fsbpf_host {
 	int (*btf_param_type)(void *impl, const char *func, int index, char *buf, size_t len);
 
 	/* Real load-and-attach probes, cached per process: 0 works, else negative errno. */
-	int (*probe_attach)(void *impl, enum fsbpf_attach attach);
-	int (*probe_feature)(void *impl, enum fsbpf_feature feature);
+	/* An enum fsbpf_attach or fsbpf_feature, passed as int: any other value is
+	 * refused with -EINVAL (the same in the ABI, and defined in C++). */
+	int (*probe_attach)(void *impl, int attach);
+	int (*probe_feature)(void *impl, int feature);
 
 	/*
 	 * Try the backends of the running command best first, or only the one the

@@ -139,9 +139,8 @@ TEST_F(SelectBackendTest, TheCTableReachesTheSameSelection)
 	attempts_.results[0] = -EACCES;
 	EXPECT_EQ(table->select_backend(table->impl, &Attempts::attempt, &attempts_), 2);
 	EXPECT_EQ(table->probe_attach(table->impl, FSBPF_ATTACH_KPROBE), -EOPNOTSUPP);
-	EXPECT_EQ(table->probe_attach(table->impl, static_cast<fsbpf_attach>(FSBPF_ATTACH__COUNT)),
-		  -EINVAL);
-	EXPECT_EQ(table->probe_feature(table->impl, static_cast<fsbpf_feature>(-1)), -EINVAL);
+	EXPECT_EQ(table->probe_attach(table->impl, FSBPF_ATTACH__COUNT), -EINVAL);
+	EXPECT_EQ(table->probe_feature(table->impl, -1), -EINVAL);
 }
 
 } // namespace
