@@ -255,7 +255,8 @@ Sink &Host::sink(fsbpf_sink *handle)
 int Host::check_backend(size_t index)
 {
 	const fsbpf_command &cmd = command_.entry;
-	if (int err = features_.attach(cmd.backends[index].attach))
+	// The loader refused any plugin whose backends' attach types are out of range.
+	if (int err = features_.attach(static_cast<fsbpf_attach>(cmd.backends[index].attach)))
 		return err;
 	if (!cmd.check_backend)
 		return 0;

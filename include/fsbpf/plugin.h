@@ -70,7 +70,7 @@ enum fsbpf_option_type {
 
 struct fsbpf_option {
 	uint32_t size; /* sizeof(struct fsbpf_option) */
-	enum fsbpf_option_type type;
+	int type;      /* enum fsbpf_option_type; as int, since a plugin may put anything here */
 	const char *names; /* CLI11 style: "-p,--pid", or "interval" for a positional */
 	const char *help;
 	void *target;               /* written after parsing; keeps its default when absent */
@@ -97,9 +97,9 @@ enum fsbpf_value_type {
 struct fsbpf_column {
 	const char *name;    /* JSON/CSV key; lower case, stable */
 	const char *heading; /* table heading; NULL means name in upper case */
-	enum fsbpf_value_type type;
-	int width;     /* table width; negative left-aligns */
-	int precision; /* digits after the point for FSBPF_VAL_DOUBLE */
+	int type;            /* enum fsbpf_value_type */
+	int width;           /* table width; negative left-aligns */
+	int precision;       /* digits after the point for FSBPF_VAL_DOUBLE */
 };
 
 struct fsbpf_value {
@@ -124,7 +124,7 @@ enum fsbpf_output {
 
 struct fsbpf_backend {
 	const char *name; /* "fentry", "kprobe", "tracepoint", ... */
-	enum fsbpf_attach attach;
+	int attach;       /* enum fsbpf_attach */
 	const char *summary;
 };
 

@@ -14,8 +14,8 @@ const char *const kModes[] = {"fast", "slow", nullptr};
 
 class OptionBinderTest : public ::testing::Test {
 protected:
-	int add(fsbpf_option_type type, const char *names, void *target,
-		const char *const *choices = nullptr, double min = 0, double max = 0)
+	int add(int type, const char *names, void *target, const char *const *choices = nullptr,
+		double min = 0, double max = 0)
 	{
 		const fsbpf_option option{
 			sizeof(fsbpf_option), type, names, "help", target, choices, min, max};
@@ -123,7 +123,7 @@ TEST_F(OptionBinderTest, RefusesMalformedOptions)
 {
 	EXPECT_EQ(add(FSBPF_OPT_INT, nullptr, &count_), -EINVAL);
 	EXPECT_EQ(add(FSBPF_OPT_INT, "--count", nullptr), -EINVAL);
-	EXPECT_EQ(add(static_cast<fsbpf_option_type>(99), "--other", &count_), -EINVAL);
+	EXPECT_EQ(add(99, "--other", &count_), -EINVAL); // no such type
 	EXPECT_EQ(binder_.table()->add_option(binder_.table()->impl, nullptr), -EINVAL);
 
 	fsbpf_option old{};
