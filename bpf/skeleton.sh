@@ -7,5 +7,8 @@ clang=$1 bpftool=$2 input=$3 output=$4 depfile=$5
 shift 5
 object="${output%.skel.h}.o"
 "$clang" "$@" -MD -MF "$depfile" -MT "$output" -c "$input" -o "$object"
+# Skeletons are included from C++: bpftool writes C's _Bool for .kconfig
+# booleans, which g++ takes as an extension and clang++ refuses.
 "$bpftool" gen skeleton "$object" > "$output.tmp"
+sed -i 's/\b_Bool\b/bool/g' "$output.tmp"
 mv "$output.tmp" "$output"
