@@ -107,7 +107,7 @@ TEST(Plugins, ListShowsVersionFileAndCommands)
 
 TEST(Plugins, DuplicateIsSkippedWithOneLineAndTheRestWorks)
 {
-	TempDir dir;
+	const TempDir dir = trusted_temp_dir();
 	const std::string copy = dir.path() + "/again.so";
 	ASSERT_EQ(run({"cp", plugin_path(), copy}).status, 0);
 	const Finished done =
@@ -121,7 +121,7 @@ TEST(Plugins, DuplicateIsSkippedWithOneLineAndTheRestWorks)
 
 TEST(Plugins, UnsafeDirectoryIsSkippedBeforeLoading)
 {
-	TempDir dir;
+	const TempDir dir = trusted_temp_dir();
 	const std::string copy = dir.path() + "/again.so";
 	ASSERT_EQ(run({"cp", plugin_path(), copy}).status, 0);
 	chmod(dir.path().c_str(), 0777);

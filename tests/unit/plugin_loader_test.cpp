@@ -15,6 +15,7 @@ using fsbpf::test::copy_plugin;
 using fsbpf::test::file_exists;
 using fsbpf::test::make_dir;
 using fsbpf::test::TempDir;
+using fsbpf::test::trusted_temp_dir;
 using fsbpf::test::write_file;
 
 namespace {
@@ -47,7 +48,7 @@ protected:
 		EXPECT_TRUE(registry_.plugins().empty());
 	}
 
-	TempDir dir_;
+	TempDir dir_ = trusted_temp_dir();
 	PluginRegistry registry_;
 };
 
@@ -190,7 +191,7 @@ TEST_F(PluginLoaderTest, RefusesAWorldWritableFile)
 
 TEST_F(PluginLoaderTest, RefusesAWorldWritableDirectory)
 {
-	TempDir open_dir(0777);
+	const TempDir open_dir = trusted_temp_dir(0777);
 	expect_refused(copy_plugin("good", open_dir.path()), "its directory is writable by others");
 }
 
@@ -238,7 +239,7 @@ protected:
 
 TEST_F(ConstructorTest, UnsafeDirectoryIsRefusedBeforeThePluginRuns)
 {
-	TempDir shared_dir(0775);
+	const TempDir shared_dir = trusted_temp_dir(0775);
 	EXPECT_FALSE(load(copy_plugin("constructor", shared_dir.path())));
 	EXPECT_TRUE(contains(last_reason(), "its directory is writable by group"));
 	EXPECT_FALSE(file_exists(marker_));
@@ -253,7 +254,7 @@ TEST_F(ConstructorTest, SafeDirectoryLoadsAndRunsThePlugin)
 
 TEST_F(PluginLoaderTest, LoadScansDirectoriesAndKeepsTheFirstProvider)
 {
-	TempDir later;
+	const TempDir later = trusted_temp_dir();
 	make_dir(dir_.file("nested"));
 	const std::string good = copy_plugin("good", dir_.path());
 	copy_plugin("good_two", dir_.file("nested"));
