@@ -192,7 +192,7 @@ int run_fsbpf(std::vector<std::string> args)
 	setup_logging();
 
 	PluginRegistry registry;
-	registry.load(plugin_search_path(exe_dir(), getenv("FSBPF_PLUGIN_PATH")), getuid());
+	registry.load(plugin_search_path(exe_dir(), getenv("FSBPF_PLUGIN_PATH")), geteuid());
 	report_rejections(registry);
 
 	if (auto applet = applet_for(args.empty() ? "fsbpf" : args[0], registry))

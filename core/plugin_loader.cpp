@@ -8,7 +8,6 @@
 #include <cstring>
 #include <dirent.h>
 #include <dlfcn.h>
-#include <fcntl.h>
 #include <link.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,38 +22,35 @@ namespace {
 constexpr size_t kMaxCommands = 64;
 constexpr size_t kMaxString = 4096;
 
-std::string parent_dir(const std::string &path)
+bool has_elf_magic(int fd)
 {
-	const size_t slash = path.rfind('/');
-	if (slash == std::string::npos)
-		return ".";
-	return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-std::string check_owner_and_mode(const std::string &what, const std::string &path,
-				 uid_t invoking_uid)
-{
-	struct stat st {};
-	if (stat(path.c_str(), &st) != 0)
-		return fmt::format("cannot stat {}: {}", what, std::strerror(errno));
-	if (st.st_uid != 0 && st.st_uid != invoking_uid)
-		return fmt::format("{} is owned by uid {}, not by root or the invoking user", what,
-				   st.st_uid);
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return fmt::format("{} is writable by {}", what,
-				   st.st_mode & S_IWOTH ? "others" : "group");
-	return {};
-}
-
-bool has_elf_magic(const std::string &path)
-{
-	const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
 	std::array<char, 4> magic{};
-	const ssize_t got = read(fd, magic.data(), magic.size());
-	close(fd);
-	return got == 4 && std::memcmp(magic.data(), "\177ELF", 4) == 0;
+	return pread(fd, magic.data(), magic.size(), 0) == 4 &&
+	       std::memcmp(magic.data(), "\177ELF", 4) == 0;
+}
+
+int has_name(dl_phdr_info *info, size_t /*size*/, void *name)
+{
+	return info->dlpi_name && std::strcmp(info->dlpi_name, static_cast<char *>(name)) == 0;
+}
+
+bool is_loaded_as(std::string name)
+{
+	return dl_iterate_phdr(has_name, name.data()) != 0;
+}
+
+// dlopen goes through the descriptor: the file it maps is the file checked,
+// whatever happens to the path meanwhile.
+std::string open_object(Plugin &plugin)
+{
+	const std::string name = fmt::format("/proc/self/fd/{}", plugin.file.get());
+	if (is_loaded_as(name))
+		return fmt::format("an object named {} is loaded already", name);
+	plugin.handle.reset(dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL));
+	if (plugin.handle)
+		return {};
+	const char *error = dlerror();
+	return fmt::format("dlopen failed: {}", error ? error : "unknown error");
 }
 
 // The loaded segments of the object that contains `anchor`.
@@ -222,20 +218,12 @@ bool is_reserved_command(const std::string &name)
 	return name == "list" || name == "features" || name == "help" || name == "fsbpf";
 }
 
-std::string check_plugin_file(const std::string &path, uid_t invoking_uid)
+TrustedFile open_plugin_file(const std::string &path, uid_t trusted_uid)
 {
-	char resolved[PATH_MAX];
-	if (!realpath(path.c_str(), resolved))
-		return fmt::format("cannot resolve path: {}", std::strerror(errno));
-	if (std::string why = check_owner_and_mode("file", resolved, invoking_uid); !why.empty())
-		return why;
-	if (std::string why =
-		    check_owner_and_mode("its directory", parent_dir(resolved), invoking_uid);
-	    !why.empty())
-		return why;
-	if (!has_elf_magic(resolved))
-		return "not an ELF shared object";
-	return {};
+	TrustedFile file = open_trusted_file(path, trusted_uid);
+	if (file.fd && !has_elf_magic(file.fd.get()))
+		return {UniqueFd(), {}, "not an ELF shared object"};
+	return file;
 }
 
 std::string validate_descriptor(const fsbpf_plugin *descriptor)
@@ -273,59 +261,72 @@ std::string validate_descriptor(const fsbpf_plugin *descriptor)
 	return {};
 }
 
-bool PluginRegistry::load_file(const std::string &path, uid_t invoking_uid)
+bool PluginRegistry::reject(const std::string &path, std::string reason)
 {
-	const auto reject = [&](std::string reason) {
-		rejections_.push_back({path, std::move(reason)});
-		return false;
-	};
-	if (std::string why = check_plugin_file(path, invoking_uid); !why.empty())
-		return reject(why);
+	rejections_.push_back({path, std::move(reason)});
+	return false;
+}
 
-	auto plugin = std::make_unique<Plugin>();
-	plugin->path = path;
-	plugin->handle.reset(dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL));
-	if (!plugin->handle) {
-		const char *error = dlerror();
-		return reject(fmt::format("dlopen failed: {}", error ? error : "unknown error"));
-	}
-	plugin->descriptor = static_cast<const fsbpf_plugin *>(
-		dlsym(plugin->handle.get(), FSBPF_PLUGIN_SYMBOL_NAME));
-	if (!plugin->descriptor)
-		return reject("no " FSBPF_PLUGIN_SYMBOL_NAME " descriptor exported");
-	if (std::string why = validate_descriptor(plugin->descriptor); !why.empty())
-		return reject(why);
+bool PluginRegistry::reject_loaded(std::unique_ptr<Plugin> plugin, std::string reason)
+{
+	retired_.push_back(std::move(plugin->file));
+	return reject(plugin->path, std::move(reason));
+}
 
+// "" when every command of the plugin could be added, else why none was.
+std::string PluginRegistry::add_commands(const Plugin &plugin)
+{
 	std::vector<Command> added;
-	for (size_t i = 0; i < plugin->descriptor->command_count; i++) {
-		Command command{"", copy_command(plugin->descriptor, i), plugin.get()};
+	for (size_t i = 0; i < plugin.descriptor->command_count; i++) {
+		Command command{"", copy_command(plugin.descriptor, i), &plugin};
 		command.name = command.entry.name;
 		if (is_reserved_command(command.name))
-			return reject(
-				fmt::format("subcommand '{}' is reserved by fsbpf", command.name));
+			return fmt::format("subcommand '{}' is reserved by fsbpf", command.name);
 		const auto same_name = [&](const Command &other) {
 			return other.name == command.name;
 		};
 		if (std::any_of(added.begin(), added.end(), same_name))
-			return reject(fmt::format("subcommand '{}' is listed twice", command.name));
+			return fmt::format("subcommand '{}' is listed twice", command.name);
 		if (const Command *existing = find(command.name))
-			return reject(fmt::format("subcommand '{}' is already provided by {}",
-						  command.name, existing->plugin->path));
+			return fmt::format("subcommand '{}' is already provided by {}",
+					   command.name, existing->plugin->path);
 		added.push_back(std::move(command));
 	}
 	for (Command &command : added)
 		commands_.push_back(std::move(command));
 	std::sort(commands_.begin(), commands_.end(),
 		  [](const Command &a, const Command &b) { return a.name < b.name; });
+	return {};
+}
+
+bool PluginRegistry::load_file(const std::string &path, uid_t trusted_uid)
+{
+	TrustedFile file = open_plugin_file(path, trusted_uid);
+	if (!file.fd)
+		return reject(path, std::move(file.error));
+	auto plugin = std::make_unique<Plugin>();
+	plugin->path = path;
+	plugin->file = std::move(file.fd);
+	if (std::string why = open_object(*plugin); !why.empty())
+		return reject_loaded(std::move(plugin), why);
+	plugin->descriptor = static_cast<const fsbpf_plugin *>(
+		dlsym(plugin->handle.get(), FSBPF_PLUGIN_SYMBOL_NAME));
+	if (!plugin->descriptor)
+		return reject_loaded(std::move(plugin),
+				     "no " FSBPF_PLUGIN_SYMBOL_NAME " descriptor exported");
+	if (std::string why = validate_descriptor(plugin->descriptor); !why.empty())
+		return reject_loaded(std::move(plugin), why);
+	if (std::string why = add_commands(*plugin); !why.empty())
+		return reject_loaded(std::move(plugin), why);
 	plugins_.push_back(std::move(plugin));
 	return true;
 }
 
-void PluginRegistry::load(const std::vector<std::string> &dirs, uid_t invoking_uid)
+void PluginRegistry::load(const std::vector<std::string> &dirs, uid_t trusted_uid)
 {
 	for (const std::string &dir : dirs)
 		for (const std::string &file : plugin_files_in(dir, 1))
-			load_file(file, invoking_uid);
+			load_file(file, trusted_uid);
 }
 
 const Command *PluginRegistry::find(const std::string &name) const

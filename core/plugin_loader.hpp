@@ -3,6 +3,8 @@
 // and the install symlinks all read.
 #pragma once
 
+#include "trusted_path.hpp"
+
 #include <fsbpf/plugin.h>
 
 #include <memory>
@@ -18,6 +20,7 @@ struct DlHandleCloser {
 
 struct Plugin {
 	std::string path;
+	UniqueFd file; // what dlopen loaded, as /proc/self/fd/N; closed after the handle
 	std::unique_ptr<void, DlHandleCloser> handle;
 	const fsbpf_plugin *descriptor = nullptr;
 };
@@ -33,12 +36,14 @@ struct Rejection {
 	std::string reason;
 };
 
+// Plugins are trusted when they and every directory and symlink on the way to
+// them belong to root or to `trusted_uid`, the user fsbpf runs as.
 class PluginRegistry {
 public:
 	// Scans the directories in order; a name provided twice keeps the first.
-	void load(const std::vector<std::string> &dirs, uid_t invoking_uid);
+	void load(const std::vector<std::string> &dirs, uid_t trusted_uid);
 	// Loads one file; returns false and records why when it is refused.
-	bool load_file(const std::string &path, uid_t invoking_uid);
+	bool load_file(const std::string &path, uid_t trusted_uid);
 
 	const std::vector<Command> &commands() const { return commands_; } // sorted by name
 	const std::vector<std::unique_ptr<Plugin>> &plugins() const { return plugins_; }
@@ -46,15 +51,22 @@ public:
 	const Command *find(const std::string &name) const;
 
 private:
+	bool reject(const std::string &path, std::string reason);
+	bool reject_loaded(std::unique_ptr<Plugin> plugin, std::string reason);
+	std::string add_commands(const Plugin &plugin);
+
 	std::vector<std::unique_ptr<Plugin>> plugins_;
 	std::vector<Command> commands_;
 	std::vector<Rejection> rejections_;
+	// glibc looks a name up among the loaded objects before opening it, and
+	// /proc/self/fd/N names another file once N is reused: the descriptors of
+	// refused plugins, which may not unload, stay open as long as the registry.
+	std::vector<UniqueFd> retired_;
 };
 
-// "" when the file may be loaded, else why not: ownership and write
-// permissions of the file and its directory, checked before dlopen runs any
-// of its code.
-std::string check_plugin_file(const std::string &path, uid_t invoking_uid);
+// The plugin file `path` names, opened once and checked through its
+// descriptor (see open_trusted_file) before dlopen runs any of its code.
+TrustedFile open_plugin_file(const std::string &path, uid_t trusted_uid);
 
 // "" when the descriptor is well formed and every pointer in it lies inside
 // the loaded object, else why not.

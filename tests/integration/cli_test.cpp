@@ -128,8 +128,8 @@ TEST(Plugins, UnsafeDirectoryIsSkippedBeforeLoading)
 	const Finished done =
 		run({fsbpf_binary(), "list", "--names"}, {"FSBPF_PLUGIN_PATH=" + dir.path()});
 	EXPECT_EQ(done.status, 0);
-	EXPECT_EQ(done.err,
-		  "fsbpf: skipping plugin " + copy + ": its directory is writable by others\n");
+	EXPECT_EQ(done.err, "fsbpf: skipping plugin " + copy + ": directory " + dir.path() +
+				    " is writable by others\n");
 }
 
 // struct renamedata's members as the kernel's own BTF dump lists them.

@@ -1,0 +1,154 @@
+// The plugin loader through the real binary: what it refuses and what it
+// says, with an unprivileged user working against it meanwhile.
+#include "process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <filesystem>
+#include <grp.h>
+#include <stdexcept>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace fsbpf::test {
+namespace {
+
+constexpr uid_t kNobody = 65534;
+
+// A test plugin as built (FSBPF_TEST_PLUGINS from the build).
+std::string built_plugin(const std::string &name)
+{
+	const char *dir = std::getenv("FSBPF_TEST_PLUGINS");
+	if (!dir)
+		throw std::runtime_error("FSBPF_TEST_PLUGINS is not set");
+	return std::string(dir) + "/" + name + ".so";
+}
+
+void install_file(const std::string &from, const std::string &to, mode_t mode, uid_t owner = 0)
+{
+	std::filesystem::copy_file(from, to);
+	if (chmod(to.c_str(), mode) != 0 || chown(to.c_str(), owner, owner) != 0)
+		throw std::runtime_error("cannot set up " + to);
+}
+
+void make_dir(const std::string &path, mode_t mode, uid_t owner = 0)
+{
+	if (mkdir(path.c_str(), mode) != 0 || chmod(path.c_str(), mode) != 0 ||
+	    chown(path.c_str(), owner, owner) != 0)
+		throw std::runtime_error("cannot make " + path);
+}
+
+void make_symlink(const std::string &target, const std::string &link)
+{
+	if (symlink(target.c_str(), link.c_str()) != 0)
+		throw std::runtime_error("cannot make " + link);
+}
+
+bool exists(const std::string &path)
+{
+	return access(path.c_str(), F_OK) == 0;
+}
+
+[[noreturn]] void exchange_forever(const std::string &a, const std::string &b, int started)
+{
+	if (setgroups(0, nullptr) != 0 || setgid(kNobody) != 0 || setuid(kNobody) != 0)
+		_exit(2);
+	if (renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) != 0)
+		_exit(3);
+	if (write(started, "x", 1) != 1)
+		_exit(4);
+	while (renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) == 0) {
+	}
+	_exit(5);
+}
+
+// User nobody exchanging two directory entries (renameat2 RENAME_EXCHANGE)
+// as fast as it can, from its first exchange until the object goes.
+class Exchanger {
+public:
+	Exchanger(const std::string &a, const std::string &b)
+	{
+		std::array<int, 2> started{};
+		if (pipe2(started.data(), O_CLOEXEC) != 0)
+			throw std::runtime_error("pipe failed");
+		pid_ = fork();
+		if (pid_ == 0)
+			exchange_forever(a, b, started[1]);
+		close(started[1]);
+		char byte = 0;
+		const ssize_t got = read(started[0], &byte, 1);
+		close(started[0]);
+		if (got != 1)
+			throw std::runtime_error("nobody could not exchange " + a + " and " + b);
+	}
+	~Exchanger()
+	{
+		kill(pid_, SIGKILL);
+		waitpid(pid_, nullptr, 0);
+	}
+	Exchanger(const Exchanger &) = delete;
+	Exchanger &operator=(const Exchanger &) = delete;
+
+private:
+	pid_t pid_ = -1;
+};
+
+std::string skipped_below(const std::string &plugin, const std::string &open_dir)
+{
+	return "fsbpf: skipping plugin " + plugin + ": directory " + open_dir +
+	       " is writable by others\n";
+}
+
+// Root's good plugin and nobody's plugin with a constructor, each in a
+// directory of its own inside a world-writable directory, where nobody swaps
+// the two directories. Two symlinks lead to the good one: one in a trusted
+// directory, one in a world-writable directory, both on FSBPF_PLUGIN_PATH.
+// A loader that checks one file and loads another runs nobody's code as root.
+TEST(PluginLoader, SwappingWhatSymlinksLeadToNeverRunsAnotherPluginAsRoot)
+{
+	const TempDir swap_dir = trusted_temp_dir(0777);
+	const std::string good = swap_dir.file("current");
+	const std::string evil = swap_dir.file("next");
+	make_dir(good, 0755);
+	install_file(built_plugin("good"), good + "/plugin.so", 0644);
+	make_dir(evil, 0755, kNobody);
+	install_file(built_plugin("constructor"), evil + "/plugin.so", 0644, kNobody);
+
+	const TempDir trusted = trusted_temp_dir();
+	const TempDir open = trusted_temp_dir(0777);
+	make_symlink(good + "/plugin.so", trusted.file("plugin.so"));
+	make_symlink(good + "/plugin.so", open.file("plugin.so"));
+	const TempDir marker_dir = trusted_temp_dir();
+	const std::string marker = marker_dir.file("constructor-ran");
+	const std::string search_path = trusted.path() + ":" + open.path();
+	const std::vector<std::string> env = {"FSBPF_PLUGIN_PATH=" + search_path,
+					      "FSBPF_TEST_MARKER=" + marker};
+	const std::string expected = skipped_below(trusted.file("plugin.so"), swap_dir.path()) +
+				     skipped_below(open.file("plugin.so"), open.path());
+
+	const Exchanger exchanger(good, evil);
+	int runs = 0;
+	int unexpected = 0;
+	Finished first_unexpected;
+	for (; runs < 1000 && !exists(marker); runs++) {
+		Finished done = run({fsbpf_binary(), "list", "--names"}, env);
+		if (done.status == 0 && done.err == expected &&
+		    done.out == "filelife\nfiletop\nsyncsnoop\n")
+			continue;
+		if (unexpected++ == 0)
+			first_unexpected = std::move(done);
+	}
+	EXPECT_FALSE(exists(marker)) << "nobody's plugin ran as root in run " << runs;
+	EXPECT_EQ(unexpected, 0) << "first: status " << first_unexpected.status << "\n"
+				 << first_unexpected.err;
+	EXPECT_EQ(runs, 1000);
+}
+
+} // namespace
+} // namespace fsbpf::test
