@@ -13,8 +13,10 @@
 
 #include <climits>
 #include <cstdarg>
+#include <cstring>
 #include <linux/capability.h>
 #include <memory>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -83,6 +85,24 @@ void setup_logging()
 	logger->set_level(spdlog::level::info);
 	spdlog::set_default_logger(logger);
 	libbpf_set_print(libbpf_to_spdlog);
+}
+
+bool any_fsbpf_variable()
+{
+	for (char **variable = environ; *variable; variable++)
+		if (std::strncmp(*variable, "FSBPF_", 6) == 0)
+			return true;
+	return false;
+}
+
+// Under AT_SECURE (file capabilities, setuid) the environment is a less
+// privileged caller's: fsbpf reads its variables with secure_getenv, which
+// then answers none, and says so once.
+void report_ignored_environment()
+{
+	if (getauxval(AT_SECURE) != 0 && any_fsbpf_variable())
+		spdlog::warn("ignoring the FSBPF_* environment: fsbpf runs with file "
+			     "capabilities or setuid (AT_SECURE)");
 }
 
 struct StateDeleter {
@@ -190,9 +210,10 @@ int run_fsbpf(std::vector<std::string> args)
 	StopSource stop;
 	int verbosity = 0;
 	setup_logging();
+	report_ignored_environment();
 
 	PluginRegistry registry;
-	registry.load(plugin_search_path(exe_dir(), getenv("FSBPF_PLUGIN_PATH")), geteuid());
+	registry.load(plugin_search_path(exe_dir(), secure_getenv("FSBPF_PLUGIN_PATH")), geteuid());
 	report_rejections(registry);
 
 	if (auto applet = applet_for(args.empty() ? "fsbpf" : args[0], registry))
@@ -254,7 +275,8 @@ int run_fsbpf(std::vector<std::string> args)
 		return kExitOk;
 	}
 	// Loads the kernel's BTF: only for the commands that need the kernel.
-	Features features(getenv("FSBPF_DISABLE") ? getenv("FSBPF_DISABLE") : "");
+	const char *disabled = secure_getenv("FSBPF_DISABLE");
+	Features features(disabled ? disabled : "");
 	if (features_cmd->parsed()) {
 		const auto check_backend = [&](const Command &command, size_t index) {
 			for (const auto &tool : tools)

@@ -150,5 +150,49 @@ TEST(PluginLoader, SwappingWhatSymlinksLeadToNeverRunsAnotherPluginAsRoot)
 	EXPECT_EQ(runs, 1000);
 }
 
+// fsbpf with file capabilities, run by nobody, under an environment of
+// nobody's choosing: every FSBPF_* variable is ignored, with one line saying
+// so. Plugins beside the binary still load.
+TEST(PluginLoader, FileCapabilitiesMakeFsbpfIgnoreItsEnvironment)
+{
+	const TempDir bin = trusted_temp_dir();
+	const std::string fsbpf = bin.file("fsbpf");
+	install_file(fsbpf_binary(), fsbpf, 0755);
+	make_dir(bin.file("plugins"), 0755);
+	install_file(built_plugin("good"), bin.file("plugins/good.so"), 0644);
+	const TempDir plugins = trusted_temp_dir();
+	install_file(built_plugin("constructor"), plugins.file("constructor.so"), 0644);
+	const TempDir marker_dir = trusted_temp_dir(0777);
+	const std::string marker = marker_dir.file("constructor-ran");
+	const std::vector<std::string> as_nobody = {
+		"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+		fsbpf,     "list",          "--names"};
+	std::vector<std::string> with_variables = {
+		"env", "-i", "FSBPF_PLUGIN_PATH=" + plugins.path(), "FSBPF_TEST_MARKER=" + marker};
+	with_variables.insert(with_variables.end(), as_nobody.begin(), as_nobody.end());
+
+	const Finished plain = run(with_variables);
+	EXPECT_EQ(plain.status, 0);
+	EXPECT_EQ(plain.out, "markertool\ntesttool\n");
+	EXPECT_EQ(plain.err, "");
+	ASSERT_TRUE(exists(marker));
+	ASSERT_EQ(unlink(marker.c_str()), 0);
+
+	ASSERT_EQ(run({"setcap", "cap_bpf,cap_perfmon+ep", fsbpf}).status, 0);
+	const Finished capable = run(with_variables);
+	EXPECT_EQ(capable.status, 0);
+	EXPECT_EQ(capable.out, "testtool\n");
+	EXPECT_EQ(capable.err, "fsbpf: ignoring the FSBPF_* environment: fsbpf runs with file "
+			       "capabilities or setuid (AT_SECURE)\n");
+	EXPECT_FALSE(exists(marker));
+
+	std::vector<std::string> without_variables = {"env", "-i"};
+	without_variables.insert(without_variables.end(), as_nobody.begin(), as_nobody.end());
+	const Finished quiet = run(without_variables);
+	EXPECT_EQ(quiet.status, 0);
+	EXPECT_EQ(quiet.out, "testtool\n");
+	EXPECT_EQ(quiet.err, "");
+}
+
 } // namespace
 } // namespace fsbpf::test
