@@ -1,9 +1,10 @@
 #include "plugin_loader.hpp"
 
+#include "library_paths.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
@@ -21,13 +22,6 @@ namespace {
 
 constexpr size_t kMaxCommands = 64;
 constexpr size_t kMaxString = 4096;
-
-bool has_elf_magic(int fd)
-{
-	std::array<char, 4> magic{};
-	return pread(fd, magic.data(), magic.size(), 0) == 4 &&
-	       std::memcmp(magic.data(), "\177ELF", 4) == 0;
-}
 
 int has_name(dl_phdr_info *info, size_t /*size*/, void *name)
 {
@@ -221,8 +215,11 @@ bool is_reserved_command(const std::string &name)
 TrustedFile open_plugin_file(const std::string &path, uid_t trusted_uid)
 {
 	TrustedFile file = open_trusted_file(path, trusted_uid);
-	if (file.fd && !has_elf_magic(file.fd.get()))
-		return {UniqueFd(), {}, "not an ELF shared object"};
+	if (!file.fd)
+		return file;
+	if (std::string why = check_library_paths(file.fd.get(), file.directory, trusted_uid);
+	    !why.empty())
+		return {UniqueFd(), {}, std::move(why)};
 	return file;
 }
 

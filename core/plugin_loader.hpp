@@ -65,7 +65,8 @@ private:
 };
 
 // The plugin file `path` names, opened once and checked through its
-// descriptor (see open_trusted_file) before dlopen runs any of its code.
+// descriptor (see open_trusted_file), with the directories it names for its
+// own dependencies (see check_library_paths), before dlopen runs any of it.
 TrustedFile open_plugin_file(const std::string &path, uid_t trusted_uid);
 
 // "" when the descriptor is well formed and every pointer in it lies inside

@@ -194,5 +194,27 @@ TEST(PluginLoader, FileCapabilitiesMakeFsbpfIgnoreItsEnvironment)
 	EXPECT_EQ(quiet.err, "");
 }
 
+TEST(PluginLoader, APluginWhoseRunpathOthersCanWriteIsSkippedWithOneLine)
+{
+	const TempDir plugins = trusted_temp_dir();
+	const std::string plugin = plugins.file("runpath_origin.so");
+	install_file(built_plugin("runpath_origin"), plugin, 0644);
+	make_dir(plugins.file("lib"), 0777);
+	const std::vector<std::string> env = {"FSBPF_PLUGIN_PATH=" + plugins.path()};
+
+	const Finished refused = run({fsbpf_binary(), "list", "--names"}, env);
+	EXPECT_EQ(refused.status, 0);
+	EXPECT_EQ(refused.out, "filelife\nfiletop\nsyncsnoop\n");
+	EXPECT_EQ(refused.err, "fsbpf: skipping plugin " + plugin +
+				       ": RUNPATH entry '$ORIGIN/lib': directory " +
+				       plugins.file("lib") + " is writable by others\n");
+
+	ASSERT_EQ(chmod(plugins.file("lib").c_str(), 0755), 0);
+	const Finished loaded = run({fsbpf_binary(), "list", "--names"}, env);
+	EXPECT_EQ(loaded.status, 0);
+	EXPECT_EQ(loaded.out, "filelife\nfiletop\nsyncsnoop\ntesttool\n");
+	EXPECT_EQ(loaded.err, "");
+}
+
 } // namespace
 } // namespace fsbpf::test

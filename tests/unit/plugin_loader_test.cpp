@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <elf.h>
+#include <fstream>
+#include <link.h>
 #include <stdexcept>
 #include <string>
 #include <unistd.h>
@@ -91,13 +94,19 @@ TEST_P(MalformedPluginTest, IsRefusedWithItsReason)
 
 INSTANTIATE_TEST_SUITE_P(
 	Plugins, MalformedPluginTest,
-	::testing::Values(Malformed{"abi_major", "ABI major 2 differs from fsbpf's 1"},
-			  Malformed{"abi_minor", "needs ABI 1.2, newer than fsbpf's 1.1"},
-			  Malformed{"no_descriptor", "no fsbpf_plugin descriptor exported"},
-			  Malformed{"reserved", "subcommand 'list' is reserved"},
-			  Malformed{"bad_pointer", "outside the plugin"},
-			  Malformed{"bad_callback",
-				    "'badcallback' has a callback outside the plugin"}),
+	::testing::Values(
+		Malformed{"abi_major", "ABI major 2 differs from fsbpf's 1"},
+		Malformed{"abi_minor", "needs ABI 1.2, newer than fsbpf's 1.1"},
+		Malformed{"no_descriptor", "no fsbpf_plugin descriptor exported"},
+		Malformed{"reserved", "subcommand 'list' is reserved"},
+		Malformed{"bad_pointer", "outside the plugin"},
+		Malformed{"bad_callback", "'badcallback' has a callback outside the plugin"},
+		Malformed{"runpath_tmp",
+			  "RUNPATH entry '/tmp': directory /tmp is writable by others"},
+		Malformed{"rpath_tmp", "RPATH entry '/tmp': directory /tmp is writable by others"},
+		Malformed{"runpath_relative", "RUNPATH entry 'lib' is relative"},
+		Malformed{"runpath_lib", "RUNPATH entry '/usr/$LIB' uses a "
+					 "substitution other than $ORIGIN"}),
 	[](const ::testing::TestParamInfo<Malformed> &info) {
 		return std::string(info.param.plugin);
 	});
@@ -189,7 +198,52 @@ TEST_F(PluginLoaderTest, RefusesATruncatedElfFile)
 {
 	const std::string path = dir_.file("truncated.so");
 	write_file(path, std::string("\177ELF\2\1\1\0", 8) + "garbage");
+	expect_refused(path, "ELF header is truncated");
+}
+
+TEST_F(PluginLoaderTest, RefusesAnObjectForAnotherMachine)
+{
+	const std::string path = copy_plugin("good", dir_.path());
+	std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+	file.seekp(offsetof(ElfW(Ehdr), e_machine));
+	const uint16_t arm64 = EM_AARCH64;
+	file.write(reinterpret_cast<const char *>(&arm64), sizeof(arm64));
+	file.close();
 	expect_refused(path, "dlopen failed: ");
+}
+
+TEST_F(PluginLoaderTest, LoadsAPluginWhoseRunpathIsTrusted)
+{
+	make_dir(dir_.file("lib"));
+	ASSERT_TRUE(load_plugin("runpath_origin")) << last_reason();
+	EXPECT_NE(registry_.find("testtool"), nullptr);
+}
+
+// No one but root or the user can create it below a trusted directory.
+TEST_F(PluginLoaderTest, LoadsAPluginWhoseRunpathDoesNotExist)
+{
+	ASSERT_TRUE(load_plugin("runpath_origin")) << last_reason();
+}
+
+TEST_F(PluginLoaderTest, RefusesARunpathIntoAWorldWritableDirectory)
+{
+	make_dir(dir_.file("lib"), 0777);
+	expect_refused(copy_plugin("runpath_origin", dir_.path()),
+		       "RUNPATH entry '$ORIGIN/lib': directory " + dir_.file("lib") +
+			       " is writable by others");
+}
+
+TEST_F(PluginLoaderTest, OriginIsTheDirectoryOfTheRealFile)
+{
+	make_dir(dir_.file("real"));
+	make_dir(dir_.file("real/lib"), 0777);
+	make_dir(dir_.file("links"));
+	make_dir(dir_.file("links/lib"));
+	copy_plugin("runpath_origin", dir_.file("real"));
+	const std::string link = dir_.file("links/runpath_origin.so");
+	ASSERT_EQ(symlink("../real/runpath_origin.so", link.c_str()), 0);
+	expect_refused(link, "RUNPATH entry '$ORIGIN/lib': directory " + dir_.file("real/lib") +
+				     " is writable by others");
 }
 
 TEST_F(PluginLoaderTest, RefusesAMissingFile)
