@@ -319,6 +319,18 @@ bool PluginRegistry::load_file(const std::string &path, uid_t trusted_uid)
 	return true;
 }
 
+void PluginRegistry::refuse(const Plugin &plugin, std::string reason)
+{
+	std::erase_if(commands_, [&](const Command &command) { return command.plugin == &plugin; });
+	const auto it = std::find_if(plugins_.begin(), plugins_.end(),
+				     [&](const auto &loaded) { return loaded.get() == &plugin; });
+	if (it == plugins_.end())
+		return;
+	std::unique_ptr<Plugin> refused = std::move(*it);
+	plugins_.erase(it);
+	reject_loaded(std::move(refused), std::move(reason));
+}
+
 void PluginRegistry::load(const std::vector<std::string> &dirs, uid_t trusted_uid)
 {
 	for (const std::string &dir : dirs)

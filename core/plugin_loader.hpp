@@ -44,6 +44,9 @@ public:
 	void load(const std::vector<std::string> &dirs, uid_t trusted_uid);
 	// Loads one file; returns false and records why when it is refused.
 	bool load_file(const std::string &path, uid_t trusted_uid);
+	// Unloads a plugin the host could not set up, with its commands, and
+	// records why.
+	void refuse(const Plugin &plugin, std::string reason);
 
 	const std::vector<Command> &commands() const { return commands_; } // sorted by name
 	const std::vector<std::unique_ptr<Plugin>> &plugins() const { return plugins_; }

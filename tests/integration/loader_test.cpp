@@ -216,5 +216,49 @@ TEST(PluginLoader, APluginWhoseRunpathOthersCanWriteIsSkippedWithOneLine)
 	EXPECT_EQ(loaded.err, "");
 }
 
+std::string skipped(const std::string &plugin, const std::string &reason)
+{
+	return "fsbpf: skipping plugin " + plugin + ": " + reason + "\n";
+}
+
+// A plugin one of whose commands cannot be set up (an option the host owns,
+// no state) is skipped whole with one line; everything else works.
+TEST(PluginLoader, APluginThatCannotSetUpACommandIsSkippedAndTheRestWork)
+{
+	const TempDir plugins = trusted_temp_dir();
+	for (const char *name : {"option_clash", "null_state", "good"})
+		install_file(built_plugin(name), plugins.file(std::string(name) + ".so"), 0644);
+	const std::vector<std::string> env = {"FSBPF_PLUGIN_PATH=" + plugins.path()};
+	const std::string lines = skipped(plugins.file("option_clash.so"),
+					  "command 'clashtool' declared an invalid option '-v'") +
+				  skipped(plugins.file("null_state.so"),
+					  "command 'nulltool' could not create its state");
+
+	const Finished names = run({fsbpf_binary(), "list", "--names"}, env);
+	EXPECT_EQ(names.status, 0);
+	EXPECT_EQ(names.out, "filelife\nfiletop\nsyncsnoop\ntesttool\n");
+	EXPECT_EQ(names.err, lines);
+
+	const Finished list = run({fsbpf_binary(), "list"}, env);
+	EXPECT_EQ(list.status, 0);
+	EXPECT_EQ(list.out.find("option_clash"), std::string::npos) << list.out;
+	EXPECT_NE(list.out.find("good 1.0"), std::string::npos) << list.out;
+	EXPECT_EQ(list.err, lines);
+
+	for (const char *tool : {"syncsnoop", "testtool"}) {
+		const Finished help = run({fsbpf_binary(), tool, "--help"}, env);
+		EXPECT_EQ(help.status, 0) << tool;
+		EXPECT_EQ(help.err, lines) << tool;
+	}
+	const Finished features = run({fsbpf_binary(), "features", "--json"}, env);
+	EXPECT_EQ(features.status, 0);
+	EXPECT_EQ(features.err, lines);
+
+	const Finished gone = run({fsbpf_binary(), "clashfine"}, env);
+	EXPECT_EQ(gone.status, 2);
+	EXPECT_EQ(gone.err, lines + "fsbpf: no tool named 'clashfine'\n"
+				    "Run 'fsbpf list' to see the tools.\n");
+}
+
 } // namespace
 } // namespace fsbpf::test

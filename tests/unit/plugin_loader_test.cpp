@@ -162,6 +162,20 @@ TEST_F(PluginLoaderTest, KeepsCommandsSortedByName)
 	EXPECT_EQ(registry_.plugins().size(), 2U);
 }
 
+TEST_F(PluginLoaderTest, RefuseDropsAPluginWithItsCommands)
+{
+	const std::string good = copy_plugin("good", dir_.path());
+	ASSERT_TRUE(load(good)) << last_reason();
+	ASSERT_TRUE(load_plugin("good_two")) << last_reason();
+	registry_.refuse(*registry_.find("testtool")->plugin, "could not be set up");
+	EXPECT_EQ(command_names(registry_), std::vector<std::string>{"othertool"});
+	ASSERT_EQ(registry_.plugins().size(), 1U);
+	EXPECT_STREQ(registry_.plugins()[0]->descriptor->name, "good_two");
+	ASSERT_EQ(registry_.rejections().size(), 1U);
+	EXPECT_EQ(registry_.rejections()[0].path, good);
+	EXPECT_EQ(registry_.rejections()[0].reason, "could not be set up");
+}
+
 TEST_F(PluginLoaderTest, LoadsAPluginBuiltForAnOlderMinor)
 {
 	ASSERT_TRUE(load_plugin("abi_older_minor")) << last_reason();
