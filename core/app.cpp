@@ -252,7 +252,8 @@ int run_tool(ToolCommand &tool, Features &features, StopSource &stop)
 void report_rejections(const PluginRegistry &registry)
 {
 	for (const Rejection &rejection : registry.rejections())
-		spdlog::warn("skipping plugin {}: {}", rejection.path, rejection.reason);
+		spdlog::warn("skipping plugin {}{}: {}", rejection.directory ? "directory " : "",
+			     rejection.path, rejection.reason);
 }
 
 int usage_error(const CLI::App &app, const CLI::ParseError &error)

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <dirent.h>
 #include <dlfcn.h>
@@ -172,31 +173,19 @@ fsbpf_command copy_command(const fsbpf_plugin *descriptor, size_t index)
 	return cmd;
 }
 
-std::vector<std::string> plugin_files_in(const std::string &dir, int depth)
+struct DirCloser {
+	void operator()(DIR *dir) const { closedir(dir); }
+};
+
+bool names_a_plugin(const std::string &name)
 {
-	std::vector<std::string> files;
-	DIR *handle = opendir(dir.c_str());
-	if (!handle)
-		return files;
-	while (const dirent *entry = readdir(handle)) {
-		const std::string name = entry->d_name;
-		if (name == "." || name == "..")
-			continue;
-		const std::string path = dir + "/" + name;
-		struct stat st {};
-		if (stat(path.c_str(), &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode) && depth > 0) {
-			for (std::string &inner : plugin_files_in(path, depth - 1))
-				files.push_back(std::move(inner));
-		} else if (S_ISREG(st.st_mode) && name.size() > 3 &&
-			   name.compare(name.size() - 3, 3, ".so") == 0) {
-			files.push_back(path);
-		}
-	}
-	closedir(handle);
-	std::sort(files.begin(), files.end());
-	return files;
+	return name.size() > 3 && name.ends_with(".so");
+}
+
+bool is_directory(DIR *dir, const char *name)
+{
+	struct stat st {};
+	return fstatat(dirfd(dir), name, &st, 0) == 0 && S_ISDIR(st.st_mode);
 }
 
 } // namespace
@@ -298,6 +287,9 @@ std::string PluginRegistry::add_commands(const Plugin &plugin)
 
 bool PluginRegistry::load_file(const std::string &path, uid_t trusted_uid)
 {
+	if (path.size() >= PATH_MAX)
+		return reject(path,
+			      fmt::format("path is longer than PATH_MAX ({} bytes)", PATH_MAX));
 	TrustedFile file = open_plugin_file(path, trusted_uid);
 	if (!file.fd)
 		return reject(path, std::move(file.error));
@@ -331,11 +323,44 @@ void PluginRegistry::refuse(const Plugin &plugin, std::string reason)
 	reject_loaded(std::move(refused), std::move(reason));
 }
 
+// Every entry named *.so is a candidate, whatever it is: the loader says why
+// it skips one. Other files are not plugins; subdirectories are searched
+// `depth` levels down.
+void PluginRegistry::collect(const std::string &dir, int depth, std::vector<std::string> &files)
+{
+	const std::unique_ptr<DIR, DirCloser> handle(opendir(dir.c_str()));
+	if (!handle) {
+		if (errno != ENOENT)
+			rejections_.push_back({dir, std::strerror(errno), true});
+		return;
+	}
+	while (const dirent *entry = readdir(handle.get())) {
+		const std::string name = entry->d_name;
+		if (name == "." || name == "..")
+			continue;
+		if (depth > 0 && is_directory(handle.get(), entry->d_name))
+			collect(dir + "/" + name, depth - 1, files);
+		else if (names_a_plugin(name))
+			files.push_back(dir + "/" + name);
+	}
+}
+
 void PluginRegistry::load(const std::vector<std::string> &dirs, uid_t trusted_uid)
 {
-	for (const std::string &dir : dirs)
-		for (const std::string &file : plugin_files_in(dir, 1))
+	for (const std::string &dir : dirs) {
+		if (dir.empty() || dir.front() != '/') {
+			rejections_.push_back(
+				{dir,
+				 "not an absolute path; the working directory is never searched",
+				 true});
+			continue;
+		}
+		std::vector<std::string> files;
+		collect(dir, 1, files);
+		std::sort(files.begin(), files.end());
+		for (const std::string &file : files)
 			load_file(file, trusted_uid);
+	}
 }
 
 const Command *PluginRegistry::find(const std::string &name) const

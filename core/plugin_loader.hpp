@@ -34,6 +34,7 @@ struct Command {
 struct Rejection {
 	std::string path;
 	std::string reason;
+	bool directory = false; // a search directory rather than a plugin file
 };
 
 // Plugins are trusted when they and every directory and symlink on the way to
@@ -41,6 +42,7 @@ struct Rejection {
 class PluginRegistry {
 public:
 	// Scans the directories in order; a name provided twice keeps the first.
+	// Relative directories are refused; absent ones are passed over.
 	void load(const std::vector<std::string> &dirs, uid_t trusted_uid);
 	// Loads one file; returns false and records why when it is refused.
 	bool load_file(const std::string &path, uid_t trusted_uid);
@@ -54,6 +56,7 @@ public:
 	const Command *find(const std::string &name) const;
 
 private:
+	void collect(const std::string &dir, int depth, std::vector<std::string> &files);
 	bool reject(const std::string &path, std::string reason);
 	bool reject_loaded(std::unique_ptr<Plugin> plugin, std::string reason);
 	std::string add_commands(const Plugin &plugin);

@@ -260,5 +260,27 @@ TEST(PluginLoader, APluginThatCannotSetUpACommandIsSkippedAndTheRestWork)
 				    "Run 'fsbpf list' to see the tools.\n");
 }
 
+// A relative FSBPF_PLUGIN_PATH entry is not searched from the working
+// directory; a plugin entry that is no file is named. One line each.
+TEST(PluginLoader, RelativeDirectoriesAndEntriesThatAreNoFilesAreSkippedWithOneLineEach)
+{
+	const TempDir work = trusted_temp_dir();
+	make_dir(work.file("plugins"), 0755);
+	install_file(built_plugin("good"), work.file("plugins/good.so"), 0644);
+	const TempDir plugins = trusted_temp_dir();
+	ASSERT_EQ(mkfifo(plugins.file("fifo.so").c_str(), 0644), 0);
+	install_file(built_plugin("good_two"), plugins.file("good_two.so"), 0644);
+
+	const Finished done =
+		run({"env", "-C", work.path(), "FSBPF_PLUGIN_PATH=plugins:" + plugins.path(),
+		     fsbpf_binary(), "list", "--names"});
+	EXPECT_EQ(done.status, 0);
+	EXPECT_EQ(done.out, "filelife\nfiletop\nothertool\nsyncsnoop\n");
+	EXPECT_EQ(done.err,
+		  "fsbpf: skipping plugin directory plugins: not an absolute path; the "
+		  "working directory is never searched\n" +
+			  skipped(plugins.file("fifo.so"), plugins.file("fifo.so") + " is a FIFO"));
+}
+
 } // namespace
 } // namespace fsbpf::test

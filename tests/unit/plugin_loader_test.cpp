@@ -4,11 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <climits>
 #include <elf.h>
+#include <fcntl.h>
 #include <fstream>
 #include <link.h>
 #include <stdexcept>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -413,6 +416,83 @@ TEST_F(PluginLoaderTest, LoadScansDirectoriesAndKeepsTheFirstProvider)
 	ASSERT_EQ(registry_.rejections().size(), 1U);
 	EXPECT_EQ(registry_.rejections()[0].path, duplicate);
 	EXPECT_TRUE(contains(registry_.rejections()[0].reason, "already provided by " + good));
+}
+
+TEST_F(PluginLoaderTest, LoadSaysWhyForEveryPluginEntryItSkips)
+{
+	const std::string good = copy_plugin("good", dir_.path());
+	ASSERT_EQ(mkfifo(dir_.file("fifo.so").c_str(), 0644), 0);
+	ASSERT_EQ(symlink(dir_.file("missing.so").c_str(), dir_.file("dangling.so").c_str()), 0);
+	make_dir(dir_.file("nested"));
+	make_dir(dir_.file("nested/dir.so"));
+	ASSERT_EQ(mkfifo(dir_.file("notes").c_str(), 0644), 0);
+
+	registry_.load({dir_.path()}, getuid());
+	EXPECT_EQ(command_names(registry_), std::vector<std::string>{"testtool"});
+	const std::vector<std::pair<std::string, std::string>> expected = {
+		{dir_.file("dangling.so"), dir_.file("missing.so") + " does not exist"},
+		{dir_.file("fifo.so"), dir_.file("fifo.so") + " is a FIFO"},
+		{dir_.file("nested/dir.so"), dir_.file("nested/dir.so") + " is a directory"},
+	};
+	ASSERT_EQ(registry_.rejections().size(), expected.size());
+	for (size_t i = 0; i < expected.size(); i++) {
+		EXPECT_EQ(registry_.rejections()[i].path, expected[i].first);
+		EXPECT_EQ(registry_.rejections()[i].reason, expected[i].second);
+		EXPECT_FALSE(registry_.rejections()[i].directory);
+	}
+}
+
+// A directory path just under PATH_MAX, holding a plugin whose path is over it.
+TEST_F(PluginLoaderTest, LoadSaysWhyItSkipsAPathLongerThanPathMax)
+{
+	std::string dir = dir_.path();
+	while (dir.size() + 201 < PATH_MAX - 100) {
+		dir += "/" + std::string(200, 'd');
+		make_dir(dir);
+	}
+	dir += "/" + std::string(PATH_MAX - 100 - dir.size() - 1, 'e');
+	make_dir(dir);
+	const std::string name = std::string(250, 'p') + ".so";
+	const int dir_fd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_GE(dir_fd, 0);
+	ASSERT_EQ(mkfifoat(dir_fd, name.c_str(), 0644), 0);
+
+	registry_.load({dir}, getuid());
+	EXPECT_EQ(unlinkat(dir_fd, name.c_str(), 0), 0);
+	close(dir_fd);
+	ASSERT_EQ(registry_.rejections().size(), 1U);
+	EXPECT_EQ(registry_.rejections()[0].path, dir + "/" + name);
+	EXPECT_EQ(registry_.rejections()[0].reason, "path is longer than PATH_MAX (4096 bytes)");
+}
+
+TEST_F(PluginLoaderTest, LoadRefusesARelativeDirectory)
+{
+	copy_plugin("good", dir_.path());
+	ASSERT_EQ(chdir(dir_.path().c_str()), 0);
+	registry_.load({".", "plugins"}, getuid());
+	ASSERT_EQ(chdir("/"), 0);
+	EXPECT_TRUE(registry_.commands().empty());
+	ASSERT_EQ(registry_.rejections().size(), 2U);
+	for (size_t i = 0; i < 2; i++) {
+		EXPECT_EQ(registry_.rejections()[i].path, i == 0 ? "." : "plugins");
+		EXPECT_EQ(registry_.rejections()[i].reason,
+			  "not an absolute path; the working directory is never searched");
+		EXPECT_TRUE(registry_.rejections()[i].directory);
+	}
+}
+
+TEST_F(PluginLoaderTest, LoadSaysWhyItCannotReadADirectoryAndPassesOverAnAbsentOne)
+{
+	make_dir(dir_.file("closed"), 0);
+	registry_.load({dir_.file("absent"), dir_.file("closed")}, getuid());
+	if (geteuid() == 0) {
+		EXPECT_TRUE(registry_.rejections().empty()) << "root reads a directory of mode 0";
+		return;
+	}
+	ASSERT_EQ(registry_.rejections().size(), 1U);
+	EXPECT_EQ(registry_.rejections()[0].path, dir_.file("closed"));
+	EXPECT_EQ(registry_.rejections()[0].reason, "Permission denied");
+	EXPECT_TRUE(registry_.rejections()[0].directory);
 }
 
 TEST(ReservedCommand, CoversTheBuiltInNames)
