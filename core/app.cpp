@@ -11,10 +11,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <climits>
 #include <cstdarg>
+#include <cstring>
 #include <linux/capability.h>
 #include <memory>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -85,6 +88,24 @@ void setup_logging()
 	libbpf_set_print(libbpf_to_spdlog);
 }
 
+bool any_fsbpf_variable()
+{
+	for (char **variable = environ; *variable; variable++)
+		if (std::strncmp(*variable, "FSBPF_", 6) == 0)
+			return true;
+	return false;
+}
+
+// Under AT_SECURE (file capabilities, setuid) the environment is a less
+// privileged caller's: fsbpf reads its variables with secure_getenv, which
+// then answers none, and says so once.
+void report_ignored_environment()
+{
+	if (getauxval(AT_SECURE) != 0 && any_fsbpf_variable())
+		spdlog::warn("ignoring the FSBPF_* environment: fsbpf runs with file "
+			     "capabilities or setuid (AT_SECURE)");
+}
+
 struct StateDeleter {
 	void (*destroy)(void *) = nullptr;
 	void operator()(void *state) const
@@ -96,7 +117,7 @@ struct StateDeleter {
 
 // One plugin subcommand as seen by the parser: its state, its options.
 struct ToolCommand {
-	const Command *command = nullptr;
+	Command command; // a copy: the registry drops the commands of plugins it refuses
 	CLI::App *app = nullptr;
 	std::unique_ptr<void, StateDeleter> state;
 	std::unique_ptr<OptionBinder> binder;
@@ -105,44 +126,112 @@ struct ToolCommand {
 	std::string backend;
 };
 
-std::unique_ptr<ToolCommand> add_tool(CLI::App &app, const Command &command, int &verbosity)
+using Tools = std::vector<std::unique_ptr<ToolCommand>>;
+
+void add_host_options(ToolCommand &tool, int &verbosity)
 {
-	auto tool = std::make_unique<ToolCommand>();
-	tool->command = &command;
-	tool->app = app.add_subcommand(command.name, command.entry.summary);
-	tool->state = std::unique_ptr<void, StateDeleter>(command.entry.create(),
-							  StateDeleter{command.entry.destroy});
-	if (!tool->state)
-		throw std::runtime_error(
-			fmt::format("{}: could not create its state", command.name));
-	CLI::App &sub = *tool->app;
+	CLI::App &sub = *tool.app;
+	const fsbpf_command &entry = tool.command.entry;
 	sub.add_flag("-v,--verbose", verbosity, "Log what fsbpf and libbpf do");
-	auto *json = sub.add_flag("--json", tool->json, "Print JSON Lines, one object per record");
-	sub.add_flag("--csv", tool->csv, "Print CSV with a header line")->excludes(json);
-	sub.add_option("--duration", tool->duration, "Stop after this many seconds")
+	auto *json = sub.add_flag("--json", tool.json, "Print JSON Lines, one object per record");
+	sub.add_flag("--csv", tool.csv, "Print CSV with a header line")->excludes(json);
+	sub.add_option("--duration", tool.duration, "Stop after this many seconds")
 		->check(CLI::PositiveNumber);
-	if (command.entry.backend_count) {
+	if (entry.backend_count) {
 		std::vector<std::string> names;
-		for (size_t i = 0; i < command.entry.backend_count; i++)
-			names.emplace_back(command.entry.backends[i].name);
+		for (size_t i = 0; i < entry.backend_count; i++)
+			names.emplace_back(entry.backends[i].name);
 		sub.add_option(
-			   "--backend", tool->backend,
+			   "--backend", tool.backend,
 			   fmt::format(
 				   "Force one attach backend ({}); default: the best that works",
 				   fmt::join(names, ", ")))
 			->check(CLI::IsMember(names));
 	}
-	tool->binder = std::make_unique<OptionBinder>(sub);
-	if (command.entry.add_options(tool->state.get(), tool->binder->table()) != 0)
+}
+
+// Throws with the reason when the plugin's command cannot be set up.
+void set_up_tool(ToolCommand &tool, int &verbosity)
+{
+	const fsbpf_command &entry = tool.command.entry;
+	tool.state =
+		std::unique_ptr<void, StateDeleter>(entry.create(), StateDeleter{entry.destroy});
+	if (!tool.state)
 		throw std::runtime_error(
-			fmt::format("{}: declared an invalid option", command.name));
+			fmt::format("command '{}' could not create its state", tool.command.name));
+	add_host_options(tool, verbosity);
+	tool.binder = std::make_unique<OptionBinder>(*tool.app);
+	if (entry.add_options(tool.state.get(), tool.binder->table()) != 0)
+		throw std::runtime_error(fmt::format("command '{}' declared an invalid option '{}'",
+						     tool.command.name,
+						     tool.binder->refused_names()));
+}
+
+std::unique_ptr<ToolCommand> add_tool(CLI::App &app, const Command &command, int &verbosity)
+{
+	auto tool = std::make_unique<ToolCommand>();
+	tool->command = command;
+	tool->app = app.add_subcommand(command.name, command.entry.summary);
+	try {
+		set_up_tool(*tool, verbosity);
+	} catch (...) {
+		app.remove_subcommand(tool->app);
+		throw;
+	}
 	return tool;
+}
+
+struct SetupFailure {
+	const Plugin *plugin;
+	std::string reason;
+};
+
+// A tool per command; a command that cannot be set up is left out, and its
+// plugin named with the reason.
+std::vector<SetupFailure> add_tools(CLI::App &app, const PluginRegistry &registry, int &verbosity,
+				    Tools &tools)
+{
+	std::vector<SetupFailure> failures;
+	for (const Command &command : registry.commands()) {
+		const auto same_plugin = [&](const SetupFailure &failure) {
+			return failure.plugin == command.plugin;
+		};
+		if (std::any_of(failures.begin(), failures.end(), same_plugin))
+			continue;
+		try {
+			tools.push_back(add_tool(app, command, verbosity));
+		} catch (const std::exception &e) {
+			failures.push_back({command.plugin, e.what()});
+		}
+	}
+	return failures;
+}
+
+void drop_tools_of(const Plugin *plugin, CLI::App &app, Tools &tools)
+{
+	std::erase_if(tools, [&](const std::unique_ptr<ToolCommand> &tool) {
+		if (tool->command.plugin != plugin)
+			return false;
+		app.remove_subcommand(tool->app);
+		return true;
+	});
+}
+
+// One plugin that cannot set up a command is skipped whole; the rest work.
+Tools add_plugin_tools(CLI::App &app, PluginRegistry &registry, int &verbosity)
+{
+	Tools tools;
+	for (SetupFailure &failure : add_tools(app, registry, verbosity, tools)) {
+		drop_tools_of(failure.plugin, app, tools);
+		registry.refuse(*failure.plugin, std::move(failure.reason));
+	}
+	return tools;
 }
 
 int run_tool(ToolCommand &tool, Features &features, StopSource &stop)
 {
 	if (!has_bpf_privileges()) {
-		spdlog::error("{}: needs root, or CAP_BPF and CAP_PERFMON", tool.command->name);
+		spdlog::error("{}: needs root, or CAP_BPF and CAP_PERFMON", tool.command.name);
 		return kExitFailure;
 	}
 	tool.binder->commit();
@@ -153,8 +242,8 @@ int run_tool(ToolCommand &tool, Features &features, StopSource &stop)
 	if (tool.duration > 0)
 		options.duration = tool.duration;
 	options.backend = tool.backend;
-	Host host(features, *tool.command, options, stop, tool.state.get());
-	const int status = tool.command->entry.run(tool.state.get(), host.table());
+	Host host(features, tool.command, options, stop, tool.state.get());
+	const int status = tool.command.entry.run(tool.state.get(), host.table());
 	host.flush();
 	// A reader that went away (`| head`) is a normal way to end.
 	return host.output_closed() ? kExitOk : status;
@@ -163,7 +252,8 @@ int run_tool(ToolCommand &tool, Features &features, StopSource &stop)
 void report_rejections(const PluginRegistry &registry)
 {
 	for (const Rejection &rejection : registry.rejections())
-		spdlog::warn("skipping plugin {}: {}", rejection.path, rejection.reason);
+		spdlog::warn("skipping plugin {}{}: {}", rejection.directory ? "directory " : "",
+			     rejection.path, rejection.reason);
 }
 
 int usage_error(const CLI::App &app, const CLI::ParseError &error)
@@ -190,15 +280,10 @@ int run_fsbpf(std::vector<std::string> args)
 	StopSource stop;
 	int verbosity = 0;
 	setup_logging();
+	report_ignored_environment();
 
 	PluginRegistry registry;
-	registry.load(plugin_search_path(exe_dir(), getenv("FSBPF_PLUGIN_PATH")), getuid());
-	report_rejections(registry);
-
-	if (auto applet = applet_for(args.empty() ? "fsbpf" : args[0], registry))
-		args.insert(args.begin() + 1, *applet);
-	else if (!args.empty())
-		args[0] = "fsbpf";
+	registry.load(plugin_search_path(exe_dir(), secure_getenv("FSBPF_PLUGIN_PATH")), geteuid());
 
 	CLI::App app{"fsbpf: file-system tracing tools built on eBPF", "fsbpf"};
 	app.set_version_flag("--version", FSBPF_VERSION);
@@ -214,15 +299,13 @@ int run_fsbpf(std::vector<std::string> args)
 	features_cmd->add_flag("--json", features_json, "Print one JSON object");
 	features_cmd->add_flag("-v,--verbose", verbosity, "Log what fsbpf and libbpf do");
 
-	std::vector<std::unique_ptr<ToolCommand>> tools;
-	try {
-		for (const Command &command : registry.commands())
-			tools.push_back(add_tool(app, command, verbosity));
-	} catch (const std::exception &e) {
-		spdlog::error("{}", e.what());
-		return kExitFailure;
-	}
+	Tools tools = add_plugin_tools(app, registry, verbosity);
+	report_rejections(registry);
 
+	if (auto applet = applet_for(args.empty() ? "fsbpf" : args[0], registry))
+		args.insert(args.begin() + 1, *applet);
+	else if (!args.empty())
+		args[0] = "fsbpf";
 	if (args.size() > 1 && args[1][0] != '-' && !registry.find(args[1]) &&
 	    !is_reserved_command(args[1])) {
 		fmt::print(stderr,
@@ -254,11 +337,12 @@ int run_fsbpf(std::vector<std::string> args)
 		return kExitOk;
 	}
 	// Loads the kernel's BTF: only for the commands that need the kernel.
-	Features features(getenv("FSBPF_DISABLE") ? getenv("FSBPF_DISABLE") : "");
+	const char *disabled = secure_getenv("FSBPF_DISABLE");
+	Features features(disabled ? disabled : "");
 	if (features_cmd->parsed()) {
 		const auto check_backend = [&](const Command &command, size_t index) {
 			for (const auto &tool : tools)
-				if (tool->command == &command)
+				if (tool->command.name == command.name)
 					return Host(features, command, {}, stop, tool->state.get())
 						.check_backend(index);
 			return -ENOENT;

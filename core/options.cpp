@@ -73,11 +73,16 @@ int OptionBinder::add(const fsbpf_option &option)
 
 int OptionBinder::add_option(void *impl, const fsbpf_option *option) noexcept
 {
+	auto *binder = static_cast<OptionBinder *>(impl);
+	int err = -EINVAL;
 	try {
-		return option ? static_cast<OptionBinder *>(impl)->add(*option) : -EINVAL;
+		err = option ? binder->add(*option) : -EINVAL;
 	} catch (const std::exception &) {
-		return -EINVAL;
+		err = -EINVAL;
 	}
+	if (err != 0)
+		binder->refused_names_ = option && option->names ? option->names : "";
+	return err;
 }
 
 void OptionBinder::commit()

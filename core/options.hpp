@@ -24,6 +24,8 @@ public:
 	void commit();
 
 	int add(const fsbpf_option &option);
+	// The names of the last option refused, for the message.
+	const char *refused_names() const { return refused_names_; }
 
 private:
 	static int add_option(void *impl, const fsbpf_option *option) noexcept;
@@ -33,6 +35,7 @@ private:
 	std::deque<std::string> strings_;
 	std::deque<bool> flags_;
 	std::vector<std::function<void()>> commits_;
+	const char *refused_names_ = "";
 };
 
 } // namespace fsbpf

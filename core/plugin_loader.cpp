@@ -1,14 +1,15 @@
 #include "plugin_loader.hpp"
 
+#include "library_paths.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <dirent.h>
 #include <dlfcn.h>
-#include <fcntl.h>
 #include <link.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,38 +24,28 @@ namespace {
 constexpr size_t kMaxCommands = 64;
 constexpr size_t kMaxString = 4096;
 
-std::string parent_dir(const std::string &path)
+int has_name(dl_phdr_info *info, size_t /*size*/, void *name)
 {
-	const size_t slash = path.rfind('/');
-	if (slash == std::string::npos)
-		return ".";
-	return slash == 0 ? "/" : path.substr(0, slash);
+	return info->dlpi_name && std::strcmp(info->dlpi_name, static_cast<char *>(name)) == 0;
 }
 
-std::string check_owner_and_mode(const std::string &what, const std::string &path,
-				 uid_t invoking_uid)
+bool is_loaded_as(std::string name)
 {
-	struct stat st {};
-	if (stat(path.c_str(), &st) != 0)
-		return fmt::format("cannot stat {}: {}", what, std::strerror(errno));
-	if (st.st_uid != 0 && st.st_uid != invoking_uid)
-		return fmt::format("{} is owned by uid {}, not by root or the invoking user", what,
-				   st.st_uid);
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return fmt::format("{} is writable by {}", what,
-				   st.st_mode & S_IWOTH ? "others" : "group");
-	return {};
+	return dl_iterate_phdr(has_name, name.data()) != 0;
 }
 
-bool has_elf_magic(const std::string &path)
+// dlopen goes through the descriptor: the file it maps is the file checked,
+// whatever happens to the path meanwhile.
+std::string open_object(Plugin &plugin)
 {
-	const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	std::array<char, 4> magic{};
-	const ssize_t got = read(fd, magic.data(), magic.size());
-	close(fd);
-	return got == 4 && std::memcmp(magic.data(), "\177ELF", 4) == 0;
+	const std::string name = fmt::format("/proc/self/fd/{}", plugin.file.get());
+	if (is_loaded_as(name))
+		return fmt::format("an object named {} is loaded already", name);
+	plugin.handle.reset(dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL));
+	if (plugin.handle)
+		return {};
+	const char *error = dlerror();
+	return fmt::format("dlopen failed: {}", error ? error : "unknown error");
 }
 
 // The loaded segments of the object that contains `anchor`.
@@ -182,31 +173,19 @@ fsbpf_command copy_command(const fsbpf_plugin *descriptor, size_t index)
 	return cmd;
 }
 
-std::vector<std::string> plugin_files_in(const std::string &dir, int depth)
+struct DirCloser {
+	void operator()(DIR *dir) const { closedir(dir); }
+};
+
+bool names_a_plugin(const std::string &name)
 {
-	std::vector<std::string> files;
-	DIR *handle = opendir(dir.c_str());
-	if (!handle)
-		return files;
-	while (const dirent *entry = readdir(handle)) {
-		const std::string name = entry->d_name;
-		if (name == "." || name == "..")
-			continue;
-		const std::string path = dir + "/" + name;
-		struct stat st {};
-		if (stat(path.c_str(), &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode) && depth > 0) {
-			for (std::string &inner : plugin_files_in(path, depth - 1))
-				files.push_back(std::move(inner));
-		} else if (S_ISREG(st.st_mode) && name.size() > 3 &&
-			   name.compare(name.size() - 3, 3, ".so") == 0) {
-			files.push_back(path);
-		}
-	}
-	closedir(handle);
-	std::sort(files.begin(), files.end());
-	return files;
+	return name.size() > 3 && name.ends_with(".so");
+}
+
+bool is_directory(DIR *dir, const char *name)
+{
+	struct stat st {};
+	return fstatat(dirfd(dir), name, &st, 0) == 0 && S_ISDIR(st.st_mode);
 }
 
 } // namespace
@@ -222,20 +201,15 @@ bool is_reserved_command(const std::string &name)
 	return name == "list" || name == "features" || name == "help" || name == "fsbpf";
 }
 
-std::string check_plugin_file(const std::string &path, uid_t invoking_uid)
+TrustedFile open_plugin_file(const std::string &path, uid_t trusted_uid)
 {
-	char resolved[PATH_MAX];
-	if (!realpath(path.c_str(), resolved))
-		return fmt::format("cannot resolve path: {}", std::strerror(errno));
-	if (std::string why = check_owner_and_mode("file", resolved, invoking_uid); !why.empty())
-		return why;
-	if (std::string why =
-		    check_owner_and_mode("its directory", parent_dir(resolved), invoking_uid);
+	TrustedFile file = open_trusted_file(path, trusted_uid);
+	if (!file.fd)
+		return file;
+	if (std::string why = check_library_paths(file.fd.get(), file.directory, trusted_uid);
 	    !why.empty())
-		return why;
-	if (!has_elf_magic(resolved))
-		return "not an ELF shared object";
-	return {};
+		return {UniqueFd(), {}, std::move(why)};
+	return file;
 }
 
 std::string validate_descriptor(const fsbpf_plugin *descriptor)
@@ -273,59 +247,120 @@ std::string validate_descriptor(const fsbpf_plugin *descriptor)
 	return {};
 }
 
-bool PluginRegistry::load_file(const std::string &path, uid_t invoking_uid)
+bool PluginRegistry::reject(const std::string &path, std::string reason)
 {
-	const auto reject = [&](std::string reason) {
-		rejections_.push_back({path, std::move(reason)});
-		return false;
-	};
-	if (std::string why = check_plugin_file(path, invoking_uid); !why.empty())
-		return reject(why);
+	rejections_.push_back({path, std::move(reason)});
+	return false;
+}
 
-	auto plugin = std::make_unique<Plugin>();
-	plugin->path = path;
-	plugin->handle.reset(dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL));
-	if (!plugin->handle) {
-		const char *error = dlerror();
-		return reject(fmt::format("dlopen failed: {}", error ? error : "unknown error"));
-	}
-	plugin->descriptor = static_cast<const fsbpf_plugin *>(
-		dlsym(plugin->handle.get(), FSBPF_PLUGIN_SYMBOL_NAME));
-	if (!plugin->descriptor)
-		return reject("no " FSBPF_PLUGIN_SYMBOL_NAME " descriptor exported");
-	if (std::string why = validate_descriptor(plugin->descriptor); !why.empty())
-		return reject(why);
+bool PluginRegistry::reject_loaded(std::unique_ptr<Plugin> plugin, std::string reason)
+{
+	retired_.push_back(std::move(plugin->file));
+	return reject(plugin->path, std::move(reason));
+}
 
+// "" when every command of the plugin could be added, else why none was.
+std::string PluginRegistry::add_commands(const Plugin &plugin)
+{
 	std::vector<Command> added;
-	for (size_t i = 0; i < plugin->descriptor->command_count; i++) {
-		Command command{"", copy_command(plugin->descriptor, i), plugin.get()};
+	for (size_t i = 0; i < plugin.descriptor->command_count; i++) {
+		Command command{"", copy_command(plugin.descriptor, i), &plugin};
 		command.name = command.entry.name;
 		if (is_reserved_command(command.name))
-			return reject(
-				fmt::format("subcommand '{}' is reserved by fsbpf", command.name));
+			return fmt::format("subcommand '{}' is reserved by fsbpf", command.name);
 		const auto same_name = [&](const Command &other) {
 			return other.name == command.name;
 		};
 		if (std::any_of(added.begin(), added.end(), same_name))
-			return reject(fmt::format("subcommand '{}' is listed twice", command.name));
+			return fmt::format("subcommand '{}' is listed twice", command.name);
 		if (const Command *existing = find(command.name))
-			return reject(fmt::format("subcommand '{}' is already provided by {}",
-						  command.name, existing->plugin->path));
+			return fmt::format("subcommand '{}' is already provided by {}",
+					   command.name, existing->plugin->path);
 		added.push_back(std::move(command));
 	}
 	for (Command &command : added)
 		commands_.push_back(std::move(command));
 	std::sort(commands_.begin(), commands_.end(),
 		  [](const Command &a, const Command &b) { return a.name < b.name; });
+	return {};
+}
+
+bool PluginRegistry::load_file(const std::string &path, uid_t trusted_uid)
+{
+	if (path.size() >= PATH_MAX)
+		return reject(path,
+			      fmt::format("path is longer than PATH_MAX ({} bytes)", PATH_MAX));
+	TrustedFile file = open_plugin_file(path, trusted_uid);
+	if (!file.fd)
+		return reject(path, std::move(file.error));
+	auto plugin = std::make_unique<Plugin>();
+	plugin->path = path;
+	plugin->file = std::move(file.fd);
+	if (std::string why = open_object(*plugin); !why.empty())
+		return reject_loaded(std::move(plugin), why);
+	plugin->descriptor = static_cast<const fsbpf_plugin *>(
+		dlsym(plugin->handle.get(), FSBPF_PLUGIN_SYMBOL_NAME));
+	if (!plugin->descriptor)
+		return reject_loaded(std::move(plugin),
+				     "no " FSBPF_PLUGIN_SYMBOL_NAME " descriptor exported");
+	if (std::string why = validate_descriptor(plugin->descriptor); !why.empty())
+		return reject_loaded(std::move(plugin), why);
+	if (std::string why = add_commands(*plugin); !why.empty())
+		return reject_loaded(std::move(plugin), why);
 	plugins_.push_back(std::move(plugin));
 	return true;
 }
 
-void PluginRegistry::load(const std::vector<std::string> &dirs, uid_t invoking_uid)
+void PluginRegistry::refuse(const Plugin &plugin, std::string reason)
 {
-	for (const std::string &dir : dirs)
-		for (const std::string &file : plugin_files_in(dir, 1))
-			load_file(file, invoking_uid);
+	std::erase_if(commands_, [&](const Command &command) { return command.plugin == &plugin; });
+	const auto it = std::find_if(plugins_.begin(), plugins_.end(),
+				     [&](const auto &loaded) { return loaded.get() == &plugin; });
+	if (it == plugins_.end())
+		return;
+	std::unique_ptr<Plugin> refused = std::move(*it);
+	plugins_.erase(it);
+	reject_loaded(std::move(refused), std::move(reason));
+}
+
+// Every entry named *.so is a candidate, whatever it is: the loader says why
+// it skips one. Other files are not plugins; subdirectories are searched
+// `depth` levels down.
+void PluginRegistry::collect(const std::string &dir, int depth, std::vector<std::string> &files)
+{
+	const std::unique_ptr<DIR, DirCloser> handle(opendir(dir.c_str()));
+	if (!handle) {
+		if (errno != ENOENT)
+			rejections_.push_back({dir, std::strerror(errno), true});
+		return;
+	}
+	while (const dirent *entry = readdir(handle.get())) {
+		const std::string name = entry->d_name;
+		if (name == "." || name == "..")
+			continue;
+		if (depth > 0 && is_directory(handle.get(), entry->d_name))
+			collect(dir + "/" + name, depth - 1, files);
+		else if (names_a_plugin(name))
+			files.push_back(dir + "/" + name);
+	}
+}
+
+void PluginRegistry::load(const std::vector<std::string> &dirs, uid_t trusted_uid)
+{
+	for (const std::string &dir : dirs) {
+		if (dir.empty() || dir.front() != '/') {
+			rejections_.push_back(
+				{dir,
+				 "not an absolute path; the working directory is never searched",
+				 true});
+			continue;
+		}
+		std::vector<std::string> files;
+		collect(dir, 1, files);
+		std::sort(files.begin(), files.end());
+		for (const std::string &file : files)
+			load_file(file, trusted_uid);
+	}
 }
 
 const Command *PluginRegistry::find(const std::string &name) const

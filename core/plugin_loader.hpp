@@ -3,6 +3,8 @@
 // and the install symlinks all read.
 #pragma once
 
+#include "trusted_path.hpp"
+
 #include <fsbpf/plugin.h>
 
 #include <memory>
@@ -18,6 +20,7 @@ struct DlHandleCloser {
 
 struct Plugin {
 	std::string path;
+	UniqueFd file; // what dlopen loaded, as /proc/self/fd/N; closed after the handle
 	std::unique_ptr<void, DlHandleCloser> handle;
 	const fsbpf_plugin *descriptor = nullptr;
 };
@@ -31,14 +34,21 @@ struct Command {
 struct Rejection {
 	std::string path;
 	std::string reason;
+	bool directory = false; // a search directory rather than a plugin file
 };
 
+// Plugins are trusted when they and every directory and symlink on the way to
+// them belong to root or to `trusted_uid`, the user fsbpf runs as.
 class PluginRegistry {
 public:
 	// Scans the directories in order; a name provided twice keeps the first.
-	void load(const std::vector<std::string> &dirs, uid_t invoking_uid);
+	// Relative directories are refused; absent ones are passed over.
+	void load(const std::vector<std::string> &dirs, uid_t trusted_uid);
 	// Loads one file; returns false and records why when it is refused.
-	bool load_file(const std::string &path, uid_t invoking_uid);
+	bool load_file(const std::string &path, uid_t trusted_uid);
+	// Unloads a plugin the host could not set up, with its commands, and
+	// records why.
+	void refuse(const Plugin &plugin, std::string reason);
 
 	const std::vector<Command> &commands() const { return commands_; } // sorted by name
 	const std::vector<std::unique_ptr<Plugin>> &plugins() const { return plugins_; }
@@ -46,15 +56,24 @@ public:
 	const Command *find(const std::string &name) const;
 
 private:
+	void collect(const std::string &dir, int depth, std::vector<std::string> &files);
+	bool reject(const std::string &path, std::string reason);
+	bool reject_loaded(std::unique_ptr<Plugin> plugin, std::string reason);
+	std::string add_commands(const Plugin &plugin);
+
 	std::vector<std::unique_ptr<Plugin>> plugins_;
 	std::vector<Command> commands_;
 	std::vector<Rejection> rejections_;
+	// glibc looks a name up among the loaded objects before opening it, and
+	// /proc/self/fd/N names another file once N is reused: the descriptors of
+	// refused plugins, which may not unload, stay open as long as the registry.
+	std::vector<UniqueFd> retired_;
 };
 
-// "" when the file may be loaded, else why not: ownership and write
-// permissions of the file and its directory, checked before dlopen runs any
-// of its code.
-std::string check_plugin_file(const std::string &path, uid_t invoking_uid);
+// The plugin file `path` names, opened once and checked through its
+// descriptor (see open_trusted_file), with the directories it names for its
+// own dependencies (see check_library_paths), before dlopen runs any of it.
+TrustedFile open_plugin_file(const std::string &path, uid_t trusted_uid);
 
 // "" when the descriptor is well formed and every pointer in it lies inside
 // the loaded object, else why not.

@@ -1,5 +1,6 @@
 #include "temp_dir.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <sys/stat.h>
@@ -21,6 +22,20 @@ TempDir::~TempDir()
 {
 	std::error_code ignored;
 	std::filesystem::remove_all(path_, ignored);
+}
+
+std::string trusted_scratch_dir()
+{
+	const char *dir = std::getenv("FSBPF_TEST_SCRATCH");
+	if (!dir)
+		throw std::runtime_error(
+			"FSBPF_TEST_SCRATCH is not set; run the tests with meson test");
+	return dir;
+}
+
+TempDir trusted_temp_dir(mode_t mode)
+{
+	return TempDir(mode, trusted_scratch_dir());
 }
 
 } // namespace fsbpf::test

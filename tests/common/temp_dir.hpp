@@ -20,4 +20,12 @@ private:
 	std::string path_;
 };
 
+// Where tests put files the plugin loader is to trust: every directory above
+// it belongs to root or to the user and is writable by no one else, which /tmp
+// is not. FSBPF_TEST_SCRATCH names it, a directory of the build tree.
+std::string trusted_scratch_dir();
+
+// A TempDir in trusted_scratch_dir().
+TempDir trusted_temp_dir(mode_t mode = 0755);
+
 } // namespace fsbpf::test

@@ -107,7 +107,7 @@ TEST(Plugins, ListShowsVersionFileAndCommands)
 
 TEST(Plugins, DuplicateIsSkippedWithOneLineAndTheRestWorks)
 {
-	TempDir dir;
+	const TempDir dir = trusted_temp_dir();
 	const std::string copy = dir.path() + "/again.so";
 	ASSERT_EQ(run({"cp", plugin_path(), copy}).status, 0);
 	const Finished done =
@@ -121,15 +121,15 @@ TEST(Plugins, DuplicateIsSkippedWithOneLineAndTheRestWorks)
 
 TEST(Plugins, UnsafeDirectoryIsSkippedBeforeLoading)
 {
-	TempDir dir;
+	const TempDir dir = trusted_temp_dir();
 	const std::string copy = dir.path() + "/again.so";
 	ASSERT_EQ(run({"cp", plugin_path(), copy}).status, 0);
 	chmod(dir.path().c_str(), 0777);
 	const Finished done =
 		run({fsbpf_binary(), "list", "--names"}, {"FSBPF_PLUGIN_PATH=" + dir.path()});
 	EXPECT_EQ(done.status, 0);
-	EXPECT_EQ(done.err,
-		  "fsbpf: skipping plugin " + copy + ": its directory is writable by others\n");
+	EXPECT_EQ(done.err, "fsbpf: skipping plugin " + copy + ": directory " + dir.path() +
+				    " is writable by others\n");
 }
 
 // struct renamedata's members as the kernel's own BTF dump lists them.

@@ -4,7 +4,8 @@
 set -eu
 build_dir=$1
 source_dir=$(cd "$(dirname "$0")" && pwd)
-root=$(mktemp -d /tmp/fsbpf-install.XXXXXX)
+# Not under /tmp: fsbpf refuses plugins below a directory others can write to.
+root=$(mktemp -d "$build_dir/fsbpf-install.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 chmod 755 "$root"
 

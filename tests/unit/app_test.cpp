@@ -17,7 +17,7 @@ protected:
 						getuid()));
 	}
 
-	fsbpf::test::TempDir dir_;
+	fsbpf::test::TempDir dir_ = fsbpf::test::trusted_temp_dir();
 	fsbpf::PluginRegistry registry_;
 };
 

@@ -140,6 +140,16 @@ TEST_F(OptionBinderTest, RefusesANameCli11Rejects)
 	EXPECT_EQ(add(FSBPF_OPT_INT, "--count", &interval_), -EINVAL);
 }
 
+TEST_F(OptionBinderTest, NamesTheLastOptionItRefused)
+{
+	EXPECT_STREQ(binder_.refused_names(), "");
+	ASSERT_EQ(add(FSBPF_OPT_FLAG, "-v,--verbose", &verbose_), 0);
+	EXPECT_EQ(add(FSBPF_OPT_FLAG, "-v", &verbose_), -EINVAL);
+	EXPECT_STREQ(binder_.refused_names(), "-v");
+	EXPECT_EQ(add(FSBPF_OPT_INT, "--count", nullptr), -EINVAL);
+	EXPECT_STREQ(binder_.refused_names(), "--count");
+}
+
 TEST_F(OptionBinderTest, AnOlderOptionLayoutSkipsChoicesAndRange)
 {
 	fsbpf_option old{};

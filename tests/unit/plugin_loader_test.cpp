@@ -4,8 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <climits>
+#include <elf.h>
+#include <fcntl.h>
+#include <fstream>
+#include <link.h>
 #include <stdexcept>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -15,6 +21,7 @@ using fsbpf::test::copy_plugin;
 using fsbpf::test::file_exists;
 using fsbpf::test::make_dir;
 using fsbpf::test::TempDir;
+using fsbpf::test::trusted_temp_dir;
 using fsbpf::test::write_file;
 
 namespace {
@@ -47,7 +54,7 @@ protected:
 		EXPECT_TRUE(registry_.plugins().empty());
 	}
 
-	TempDir dir_;
+	TempDir dir_ = trusted_temp_dir();
 	PluginRegistry registry_;
 };
 
@@ -90,13 +97,19 @@ TEST_P(MalformedPluginTest, IsRefusedWithItsReason)
 
 INSTANTIATE_TEST_SUITE_P(
 	Plugins, MalformedPluginTest,
-	::testing::Values(Malformed{"abi_major", "ABI major 2 differs from fsbpf's 1"},
-			  Malformed{"abi_minor", "needs ABI 1.2, newer than fsbpf's 1.1"},
-			  Malformed{"no_descriptor", "no fsbpf_plugin descriptor exported"},
-			  Malformed{"reserved", "subcommand 'list' is reserved"},
-			  Malformed{"bad_pointer", "outside the plugin"},
-			  Malformed{"bad_callback",
-				    "'badcallback' has a callback outside the plugin"}),
+	::testing::Values(
+		Malformed{"abi_major", "ABI major 2 differs from fsbpf's 1"},
+		Malformed{"abi_minor", "needs ABI 1.2, newer than fsbpf's 1.1"},
+		Malformed{"no_descriptor", "no fsbpf_plugin descriptor exported"},
+		Malformed{"reserved", "subcommand 'list' is reserved"},
+		Malformed{"bad_pointer", "outside the plugin"},
+		Malformed{"bad_callback", "'badcallback' has a callback outside the plugin"},
+		Malformed{"runpath_tmp",
+			  "RUNPATH entry '/tmp': directory /tmp is writable by others"},
+		Malformed{"rpath_tmp", "RPATH entry '/tmp': directory /tmp is writable by others"},
+		Malformed{"runpath_relative", "RUNPATH entry 'lib' is relative"},
+		Malformed{"runpath_lib", "RUNPATH entry '/usr/$LIB' uses a "
+					 "substitution other than $ORIGIN"}),
 	[](const ::testing::TestParamInfo<Malformed> &info) {
 		return std::string(info.param.plugin);
 	});
@@ -111,6 +124,24 @@ TEST_F(PluginLoaderTest, RefusesAPointerAboveThePlugin)
 			const bool refused =
 				!load(path) && last_reason().find("outside") != std::string::npos;
 			std::_Exit(refused ? 0 : 1);
+		},
+		::testing::ExitedWithCode(0), "");
+}
+
+// Real plugins are C++, whose unique symbols keep them loaded after dlclose.
+// glibc finds a loaded object by name before opening anything, so a refused
+// one must not answer for the next file's /proc/self/fd/N. In a child, which
+// keeps it loaded.
+TEST_F(PluginLoaderTest, ARefusedPluginThatStaysLoadedNeverStandsInForTheNext)
+{
+	ASSERT_TRUE(load_plugin("good")) << last_reason();
+	const std::string unloadable = copy_plugin("nodelete_duplicate", dir_.path());
+	const std::string next = copy_plugin("good_two", dir_.path());
+	EXPECT_EXIT(
+		{
+			const bool refused = !load(unloadable);
+			const bool loaded = load(next) && registry_.find("othertool");
+			std::_Exit(refused && loaded ? 0 : 1);
 		},
 		::testing::ExitedWithCode(0), "");
 }
@@ -132,6 +163,20 @@ TEST_F(PluginLoaderTest, KeepsCommandsSortedByName)
 	ASSERT_TRUE(load_plugin("good_two")) << last_reason();
 	EXPECT_EQ(command_names(registry_), (std::vector<std::string>{"othertool", "testtool"}));
 	EXPECT_EQ(registry_.plugins().size(), 2U);
+}
+
+TEST_F(PluginLoaderTest, RefuseDropsAPluginWithItsCommands)
+{
+	const std::string good = copy_plugin("good", dir_.path());
+	ASSERT_TRUE(load(good)) << last_reason();
+	ASSERT_TRUE(load_plugin("good_two")) << last_reason();
+	registry_.refuse(*registry_.find("testtool")->plugin, "could not be set up");
+	EXPECT_EQ(command_names(registry_), std::vector<std::string>{"othertool"});
+	ASSERT_EQ(registry_.plugins().size(), 1U);
+	EXPECT_STREQ(registry_.plugins()[0]->descriptor->name, "good_two");
+	ASSERT_EQ(registry_.rejections().size(), 1U);
+	EXPECT_EQ(registry_.rejections()[0].path, good);
+	EXPECT_EQ(registry_.rejections()[0].reason, "could not be set up");
 }
 
 TEST_F(PluginLoaderTest, LoadsAPluginBuiltForAnOlderMinor)
@@ -170,28 +215,121 @@ TEST_F(PluginLoaderTest, RefusesATruncatedElfFile)
 {
 	const std::string path = dir_.file("truncated.so");
 	write_file(path, std::string("\177ELF\2\1\1\0", 8) + "garbage");
+	expect_refused(path, "ELF header is truncated");
+}
+
+TEST_F(PluginLoaderTest, RefusesAnObjectForAnotherMachine)
+{
+	const std::string path = copy_plugin("good", dir_.path());
+	std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+	file.seekp(offsetof(ElfW(Ehdr), e_machine));
+	const uint16_t arm64 = EM_AARCH64;
+	file.write(reinterpret_cast<const char *>(&arm64), sizeof(arm64));
+	file.close();
 	expect_refused(path, "dlopen failed: ");
+}
+
+TEST_F(PluginLoaderTest, LoadsAPluginWhoseRunpathIsTrusted)
+{
+	make_dir(dir_.file("lib"));
+	ASSERT_TRUE(load_plugin("runpath_origin")) << last_reason();
+	EXPECT_NE(registry_.find("testtool"), nullptr);
+}
+
+// No one but root or the user can create it below a trusted directory.
+TEST_F(PluginLoaderTest, LoadsAPluginWhoseRunpathDoesNotExist)
+{
+	ASSERT_TRUE(load_plugin("runpath_origin")) << last_reason();
+}
+
+TEST_F(PluginLoaderTest, RefusesARunpathIntoAWorldWritableDirectory)
+{
+	make_dir(dir_.file("lib"), 0777);
+	expect_refused(copy_plugin("runpath_origin", dir_.path()),
+		       "RUNPATH entry '$ORIGIN/lib': directory " + dir_.file("lib") +
+			       " is writable by others");
+}
+
+TEST_F(PluginLoaderTest, OriginIsTheDirectoryOfTheRealFile)
+{
+	make_dir(dir_.file("real"));
+	make_dir(dir_.file("real/lib"), 0777);
+	make_dir(dir_.file("links"));
+	make_dir(dir_.file("links/lib"));
+	copy_plugin("runpath_origin", dir_.file("real"));
+	const std::string link = dir_.file("links/runpath_origin.so");
+	ASSERT_EQ(symlink("../real/runpath_origin.so", link.c_str()), 0);
+	expect_refused(link, "RUNPATH entry '$ORIGIN/lib': directory " + dir_.file("real/lib") +
+				     " is writable by others");
 }
 
 TEST_F(PluginLoaderTest, RefusesAMissingFile)
 {
-	expect_refused(dir_.file("missing.so"), "cannot resolve path");
+	const std::string path = dir_.file("missing.so");
+	expect_refused(path, path + " does not exist");
 }
 
 TEST_F(PluginLoaderTest, RefusesAGroupWritableFile)
 {
-	expect_refused(copy_plugin("good", dir_.path(), 0664), "file is writable by group");
+	const std::string path = copy_plugin("good", dir_.path(), 0664);
+	expect_refused(path, "file " + path + " is writable by group");
 }
 
 TEST_F(PluginLoaderTest, RefusesAWorldWritableFile)
 {
-	expect_refused(copy_plugin("good", dir_.path(), 0646), "file is writable by others");
+	const std::string path = copy_plugin("good", dir_.path(), 0646);
+	expect_refused(path, "file " + path + " is writable by others");
 }
 
 TEST_F(PluginLoaderTest, RefusesAWorldWritableDirectory)
 {
-	TempDir open_dir(0777);
-	expect_refused(copy_plugin("good", open_dir.path()), "its directory is writable by others");
+	const TempDir open_dir = trusted_temp_dir(0777);
+	expect_refused(copy_plugin("good", open_dir.path()),
+		       "directory " + open_dir.path() + " is writable by others");
+}
+
+TEST_F(PluginLoaderTest, RefusesAWorldWritableDirectoryFurtherUp)
+{
+	const TempDir open_dir = trusted_temp_dir(0777);
+	make_dir(open_dir.file("sub"));
+	expect_refused(copy_plugin("good", open_dir.file("sub")),
+		       "directory " + open_dir.path() + " is writable by others");
+}
+
+TEST_F(PluginLoaderTest, LoadsThroughSymlinksBetweenTrustedDirectories)
+{
+	make_dir(dir_.file("links"));
+	make_dir(dir_.file("real"));
+	copy_plugin("good", dir_.file("real"));
+	const std::string link = dir_.file("links/good.so");
+	ASSERT_EQ(symlink("../real/good.so", link.c_str()), 0);
+	ASSERT_TRUE(load(link)) << last_reason();
+	EXPECT_EQ(registry_.plugins()[0]->path, link);
+	EXPECT_NE(registry_.find("testtool"), nullptr);
+}
+
+TEST_F(PluginLoaderTest, RefusesASymlinkInAWorldWritableDirectory)
+{
+	const TempDir open_dir = trusted_temp_dir(0777);
+	const std::string link = open_dir.file("good.so");
+	ASSERT_EQ(symlink(copy_plugin("good", dir_.path()).c_str(), link.c_str()), 0);
+	expect_refused(link, "directory " + open_dir.path() + " is writable by others");
+}
+
+TEST_F(PluginLoaderTest, RefusesASymlinkIntoAWorldWritableDirectory)
+{
+	const TempDir open_dir = trusted_temp_dir(0777);
+	const std::string link = dir_.file("good.so");
+	ASSERT_EQ(symlink(copy_plugin("good", open_dir.path()).c_str(), link.c_str()), 0);
+	expect_refused(link, "directory " + open_dir.path() + " is writable by others");
+}
+
+TEST_F(PluginLoaderTest, RefusesASymlinkLoop)
+{
+	const std::string link = dir_.file("a.so");
+	ASSERT_EQ(symlink("b.so", link.c_str()), 0);
+	ASSERT_EQ(symlink("a.so", dir_.file("b.so").c_str()), 0);
+	expect_refused(link, ": too many levels of symbolic links");
 }
 
 // Root gives the file to a stranger; anyone else owns it and claims to be a stranger.
@@ -211,13 +349,25 @@ uid_t invoker_other_than_owner()
 	return geteuid() == 0 ? getuid() : kStranger;
 }
 
+// As root the file is the stranger's; otherwise the file and the directories
+// above it are the user's, who claims to be a stranger.
 TEST_F(PluginLoaderTest, RefusesAFileOwnedBySomeoneElse)
 {
 	const std::string path = copy_plugin("good", dir_.path());
 	const uid_t owner = owner_other_than_invoker(path);
 	EXPECT_FALSE(registry_.load_file(path, invoker_other_than_owner()));
-	EXPECT_TRUE(contains(last_reason(), "file is owned by uid " + std::to_string(owner)));
+	EXPECT_TRUE(contains(last_reason(), " is owned by uid " + std::to_string(owner) + ","));
 	EXPECT_TRUE(registry_.commands().empty());
+}
+
+TEST_F(PluginLoaderTest, RefusesASymlinkOwnedBySomeoneElse)
+{
+	if (geteuid() != 0)
+		GTEST_SKIP() << "only root can give a symlink away";
+	const std::string link = dir_.file("link.so");
+	ASSERT_EQ(symlink(copy_plugin("good", dir_.path()).c_str(), link.c_str()), 0);
+	ASSERT_EQ(lchown(link.c_str(), kStranger, kStranger), 0);
+	expect_refused(link, "symlink " + link + " is owned by uid 12345, not by root");
 }
 
 TEST_F(PluginLoaderTest, AcceptsAFileOwnedByTheInvokingUser)
@@ -238,9 +388,9 @@ protected:
 
 TEST_F(ConstructorTest, UnsafeDirectoryIsRefusedBeforeThePluginRuns)
 {
-	TempDir shared_dir(0775);
+	const TempDir shared_dir = trusted_temp_dir(0775);
 	EXPECT_FALSE(load(copy_plugin("constructor", shared_dir.path())));
-	EXPECT_TRUE(contains(last_reason(), "its directory is writable by group"));
+	EXPECT_EQ(last_reason(), "directory " + shared_dir.path() + " is writable by group");
 	EXPECT_FALSE(file_exists(marker_));
 }
 
@@ -253,7 +403,7 @@ TEST_F(ConstructorTest, SafeDirectoryLoadsAndRunsThePlugin)
 
 TEST_F(PluginLoaderTest, LoadScansDirectoriesAndKeepsTheFirstProvider)
 {
-	TempDir later;
+	const TempDir later = trusted_temp_dir();
 	make_dir(dir_.file("nested"));
 	const std::string good = copy_plugin("good", dir_.path());
 	copy_plugin("good_two", dir_.file("nested"));
@@ -266,6 +416,83 @@ TEST_F(PluginLoaderTest, LoadScansDirectoriesAndKeepsTheFirstProvider)
 	ASSERT_EQ(registry_.rejections().size(), 1U);
 	EXPECT_EQ(registry_.rejections()[0].path, duplicate);
 	EXPECT_TRUE(contains(registry_.rejections()[0].reason, "already provided by " + good));
+}
+
+TEST_F(PluginLoaderTest, LoadSaysWhyForEveryPluginEntryItSkips)
+{
+	const std::string good = copy_plugin("good", dir_.path());
+	ASSERT_EQ(mkfifo(dir_.file("fifo.so").c_str(), 0644), 0);
+	ASSERT_EQ(symlink(dir_.file("missing.so").c_str(), dir_.file("dangling.so").c_str()), 0);
+	make_dir(dir_.file("nested"));
+	make_dir(dir_.file("nested/dir.so"));
+	ASSERT_EQ(mkfifo(dir_.file("notes").c_str(), 0644), 0);
+
+	registry_.load({dir_.path()}, getuid());
+	EXPECT_EQ(command_names(registry_), std::vector<std::string>{"testtool"});
+	const std::vector<std::pair<std::string, std::string>> expected = {
+		{dir_.file("dangling.so"), dir_.file("missing.so") + " does not exist"},
+		{dir_.file("fifo.so"), dir_.file("fifo.so") + " is a FIFO"},
+		{dir_.file("nested/dir.so"), dir_.file("nested/dir.so") + " is a directory"},
+	};
+	ASSERT_EQ(registry_.rejections().size(), expected.size());
+	for (size_t i = 0; i < expected.size(); i++) {
+		EXPECT_EQ(registry_.rejections()[i].path, expected[i].first);
+		EXPECT_EQ(registry_.rejections()[i].reason, expected[i].second);
+		EXPECT_FALSE(registry_.rejections()[i].directory);
+	}
+}
+
+// A directory path just under PATH_MAX, holding a plugin whose path is over it.
+TEST_F(PluginLoaderTest, LoadSaysWhyItSkipsAPathLongerThanPathMax)
+{
+	std::string dir = dir_.path();
+	while (dir.size() + 201 < PATH_MAX - 100) {
+		dir += "/" + std::string(200, 'd');
+		make_dir(dir);
+	}
+	dir += "/" + std::string(PATH_MAX - 100 - dir.size() - 1, 'e');
+	make_dir(dir);
+	const std::string name = std::string(250, 'p') + ".so";
+	const int dir_fd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_GE(dir_fd, 0);
+	ASSERT_EQ(mkfifoat(dir_fd, name.c_str(), 0644), 0);
+
+	registry_.load({dir}, getuid());
+	EXPECT_EQ(unlinkat(dir_fd, name.c_str(), 0), 0);
+	close(dir_fd);
+	ASSERT_EQ(registry_.rejections().size(), 1U);
+	EXPECT_EQ(registry_.rejections()[0].path, dir + "/" + name);
+	EXPECT_EQ(registry_.rejections()[0].reason, "path is longer than PATH_MAX (4096 bytes)");
+}
+
+TEST_F(PluginLoaderTest, LoadRefusesARelativeDirectory)
+{
+	copy_plugin("good", dir_.path());
+	ASSERT_EQ(chdir(dir_.path().c_str()), 0);
+	registry_.load({".", "plugins"}, getuid());
+	ASSERT_EQ(chdir("/"), 0);
+	EXPECT_TRUE(registry_.commands().empty());
+	ASSERT_EQ(registry_.rejections().size(), 2U);
+	for (size_t i = 0; i < 2; i++) {
+		EXPECT_EQ(registry_.rejections()[i].path, i == 0 ? "." : "plugins");
+		EXPECT_EQ(registry_.rejections()[i].reason,
+			  "not an absolute path; the working directory is never searched");
+		EXPECT_TRUE(registry_.rejections()[i].directory);
+	}
+}
+
+TEST_F(PluginLoaderTest, LoadSaysWhyItCannotReadADirectoryAndPassesOverAnAbsentOne)
+{
+	make_dir(dir_.file("closed"), 0);
+	registry_.load({dir_.file("absent"), dir_.file("closed")}, getuid());
+	if (geteuid() == 0) {
+		EXPECT_TRUE(registry_.rejections().empty()) << "root reads a directory of mode 0";
+		return;
+	}
+	ASSERT_EQ(registry_.rejections().size(), 1U);
+	EXPECT_EQ(registry_.rejections()[0].path, dir_.file("closed"));
+	EXPECT_EQ(registry_.rejections()[0].reason, "Permission denied");
+	EXPECT_TRUE(registry_.rejections()[0].directory);
 }
 
 TEST(ReservedCommand, CoversTheBuiltInNames)

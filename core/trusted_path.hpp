@@ -1,0 +1,50 @@
+// Opens files and checks directories so that what is checked is what is used:
+// a path is followed from "/" one component at a time through descriptors,
+// and every directory entered and every symlink followed must belong to root
+// or to the user fsbpf runs as, the directories writable by no one else.
+#pragma once
+
+#include <string>
+#include <sys/types.h>
+#include <utility>
+
+namespace fsbpf {
+
+// Owns a file descriptor.
+class UniqueFd {
+public:
+	UniqueFd() = default;
+	explicit UniqueFd(int fd) : fd_(fd) {}
+	UniqueFd(UniqueFd &&other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+	UniqueFd &operator=(UniqueFd &&other) noexcept;
+	UniqueFd(const UniqueFd &) = delete;
+	UniqueFd &operator=(const UniqueFd &) = delete;
+	~UniqueFd();
+
+	int get() const { return fd_; }
+	explicit operator bool() const { return fd_ >= 0; }
+
+private:
+	int fd_ = -1;
+};
+
+// A regular file opened read-only after every check passed, or why not.
+struct TrustedFile {
+	UniqueFd fd;
+	std::string directory; // the real directory holding it, symlinks resolved
+	std::string error;     // empty when fd is open
+};
+
+// Opens the regular file `path` (absolute) names. Every directory on the way,
+// the real ones and those holding a symlink, must be owned by root or
+// `trusted_uid` and writable by neither group nor others; every symlink
+// followed must be owned by root or `trusted_uid`. The open file itself must
+// be owned by root or `trusted_uid` and writable by neither group nor others.
+TrustedFile open_trusted_file(const std::string &path, uid_t trusted_uid);
+
+// "" when `path` (absolute) leads through trusted directories and symlinks as
+// above to a trusted directory, or stops existing below a trusted directory
+// (no one else can create what is missing there); else why not.
+std::string check_trusted_directory(const std::string &path, uid_t trusted_uid);
+
+} // namespace fsbpf
