@@ -49,10 +49,20 @@ std::string owner_problem(const std::string &what, const struct stat &st, uid_t 
 			   trusted_uid == 0 ? "" : fmt::format(" or uid {}", trusted_uid));
 }
 
+// A sticky directory that others may write (/tmp) lets them add entries but
+// not rename or remove ours: it is a safe passage as long as every entry used
+// in it is trusted too, which the walk checks.
+bool is_sticky_passage(const struct stat &st)
+{
+	return S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX);
+}
+
 std::string trust_problem(const std::string &what, const struct stat &st, uid_t trusted_uid)
 {
 	if (std::string why = owner_problem(what, st, trusted_uid); !why.empty())
 		return why;
+	if (is_sticky_passage(st))
+		return {};
 	if (st.st_mode & S_IWOTH)
 		return what + " is writable by others";
 	if (st.st_mode & S_IWGRP)
@@ -111,6 +121,7 @@ public:
 	std::string leaf_path() const { return join(dir_path_, leaf_); }
 	const struct stat &leaf_stat() const { return leaf_stat_; }
 	bool missing() const { return missing_; }
+	bool shared() const { return shared_; }
 
 private:
 	std::string step(const std::string &name)
@@ -122,6 +133,9 @@ private:
 			if (errno != ENOENT)
 				return fmt::format("cannot inspect {}: {}", join(dir_path_, name),
 						   std::strerror(errno));
+			if (shared_)
+				return fmt::format("{} does not exist, and others may create it",
+						   join(dir_path_, name));
 			missing_ = true;
 			leaf_ = name;
 			return {};
@@ -132,6 +146,12 @@ private:
 			return enter(name, join(dir_path_, name));
 		if (!pending_.empty())
 			return fmt::format("{} is not a directory", join(dir_path_, name));
+		if (shared_) {
+			const std::string why =
+				owner_problem(join(dir_path_, name), st, trusted_uid_);
+			if (!why.empty())
+				return why;
+		}
 		leaf_ = name;
 		leaf_stat_ = st;
 		return {};
@@ -161,6 +181,7 @@ private:
 		if (std::string why = trust_problem("directory " + path, st, trusted_uid_);
 		    !why.empty())
 			return why;
+		shared_ = (st.st_mode & (S_IWOTH | S_IWGRP)) != 0;
 		dir_ = std::move(dir);
 		dir_path_ = path;
 		return {};
@@ -191,6 +212,7 @@ private:
 	std::string leaf_;
 	struct stat leaf_stat_ {};
 	bool missing_ = false;
+	bool shared_ = false; // the current directory is a sticky one others may write
 	int links_ = 0;
 };
 
@@ -255,6 +277,9 @@ std::string check_trusted_directory(const std::string &path, uid_t trusted_uid)
 		return why;
 	if (!walk.missing() && !walk.leaf().empty())
 		return fmt::format("{} is not a directory", walk.leaf_path());
+	// Whatever looks in it takes any file there, whoever made it.
+	if (walk.leaf().empty() && walk.shared())
+		return fmt::format("directory {} is writable by others", walk.dir_path());
 	return {};
 }
 

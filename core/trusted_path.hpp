@@ -37,14 +37,16 @@ struct TrustedFile {
 
 // Opens the regular file `path` (absolute) names. Every directory on the way,
 // the real ones and those holding a symlink, must be owned by root or
-// `trusted_uid` and writable by neither group nor others; every symlink
+// `trusted_uid` and writable by neither group nor others, unless it is sticky
+// (as /tmp is) and every entry used in it is owned by root or `trusted_uid`;
+// every symlink
 // followed must be owned by root or `trusted_uid`. The open file itself must
 // be owned by root or `trusted_uid` and writable by neither group nor others.
 TrustedFile open_trusted_file(const std::string &path, uid_t trusted_uid);
 
 // "" when `path` (absolute) leads through trusted directories and symlinks as
-// above to a trusted directory, or stops existing below a trusted directory
-// (no one else can create what is missing there); else why not.
+// above to a trusted directory that no one else may write, sticky or not, or stops existing below a
+// trusted directory (no one else can create what is missing there); else why not.
 std::string check_trusted_directory(const std::string &path, uid_t trusted_uid);
 
 } // namespace fsbpf
