@@ -147,8 +147,7 @@ private:
 		if (!pending_.empty())
 			return fmt::format("{} is not a directory", join(dir_path_, name));
 		if (shared_) {
-			const std::string why =
-				owner_problem(join(dir_path_, name), st, trusted_uid_);
+			std::string why = owner_problem(join(dir_path_, name), st, trusted_uid_);
 			if (!why.empty())
 				return why;
 		}

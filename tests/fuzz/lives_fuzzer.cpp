@@ -125,11 +125,14 @@ struct Run {
 			lossless = false;
 			return;
 		}
-		const std::optional<Name> name = named ? std::optional(name_of(leaf)) : std::nullopt;
+		const std::optional<Name> name =
+			named ? std::optional(name_of(leaf)) : std::nullopt;
 		const uint64_t full = lives.table_full();
-		lives.born(Inode{7, *ino}, generation, name, Actor{now, static_cast<uint32_t>(now), "t"});
+		lives.born(Inode{7, *ino}, generation, name,
+			   Actor{now, static_cast<uint32_t>(now), "t"});
 		if (lives.table_full() != full)
-			lossless = false; // a birth the table had no room for is counted, not reported
+			lossless =
+				false; // a birth the table had no room for is counted, not reported
 	}
 
 	void unlink(const std::string &leaf, bool lost)

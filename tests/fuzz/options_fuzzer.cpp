@@ -36,6 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	binder.add({sizeof(fsbpf_option), FSBPF_OPT_STRING, "-c", "", &text, nullptr, 0, 0});
 	binder.add({sizeof(fsbpf_option), FSBPF_OPT_STRING, "-s", "", &choice, kChoices, 0, 0});
 	std::vector<const char *> argv;
+	argv.reserve(args.size());
 	for (const std::string &a : args)
 		argv.push_back(a.c_str());
 	try {

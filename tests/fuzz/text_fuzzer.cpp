@@ -34,7 +34,8 @@ std::vector<uint32_t> code_points(std::string_view text)
 		if (len > 1) {
 			point &= 0xffU >> (len + 1);
 			for (size_t i = 1; i < len; i++)
-				point = (point << 6) | (static_cast<unsigned char>(text[i]) & 0x3fU);
+				point = (point << 6) |
+					(static_cast<unsigned char>(text[i]) & 0x3fU);
 		}
 		points.push_back(point);
 		text.remove_prefix(len);
@@ -46,7 +47,8 @@ void terminal_is_safe(std::string_view name)
 {
 	for (const uint32_t point : code_points(fsbpf::sanitize_for_terminal(name))) {
 		check(point >= 0x20 && point != 0x7f && !(point >= 0x80 && point <= 0x9f));
-		check(!(point >= 0x202a && point <= 0x202e) && !(point >= 0x2066 && point <= 0x2069));
+		check(!(point >= 0x202a && point <= 0x202e) &&
+		      !(point >= 0x2066 && point <= 0x2069));
 	}
 }
 
@@ -64,16 +66,17 @@ void json_round_trips(const std::string &name)
 	size_t size = 0;
 	std::FILE *out = open_memstream(&buffer, &size);
 	{
-		auto sink = fsbpf::make_sink(fsbpf::OutputFormat::Json,
-					     {{"file", nullptr, FSBPF_VAL_STR, 0, 0}}, out, out, false);
+		auto sink =
+			fsbpf::make_sink(fsbpf::OutputFormat::Json,
+					 {{"file", nullptr, FSBPF_VAL_STR, 0, 0}}, out, out, false);
 		check(sink->row(std::vector{fsbpf::plugin::str(name.c_str())}) == 0);
 		check(sink->flush() == 0);
 	}
 	std::fclose(out);
 	const auto row = nlohmann::json::parse(std::string(buffer, size));
 	std::free(buffer);
-	const std::string back =
-		row.contains("file_bytes") ? unhex(row["file_bytes"]) : row["file"].get<std::string>();
+	const std::string back = row.contains("file_bytes") ? unhex(row["file_bytes"])
+							    : row["file"].get<std::string>();
 	check(back == name);
 }
 
