@@ -3,6 +3,7 @@
 #include "host.hpp"
 #include "options.hpp"
 #include "report.hpp"
+#include "text.hpp"
 
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
@@ -166,13 +167,19 @@ void report_rejections(const PluginRegistry &registry)
 		spdlog::warn("skipping plugin {}: {}", rejection.path, rejection.reason);
 }
 
+// One line: what is wrong, and which command tells more.
+int usage_error(std::string_view command, std::string_view what, std::string_view hint)
+{
+	fmt::print(stderr, "{}: {} (see '{}')\n", command, excerpt_for_terminal(what), hint);
+	return kExitUsage;
+}
+
 int usage_error(const CLI::App &app, const CLI::ParseError &error)
 {
 	std::string command = "fsbpf";
 	for (const CLI::App *sub : app.get_subcommands())
 		command += " " + sub->get_name();
-	fmt::print(stderr, "{}: {}\nRun '{} --help' for usage.\n", command, error.what(), command);
-	return kExitUsage;
+	return usage_error(command, error.what(), command + " --help");
 }
 
 } // namespace
@@ -224,12 +231,8 @@ int run_fsbpf(std::vector<std::string> args)
 	}
 
 	if (args.size() > 1 && args[1][0] != '-' && !registry.find(args[1]) &&
-	    !is_reserved_command(args[1])) {
-		fmt::print(stderr,
-			   "fsbpf: no tool named '{}'\nRun 'fsbpf list' to see the tools.\n",
-			   args[1]);
-		return kExitUsage;
-	}
+	    !is_reserved_command(args[1]))
+		return usage_error("fsbpf", "no tool named '" + args[1] + "'", "fsbpf list");
 	std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
 	try {
 		app.parse(reversed);
