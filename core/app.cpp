@@ -103,8 +103,41 @@ struct ToolCommand {
 	std::unique_ptr<OptionBinder> binder;
 	bool json = false, csv = false;
 	double duration = 0;
-	std::string backend;
+	const char *backend = nullptr;           // forced backend, from the binder
+	std::vector<const char *> backend_names; // the choices, null-terminated
 };
+
+// --duration and --backend, checked where the plugin's own options are.
+void add_host_options(ToolCommand &tool)
+{
+	const fsbpf_command &entry = tool.command->entry;
+	for (size_t i = 0; i < entry.backend_count; i++)
+		tool.backend_names.push_back(entry.backends[i].name);
+	const std::string backend_help =
+		fmt::format("Force one attach backend ({}); default: the best that works",
+			    fmt::join(tool.backend_names, ", "));
+	tool.backend_names.push_back(nullptr);
+	const fsbpf_option duration{.size = sizeof(fsbpf_option),
+				    .type = FSBPF_OPT_DOUBLE,
+				    .names = "--duration",
+				    .help = "Stop after this many seconds",
+				    .target = &tool.duration,
+				    .choices = nullptr,
+				    .min = 0.001,
+				    .max = StopSource::kLongestDurationSeconds};
+	const fsbpf_option backend{.size = sizeof(fsbpf_option),
+				   .type = FSBPF_OPT_STRING,
+				   .names = "--backend",
+				   .help = backend_help.c_str(),
+				   .target = &tool.backend,
+				   .choices = tool.backend_names.data(),
+				   .min = 0,
+				   .max = 0};
+	if (tool.binder->add(duration) != 0 ||
+	    (entry.backend_count && tool.binder->add(backend) != 0))
+		throw std::runtime_error(fmt::format("{}: cannot declare --duration and --backend",
+						     tool.command->name));
+}
 
 std::unique_ptr<ToolCommand> add_tool(CLI::App &app, const Command &command, int &verbosity)
 {
@@ -120,20 +153,8 @@ std::unique_ptr<ToolCommand> add_tool(CLI::App &app, const Command &command, int
 	sub.add_flag("-v,--verbose", verbosity, "Log what fsbpf and libbpf do");
 	auto *json = sub.add_flag("--json", tool->json, "Print JSON Lines, one object per record");
 	sub.add_flag("--csv", tool->csv, "Print CSV with a header line")->excludes(json);
-	sub.add_option("--duration", tool->duration, "Stop after this many seconds")
-		->check(CLI::PositiveNumber);
-	if (command.entry.backend_count) {
-		std::vector<std::string> names;
-		for (size_t i = 0; i < command.entry.backend_count; i++)
-			names.emplace_back(command.entry.backends[i].name);
-		sub.add_option(
-			   "--backend", tool->backend,
-			   fmt::format(
-				   "Force one attach backend ({}); default: the best that works",
-				   fmt::join(names, ", ")))
-			->check(CLI::IsMember(names));
-	}
 	tool->binder = std::make_unique<OptionBinder>(sub);
+	add_host_options(*tool);
 	if (command.entry.add_options(tool->state.get(), tool->binder->table()) != 0)
 		throw std::runtime_error(
 			fmt::format("{}: declared an invalid option", command.name));
@@ -153,7 +174,7 @@ int run_tool(ToolCommand &tool, Features &features, StopSource &stop)
 				    : OutputFormat::Table;
 	if (tool.duration > 0)
 		options.duration = tool.duration;
-	options.backend = tool.backend;
+	options.backend = tool.backend ? tool.backend : "";
 	Host host(features, *tool.command, options, stop, tool.state.get());
 	const int status = tool.command->entry.run(tool.state.get(), host.table());
 	host.flush();

@@ -16,6 +16,11 @@ public:
 	StopSource(const StopSource &) = delete;
 	StopSource &operator=(const StopSource &) = delete;
 
+	// The longest --duration, about 31 years: a deadline is nanoseconds of
+	// steady_clock in 64 bits, which would overflow at about 292 years.
+	static constexpr double kLongestDurationSeconds = 1e9;
+
+	// duration: at most kLongestDurationSeconds.
 	void set_duration(std::chrono::duration<double> duration);
 	void request_stop() { stopped_ = true; }
 	bool stopped();

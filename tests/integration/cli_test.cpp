@@ -56,6 +56,46 @@ TEST(Usage, AnErrorQuotesAtMostAFewHundredBytesOfInputEscaped)
 				       "... (see 'fsbpf list')\n");
 }
 
+TEST(Usage, NumbersMustBeFiniteAndInRange)
+{
+	const std::map<std::vector<std::string>, std::string> refusals = {
+		{{"syncsnoop", "--duration", "1e10"},
+		 "fsbpf syncsnoop: --duration: must be between 0.001 and 1e9"},
+		{{"syncsnoop", "--duration", "0"},
+		 "fsbpf syncsnoop: --duration: must be between 0.001 and 1e9"},
+		{{"syncsnoop", "--duration", "nan"},
+		 "fsbpf syncsnoop: --duration: must be a finite number"},
+		{{"syncsnoop", "--min-latency", "nan"},
+		 "fsbpf syncsnoop: --min-latency: must be a finite number"},
+		{{"filetop", "nan"}, "fsbpf filetop: interval: must be a finite number"},
+		{{"filetop", "inf"}, "fsbpf filetop: interval: must be a finite number"},
+		{{"filetop", "1", "-5"}, "fsbpf filetop: count: must be between 0 and 1e12"},
+		{{"filelife", "--min-age", "nan"},
+		 "fsbpf filelife: --min-age: must be a finite number"},
+		{{"filelife", "--max-age", "-inf"},
+		 "fsbpf filelife: --max-age: must be a finite number"},
+		{{"filelife", "--ring-size", "abc"},
+		 "fsbpf filelife: --ring-size: must be an integer"},
+	};
+	for (const auto &[args, message] : refusals) {
+		std::vector<std::string> argv = {fsbpf_binary()};
+		argv.insert(argv.end(), args.begin(), args.end());
+		const Finished done = run(argv);
+		EXPECT_EQ(done.status, 2) << message;
+		EXPECT_EQ(done.err, message + " (see 'fsbpf " + args[0] + " --help')\n");
+	}
+}
+
+TEST(Usage, AnEmptyCommandNameIsRefusedByEveryTool)
+{
+	for (const std::string tool : {"syncsnoop", "filetop", "filelife"}) {
+		const Finished done = run({fsbpf_binary(), tool, "-c", ""});
+		EXPECT_EQ(done.status, 2) << tool;
+		EXPECT_EQ(done.err, "fsbpf " + tool + ": --comm: must not be empty (see 'fsbpf " +
+					    tool + " --help')\n");
+	}
+}
+
 TEST(Usage, BadOptionsExitTwoWithOneLineAndHint)
 {
 	for (const std::vector<std::string> &args :
