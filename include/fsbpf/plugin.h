@@ -216,7 +216,11 @@ struct fsbpf_command {
 	void *(*create)(void);
 	void (*destroy)(void *state);
 	int (*add_options)(void *state, const struct fsbpf_cli *cli);
-	/* Exit status: 0 ok, 1 runtime failure, 2 usage error. */
+	/*
+	 * Exit status: 0 ok, 1 runtime failure, 2 usage error: a check only the
+	 * tool can make (one option against another, a path that must be a
+	 * directory), done before attaching. Log one line saying why first.
+	 */
 	int (*run)(void *state, const struct fsbpf_host *host);
 	/*
 	 * Optional: 0 when backend `index` can work on this kernel as far as BTF

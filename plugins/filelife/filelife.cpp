@@ -261,6 +261,10 @@ public:
 
 	int run(fsbpf::plugin::Host &host)
 	{
+		if (max_age_s_ > 0 && min_age_s_ > max_age_s_) {
+			host.error("filelife: --min-age must not be more than --max-age");
+			return 2;
+		}
 		own_mntns_ = own_mount_namespace();
 		names_ = std::make_unique<Names>(
 			full_path_ != 0, own_mntns_,

@@ -11,6 +11,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
@@ -265,6 +266,15 @@ std::string display_path(const fsbpf_path &path, char type, uint64_t ino)
 	return fsbpf::path_to_string(path);
 }
 
+// 0 when path names a directory, else why not (an errno).
+int directory_error(const char *path)
+{
+	struct stat st {};
+	if (stat(path, &st) != 0)
+		return errno;
+	return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+}
+
 using RowInfos = std::unordered_map<RowKey, RowInfo, RowKeyHash>;
 
 class FileTop {
@@ -342,9 +352,10 @@ private:
 	bool resolve_dir(const fsbpf::plugin::Host &host)
 	{
 		std::array<char, PATH_MAX> buf{};
-		if (!realpath(dir_, buf.data())) {
-			host.error(std::string("filetop: --dir ") + dir_ + ": " +
-				   std::strerror(errno));
+		const int err = realpath(dir_, buf.data()) ? directory_error(buf.data()) : errno;
+		if (err) {
+			host.error("filetop: --dir " + fsbpf::plugin::excerpt(dir_) + ": " +
+				   std::strerror(err));
 			return false;
 		}
 		dir_prefix_ = buf.data();
