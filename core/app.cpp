@@ -13,7 +13,9 @@
 #include <CLI/CLI.hpp>
 
 #include <climits>
+#include <cerrno>
 #include <cstdarg>
+#include <cstring>
 #include <linux/capability.h>
 #include <memory>
 #include <sys/syscall.h>
@@ -161,6 +163,24 @@ std::unique_ptr<ToolCommand> add_tool(CLI::App &app, const Command &command, int
 	return tool;
 }
 
+// A reader that went away (`| head`) is a normal way to end; any other
+// failed write to stdout is a runtime failure, one line, as in coreutils.
+int output_status(int status, int write_errno)
+{
+	if (write_errno == 0 || write_errno == EPIPE)
+		return status;
+	spdlog::error("write error: {}", std::strerror(write_errno));
+	return kExitFailure;
+}
+
+// For the commands that print to stdout through stdio, at their end.
+int stdout_status(int status)
+{
+	if (std::fflush(stdout) == 0 && !std::ferror(stdout))
+		return status;
+	return output_status(status, errno ? errno : EIO);
+}
+
 int run_tool(ToolCommand &tool, Features &features, StopSource &stop)
 {
 	if (!has_bpf_privileges()) {
@@ -178,8 +198,7 @@ int run_tool(ToolCommand &tool, Features &features, StopSource &stop)
 	Host host(features, *tool.command, options, stop, tool.state.get());
 	const int status = tool.command->entry.run(tool.state.get(), host.table());
 	host.flush();
-	// A reader that went away (`| head`) is a normal way to end.
-	return host.output_closed() ? kExitOk : status;
+	return output_status(status, host.output_error());
 }
 
 void report_rejections(const PluginRegistry &registry)
@@ -257,12 +276,8 @@ int run_fsbpf(std::vector<std::string> args)
 	std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
 	try {
 		app.parse(reversed);
-	} catch (const CLI::CallForHelp &e) {
-		return app.exit(e);
-	} catch (const CLI::CallForAllHelp &e) {
-		return app.exit(e);
-	} catch (const CLI::CallForVersion &e) {
-		return app.exit(e);
+	} catch (const CLI::Success &e) { // --help, --version
+		return stdout_status(app.exit(e));
 	} catch (const CLI::ParseError &e) {
 		return usage_error(app, e);
 	}
@@ -275,7 +290,7 @@ int run_fsbpf(std::vector<std::string> args)
 				fmt::print("{}\n", command.name);
 		else
 			print_plugins(registry, stdout);
-		return kExitOk;
+		return stdout_status(kExitOk);
 	}
 	// Loads the kernel's BTF: only for the commands that need the kernel.
 	Features features(getenv("FSBPF_DISABLE") ? getenv("FSBPF_DISABLE") : "");
@@ -288,7 +303,7 @@ int run_fsbpf(std::vector<std::string> args)
 			return -ENOENT;
 		};
 		print_features(features, registry, check_backend, features_json, stdout);
-		return kExitOk;
+		return stdout_status(kExitOk);
 	}
 	for (auto &tool : tools)
 		if (tool->app->parsed())

@@ -218,8 +218,8 @@ Host::Host(Features &features, const Command &command, RunOptions options, StopS
 
 int Host::sink_result(int err)
 {
-	if (err == -EPIPE) {
-		output_closed_ = true;
+	if (err < 0 && !output_error_) {
+		output_error_ = -err;
 		stop_.request_stop();
 	}
 	return err;

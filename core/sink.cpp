@@ -13,18 +13,34 @@
 
 namespace fsbpf {
 
+int Sink::failed(bool ok)
+{
+	if (!ok && !error_)
+		error_ = errno ? errno : EIO;
+	return -error_;
+}
+
 int Sink::write(const std::string &text)
 {
-	if (std::fwrite(text.data(), 1, text.size(), out_) != text.size())
-		return errno == EPIPE ? -EPIPE : -EIO;
-	return 0;
+	if (error_)
+		return -error_;
+	return failed(std::fwrite(text.data(), 1, text.size(), out_) == text.size());
 }
 
 int Sink::flush()
 {
-	if (std::fflush(out_) != 0)
-		return errno == EPIPE ? -EPIPE : -EIO;
-	return 0;
+	if (error_)
+		return -error_;
+	return failed(std::fflush(out_) == 0);
+}
+
+void Sink::note_counters(std::span<const fsbpf_column> columns,
+			 std::span<const fsbpf_value> values) const
+{
+	for (size_t i = 0; i < columns.size(); i++)
+		fmt::print(notes_, "{}: {}\n", columns[i].name,
+			   sanitize_for_terminal(format_value(columns[i], values[i])));
+	std::fflush(notes_);
 }
 
 std::string format_value(const fsbpf_column &column, const fsbpf_value &value, Precision precision)
@@ -77,7 +93,7 @@ class TableSink final : public Sink {
 public:
 	TableSink(std::vector<fsbpf_column> columns, std::FILE *out, std::FILE *notes,
 		  bool clear_screen)
-		: Sink(std::move(columns), out), notes_(notes), clear_screen_(clear_screen)
+		: Sink(std::move(columns), out, notes), clear_screen_(clear_screen)
 	{
 	}
 
@@ -117,11 +133,8 @@ public:
 	int summary(std::span<const fsbpf_column> columns,
 		    std::span<const fsbpf_value> values) override
 	{
-		for (size_t i = 0; i < columns.size(); i++)
-			fmt::print(notes_, "{}: {}\n", columns[i].name,
-				   sanitize_for_terminal(format_value(columns[i], values[i])));
-		std::fflush(notes_);
-		return 0;
+		note_counters(columns, values);
+		return flush();
 	}
 
 private:
@@ -139,7 +152,6 @@ private:
 		return line + '\n';
 	}
 
-	std::FILE *notes_;
 	bool clear_screen_;
 	bool header_pending_ = true;
 	bool framed_ = false;
@@ -178,19 +190,21 @@ public:
 
 	int frame(const std::string & /*title*/) override { return 0; }
 
+	// Flushed at once: counters that cannot reach out go to notes instead.
 	int summary(std::span<const fsbpf_column> columns,
 		    std::span<const fsbpf_value> values) override
 	{
-		return write(json_object(columns, values, "\"record\":\"summary\""));
+		write(json_object(columns, values, "\"record\":\"summary\""));
+		const int err = flush();
+		if (err)
+			note_counters(columns, values);
+		return err;
 	}
 };
 
 class CsvSink final : public Sink {
 public:
-	CsvSink(std::vector<fsbpf_column> columns, std::FILE *out, std::FILE *notes)
-		: Sink(std::move(columns), out), notes_(notes)
-	{
-	}
+	using Sink::Sink;
 
 	int row(std::span<const fsbpf_value> values) override
 	{
@@ -214,14 +228,13 @@ public:
 		    std::span<const fsbpf_value> values) override
 	{
 		for (size_t i = 0; i < columns.size(); i++)
-			fmt::print(notes_, "# {}={}\n", columns[i].name,
+			fmt::print(notes(), "# {}={}\n", columns[i].name,
 				   sanitize_for_terminal(format_value(columns[i], values[i])));
-		std::fflush(notes_);
-		return 0;
+		std::fflush(notes());
+		return flush();
 	}
 
 private:
-	std::FILE *notes_;
 	bool header_written_ = false;
 };
 
@@ -232,7 +245,7 @@ std::unique_ptr<Sink> make_sink(OutputFormat format, std::vector<fsbpf_column> c
 {
 	switch (format) {
 	case OutputFormat::Json:
-		return std::make_unique<JsonSink>(std::move(columns), out);
+		return std::make_unique<JsonSink>(std::move(columns), out, notes);
 	case OutputFormat::Csv:
 		return std::make_unique<CsvSink>(std::move(columns), out, notes);
 	case OutputFormat::Table:

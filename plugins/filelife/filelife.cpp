@@ -289,8 +289,8 @@ public:
 		fsbpf::read_until_stopped(host, *events, output_closed_,
 					  [this] { filelife_bpf__detach(skel_.get()); });
 		settle_lives(static_cast<size_t>(backend));
-		if (!output_closed_)
-			print_summary(host);
+		// Also when the output has failed: the sink then sends them to stderr.
+		print_summary(host);
 		return 0;
 	}
 

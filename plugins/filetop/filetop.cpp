@@ -336,6 +336,8 @@ public:
 		host.ready("Tracing... Output every " + format_seconds(interval_s_) +
 			   " secs. Hit Ctrl-C to end");
 		loop(host, *names);
+		if (table_)
+			print_totals();
 		return 0;
 	}
 
@@ -478,6 +480,8 @@ private:
 		describe_rows(interval, infos_.at(old_epoch));
 		infos_.at(old_epoch).clear();
 		interval_number_++;
+		overflow_total_ += interval.overflow;
+		lost_total_ += interval.lost;
 		const uint64_t skipped = fsbpf::kernel_skips(host, *skel_->obj);
 		const uint64_t missed = skel_->bss->missed_starts;
 		const bool ok = print(interval, skipped - skipped_seen_, missed - missed_seen_);
@@ -555,21 +559,40 @@ private:
 	bool print(Interval &interval, uint64_t skipped, uint64_t missed)
 	{
 		sort_rows(interval.rows);
+		const bool printed = print_rows(interval, skipped, missed);
+		// Also when the rows could not be written: the sink then sends it to stderr.
+		const bool summarized =
+			table_ || sink_->summary({{"interval", nullptr, FSBPF_VAL_UINT, 0, 0},
+						  {"overflow", nullptr, FSBPF_VAL_UINT, 0, 0},
+						  {"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
+						  {"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
+						  {"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
+						 {u64(interval_number_), u64(interval.overflow),
+						  u64(interval.lost), u64(missed), u64(skipped)});
+		return printed && summarized;
+	}
+
+	// Each frame's title shows its interval's losses; at exit, those of the
+	// whole run go to stderr, as the other tools' counters do.
+	void print_totals()
+	{
+		sink_->summary({{"overflow", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
+			       {u64(overflow_total_), u64(lost_total_), u64(missed_seen_),
+				u64(skipped_seen_)});
+	}
+
+	bool print_rows(const Interval &interval, uint64_t skipped, uint64_t missed)
+	{
 		if (table_ && !sink_->frame(title(interval, skipped, missed)))
 			return false;
 		const double ts = unix_time();
 		for (const Row &row : interval.rows)
 			if (!print_row(row, ts))
 				return false;
-		if (table_)
-			return true;
-		return sink_->summary({{"interval", nullptr, FSBPF_VAL_UINT, 0, 0},
-				       {"overflow", nullptr, FSBPF_VAL_UINT, 0, 0},
-				       {"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
-				       {"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
-				       {"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
-				      {u64(interval_number_), u64(interval.overflow),
-				       u64(interval.lost), u64(missed), u64(skipped)});
+		return true;
 	}
 
 	bool print_row(const Row &row, double ts)
@@ -630,8 +653,10 @@ private:
 	std::array<RowInfos, FILETOP_EPOCHS> infos_;
 	fsbpf_path path_scratch_{}; // on_name's, too big for the stack
 	uint64_t interval_number_ = 0;
-	uint64_t skipped_seen_ = 0;
+	uint64_t skipped_seen_ = 0; // since the start, as of the last interval
 	uint64_t missed_seen_ = 0;
+	uint64_t overflow_total_ = 0;
+	uint64_t lost_total_ = 0;
 };
 
 constexpr std::array<fsbpf_command, 1> kCommands = {

@@ -231,6 +231,63 @@ TEST(SinkPipe, FlushReturnsEpipeOnceTheReaderHasGone)
 	std::fclose(out);
 }
 
+// /dev/full fails every write with ENOSPC, as a full disk does.
+class FullOutputTest : public ::testing::Test {
+protected:
+	~FullOutputTest() override { std::fclose(out_); }
+
+	std::FILE *out_ = std::fopen("/dev/full", "w");
+	MemoryFile notes_;
+};
+
+TEST_F(FullOutputTest, FlushReturnsTheErrnoOfTheFailedWrite)
+{
+	ASSERT_NE(out_, nullptr);
+	for (const OutputFormat format :
+	     {OutputFormat::Table, OutputFormat::Json, OutputFormat::Csv}) {
+		auto sink = fsbpf::make_sink(format, kTableColumns, out_, notes_.get(), false);
+		EXPECT_EQ(sink->row(std::vector{i64(1), str("a"), f64(1), str("b")}), 0);
+		EXPECT_EQ(sink->flush(), -ENOSPC);
+		// Nothing more is tried after the first failure.
+		EXPECT_EQ(sink->row(std::vector{i64(2), str("c"), f64(2), str("d")}), -ENOSPC);
+		EXPECT_EQ(sink->flush(), -ENOSPC);
+	}
+}
+
+TEST_F(FullOutputTest, JsonSummaryGoesToNotesWhenItCannotBeWritten)
+{
+	ASSERT_NE(out_, nullptr);
+	auto sink = fsbpf::make_sink(OutputFormat::Json, kTableColumns, out_, notes_.get(), false);
+	EXPECT_EQ(sink->summary(kSummaryColumns, kSummaryValues), -ENOSPC);
+	EXPECT_EQ(notes_.text(), "lost: 5\nnote: a\\nb\n");
+}
+
+TEST_F(FullOutputTest, TableAndCsvSummariesStillReachNotes)
+{
+	ASSERT_NE(out_, nullptr);
+	for (const OutputFormat format : {OutputFormat::Table, OutputFormat::Csv}) {
+		auto sink = fsbpf::make_sink(format, kTableColumns, out_, notes_.get(), false);
+		ASSERT_EQ(sink->row(std::vector{i64(1), str("a"), f64(1), str("b")}), 0);
+		EXPECT_EQ(sink->summary(kSummaryColumns, kSummaryValues), -ENOSPC);
+	}
+	EXPECT_EQ(notes_.text(), "lost: 5\nnote: a\\nb\n# lost=5\n# note=a\\nb\n");
+}
+
+TEST(SinkPipe, JsonSummaryGoesToNotesOnceTheReaderHasGone)
+{
+	std::signal(SIGPIPE, SIG_IGN);
+	int fds[2];
+	ASSERT_EQ(pipe(fds), 0);
+	close(fds[0]);
+	std::FILE *out = fdopen(fds[1], "w");
+	ASSERT_NE(out, nullptr);
+	MemoryFile notes;
+	auto sink = fsbpf::make_sink(OutputFormat::Json, kTableColumns, out, notes.get(), false);
+	EXPECT_EQ(sink->summary(kSummaryColumns, kSummaryValues), -EPIPE);
+	EXPECT_EQ(notes.text(), "lost: 5\nnote: a\\nb\n");
+	std::fclose(out);
+}
+
 TEST(FormatValue, UsesColumnPrecisionForPeopleAndShortestFormForMachines)
 {
 	const fsbpf_column column{"ratio", nullptr, FSBPF_VAL_DOUBLE, 0, 3};
