@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <memory>
 #include <sys/syscall.h>
@@ -163,14 +164,43 @@ std::unique_ptr<ToolCommand> add_tool(CLI::App &app, const Command &command, int
 	return tool;
 }
 
+// As coreutils say it.
+int write_error(int err)
+{
+	spdlog::error("write error: {}", std::strerror(err));
+	return kExitFailure;
+}
+
 // A reader that went away (`| head`) is a normal way to end; any other
-// failed write to stdout is a runtime failure, one line, as in coreutils.
+// failed write to stdout is a runtime failure.
 int output_status(int status, int write_errno)
 {
 	if (write_errno == 0 || write_errno == EPIPE)
 		return status;
-	spdlog::error("write error: {}", std::strerror(write_errno));
-	return kExitFailure;
+	return write_error(write_errno);
+}
+
+bool is_open(int fd)
+{
+	return fcntl(fd, F_GETFD) != -1 || errno != EBADF;
+}
+
+// Before fsbpf opens descriptors of its own, which would take the numbers
+// of closed standard streams (a signalfd on 1 swallowed all output): a
+// closed stdout is an error, a closed stdin or stderr becomes /dev/null.
+int open_standard_streams()
+{
+	if (!is_open(STDOUT_FILENO))
+		return write_error(EBADF);
+	for (const int fd : {STDIN_FILENO, STDERR_FILENO}) {
+		// The lowest free descriptor is fd: those below it are open by now.
+		if (!is_open(fd) &&
+		    open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY) != fd) {
+			spdlog::error("cannot open /dev/null: {}", std::strerror(errno));
+			return kExitFailure;
+		}
+	}
+	return kExitOk;
 }
 
 // For the commands that print to stdout through stdio, at their end.
@@ -234,9 +264,11 @@ std::optional<std::string> applet_for(std::string_view argv0, const PluginRegist
 
 int run_fsbpf(std::vector<std::string> args)
 {
+	setup_logging();
+	if (const int status = open_standard_streams())
+		return status;
 	StopSource stop;
 	int verbosity = 0;
-	setup_logging();
 
 	PluginRegistry registry;
 	registry.load(plugin_search_path(exe_dir(), getenv("FSBPF_PLUGIN_PATH")), getuid());

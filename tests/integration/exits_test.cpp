@@ -1,5 +1,6 @@
-// How every tool ends when its output fails or its reader goes: the exit
-// status, the one line it says, and the counters it still reports.
+// How every tool ends when its output fails or its reader goes, or when it
+// starts without its standard streams: the exit status, the one line it
+// says, and the counters it still reports.
 #include "process.hpp"
 #include "tracing.hpp"
 #include "workload.hpp"
@@ -197,6 +198,37 @@ TEST(ExitsOnAFullDisk, ListAndFeaturesSaySoInOneLineWithStatusOne)
 		EXPECT_EQ(done.status, 1) << command;
 		EXPECT_EQ(done.err, "fsbpf: write error: No space left on device\n") << command;
 	}
+}
+
+TEST(ExitsWithStdoutClosed, EveryCommandSaysSoInOneLineWithStatusOne)
+{
+	for (const char *command : {"syncsnoop", "filelife", "filetop", "list"}) {
+		const Finished done =
+			run({"sh", "-c", "exec \"$@\" >&-", "sh", fsbpf_binary(), command});
+		EXPECT_EQ(done.status, 1) << command;
+		EXPECT_EQ(done.err, "fsbpf: write error: Bad file descriptor\n") << command;
+	}
+}
+
+std::string link_target(const std::string &path)
+{
+	std::array<char, 256> buf{};
+	const ssize_t len = readlink(path.c_str(), buf.data(), buf.size() - 1);
+	return len > 0 ? std::string(buf.data(), static_cast<size_t>(len)) : "";
+}
+
+TEST(ExitsWithStdinAndStderrClosed, BothBecomeDevNullAndTheToolRuns)
+{
+	Process tracer({"sh", "-c", "exec \"$@\" <&- 2>&-", "sh", fsbpf_binary(), "filetop",
+			"--json", "0.1"});
+	ASSERT_TRUE(tracer.wait_for_stdout("\"record\":\"summary\"", 60s)) << "no interval";
+	const std::string fds = "/proc/" + std::to_string(tracer.pid()) + "/fd/";
+	EXPECT_EQ(link_target(fds + "0"), "/dev/null");
+	EXPECT_EQ(link_target(fds + "2"), "/dev/null");
+	tracer.signal(SIGINT);
+	const auto done = tracer.finish(30s);
+	ASSERT_TRUE(done.has_value());
+	EXPECT_EQ(done->status, 0);
 }
 
 } // namespace
