@@ -16,8 +16,8 @@ StopSource::StopSource()
 {
 	sigset_t mask;
 	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
+	for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT})
+		sigaddset(&mask, sig);
 	sigprocmask(SIG_BLOCK, &mask, nullptr);
 	signal_fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	std::signal(SIGPIPE, SIG_IGN);

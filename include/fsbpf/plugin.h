@@ -183,7 +183,8 @@ struct fsbpf_host {
 	/*
 	 * Waits up to timeout_ms for fd (may be -1) to become readable.
 	 * Returns 1 readable, 0 timed out, -1 when the command must stop
-	 * (SIGINT, SIGTERM, --duration elapsed, output closed or failed).
+	 * (SIGINT, SIGTERM, SIGHUP, SIGQUIT, --duration elapsed, output closed
+	 * or failed).
 	 */
 	int (*wait)(void *impl, int fd, int timeout_ms);
 	/* Seconds since the command started, monotonic. */

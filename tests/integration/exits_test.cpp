@@ -1,6 +1,6 @@
-// How every tool ends when its output fails or its reader goes, or when it
-// starts without its standard streams: the exit status, the one line it
-// says, and the counters it still reports.
+// How every tool ends: by a stop signal, when its output fails or its reader
+// goes, or at once when it starts without its standard streams; the exit
+// status, the one line it says, and the counters it still reports.
 #include "process.hpp"
 #include "tracing.hpp"
 #include "workload.hpp"
@@ -85,26 +85,26 @@ std::vector<std::string> command(const Tool &tool, const std::string &format, pi
 	return argv;
 }
 
-struct Run {
+struct Session {
 	std::string redirect;      // of stdout
 	bool close_reader = false; // of the stdout pipe, once attached
 	int stop_signal = SIGTERM; // sent after the work
 };
 
 // The tool attached, its work done, then stopped (or already ended by itself).
-Finished trace_work(const Tool &tool, const std::string &format, const Run &run)
+Finished trace_work(const Tool &tool, const std::string &format, const Session &session)
 {
 	TempDir dir;
 	Workload child("fsbpf-exits", [&] { tool.work(dir); });
-	Process tracer(command(tool, format, child.pid(), run.redirect));
+	Process tracer(command(tool, format, child.pid(), session.redirect));
 	if (!tracer.wait_for_stderr("Hit Ctrl-C to end", 60s))
 		throw std::runtime_error("not attached: " + tracer.err());
-	if (run.close_reader)
+	if (session.close_reader)
 		tracer.close_stdout_reader();
 	child.go();
 	if (child.wait() != 0)
 		throw std::runtime_error("the work failed");
-	tracer.signal(run.stop_signal);
+	tracer.signal(session.stop_signal);
 	auto done = tracer.finish(30s);
 	if (!done)
 		throw std::runtime_error("the tracer did not stop");
@@ -150,6 +150,28 @@ INSTANTIATE_TEST_SUITE_P(Tools, Exits,
 					  testing::Values("table", "json", "csv")),
 			 [](const testing::TestParamInfo<ToolAndFormat> &info) {
 				 return std::get<0>(info.param) + "_" + std::get<1>(info.param);
+			 });
+
+using ToolAndSignal = std::tuple<std::string, int>;
+
+class ExitsBySignal : public testing::TestWithParam<ToolAndSignal> {};
+
+TEST_P(ExitsBySignal, StatusZeroAndTheCountersOnStderr)
+{
+	const Tool &tool = tool_named(std::get<0>(GetParam()));
+	Session session;
+	session.stop_signal = std::get<1>(GetParam());
+	const Finished done = trace_work(tool, "table", session);
+	EXPECT_EQ(done.status, 0) << done.err;
+	EXPECT_TRUE(std::regex_match(done.err, stderr_with_counters(tool, "table"))) << done.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(Tools, ExitsBySignal,
+			 testing::Combine(testing::Values("syncsnoop", "filelife", "filetop"),
+					  testing::Values(SIGHUP, SIGQUIT)),
+			 [](const testing::TestParamInfo<ToolAndSignal> &info) {
+				 return std::get<0>(info.param) + "_" +
+					sigabbrev_np(std::get<1>(info.param));
 			 });
 
 // A tmpfs of 64 KiB, full but for the empty file `out`.
