@@ -22,17 +22,21 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Each work gives its tool more rows than stdio buffers (4 KiB), so that a
+// write fails while rows are being printed, not only when they are flushed.
+constexpr int kRows = 200;
+
 void fsyncs(const TempDir &dir)
 {
 	const int fd = open(dir.file("synced").c_str(), O_RDWR | O_CREAT, 0644);
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < kRows; i++)
 		fsync(fd);
 	close(fd);
 }
 
 void short_lives(const TempDir &dir)
 {
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < kRows; i++) {
 		const std::string path = dir.file("short" + std::to_string(i));
 		close(open(path.c_str(), O_CREAT | O_WRONLY, 0644));
 		unlink(path.c_str());
@@ -41,11 +45,13 @@ void short_lives(const TempDir &dir)
 
 void writes(const TempDir &dir)
 {
-	const int fd = open(dir.file("written").c_str(), O_WRONLY | O_CREAT, 0644);
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < kRows; i++) {
+		const int fd = open(dir.file("written" + std::to_string(i)).c_str(),
+				    O_WRONLY | O_CREAT, 0644);
 		if (write(fd, "x", 1) != 1)
 			_exit(10);
-	close(fd);
+		close(fd);
+	}
 }
 
 // A tool, the counters it reports at exit, and work that gives it rows.
@@ -53,15 +59,17 @@ struct Tool {
 	std::string name;
 	std::vector<std::string> counters;
 	void (*work)(const TempDir &);
+	std::vector<std::string> args;
 };
 
 const std::array<Tool, 3> kTools = {{
-	{"syncsnoop", {"lost", "missed", "skipped"}, fsyncs},
+	{"syncsnoop", {"lost", "missed", "skipped"}, fsyncs, {}},
 	{"filelife",
 	 {"births_lost", "table_full", "unseen", "never_named", "lost", "unresolved_long",
 	  "unresolved_dir", "missed", "skipped"},
-	 short_lives},
-	{"filetop", {"overflow", "lost", "missed", "skipped"}, writes},
+	 short_lives,
+	 {}},
+	{"filetop", {"overflow", "lost", "missed", "skipped"}, writes, {"--rows", "0"}},
 }};
 
 const Tool &tool_named(const std::string &name)
@@ -82,6 +90,7 @@ std::vector<std::string> command(const Tool &tool, const std::string &format, pi
 		tool.name, "-p", std::to_string(pid)};
 	if (format != "table")
 		argv.push_back("--" + format);
+	argv.insert(argv.end(), tool.args.begin(), tool.args.end());
 	return argv;
 }
 
@@ -143,6 +152,15 @@ TEST_P(Exits, AFullOutputIsOneLineAndStatusOneWithTheCountersOnStderr)
 		done.err, stderr_with_counters(tool(), format(),
 					       "fsbpf: write error: No space left on device\n")))
 		<< done.err;
+}
+
+TEST_P(Exits, AReaderGoneIsAQuietEndWithTheCountersOnStderr)
+{
+	Session session;
+	session.close_reader = true;
+	const Finished done = trace_work(tool(), format(), session);
+	EXPECT_EQ(done.status, 0) << done.err;
+	EXPECT_TRUE(std::regex_match(done.err, stderr_with_counters(tool(), format()))) << done.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(Tools, Exits,
