@@ -34,11 +34,11 @@ int Sink::flush()
 	return failed(std::fflush(out_) == 0);
 }
 
-void Sink::note_counters(std::span<const fsbpf_column> columns,
-			 std::span<const fsbpf_value> values) const
+void Sink::note_counters(std::span<const fsbpf_column> columns, std::span<const fsbpf_value> values,
+			 std::string_view prefix, std::string_view separator) const
 {
 	for (size_t i = 0; i < columns.size(); i++)
-		fmt::print(notes_, "{}: {}\n", columns[i].name,
+		fmt::print(notes_, "{}{}{}{}\n", prefix, columns[i].name, separator,
 			   sanitize_for_terminal(format_value(columns[i], values[i])));
 	std::fflush(notes_);
 }
@@ -227,10 +227,7 @@ public:
 	int summary(std::span<const fsbpf_column> columns,
 		    std::span<const fsbpf_value> values) override
 	{
-		for (size_t i = 0; i < columns.size(); i++)
-			fmt::print(notes(), "# {}={}\n", columns[i].name,
-				   sanitize_for_terminal(format_value(columns[i], values[i])));
-		std::fflush(notes());
+		note_counters(columns, values, "# ", "=");
 		return flush();
 	}
 

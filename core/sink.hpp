@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fsbpf {
@@ -42,10 +43,10 @@ public:
 protected:
 	const std::vector<fsbpf_column> &columns() const { return columns_; }
 	int write(const std::string &text);
-	// "name: value" lines on notes, for people.
+	// Lines on notes, for people: "name: value", or "# name=value" beside CSV.
 	void note_counters(std::span<const fsbpf_column> columns,
-			   std::span<const fsbpf_value> values) const;
-	std::FILE *notes() const { return notes_; }
+			   std::span<const fsbpf_value> values, std::string_view prefix = "",
+			   std::string_view separator = ": ") const;
 
 private:
 	int failed(bool ok);
