@@ -190,15 +190,14 @@ public:
 
 	int frame(const std::string & /*title*/) override { return 0; }
 
-	// Flushed at once: counters that cannot reach out go to notes instead.
+	// On notes as in the table, whatever becomes of out; on out as the
+	// last record, flushed at once, where out can still be written.
 	int summary(std::span<const fsbpf_column> columns,
 		    std::span<const fsbpf_value> values) override
 	{
 		write(json_object(columns, values, "\"record\":\"summary\""));
-		const int err = flush();
-		if (err)
-			note_counters(columns, values);
-		return err;
+		note_counters(columns, values);
+		return flush();
 	}
 };
 

@@ -29,8 +29,8 @@ public:
 	size_t column_count() const { return columns_.size(); }
 
 	// Each returns 0, or the negative errno of the first write to out that
-	// failed (-EPIPE: the reader has gone). After that nothing more is
-	// written to out, and a summary that belongs there goes to notes.
+	// failed (-EPIPE: the reader has gone); after that nothing more is
+	// written to out. A summary goes to notes in every format.
 	virtual int row(std::span<const fsbpf_value> values) = 0;
 	virtual int frame(const std::string &title) = 0;
 	virtual int summary(std::span<const fsbpf_column> columns,

@@ -174,8 +174,8 @@ struct fsbpf_host {
 	/* Starts a refreshed screen (filetop): clears a terminal, prints a title line. */
 	int (*sink_frame)(void *impl, struct fsbpf_sink *sink, const char *title);
 	/*
-	 * A key/value record for totals such as lost events: JSON object, or
-	 * stderr lines; stderr lines too when the output has failed.
+	 * A key/value record for totals such as lost events: stderr lines in
+	 * every format, whatever became of the output; in JSON also an object.
 	 */
 	int (*sink_summary)(void *impl, struct fsbpf_sink *sink, const struct fsbpf_column *columns,
 			    const struct fsbpf_value *values, size_t count);

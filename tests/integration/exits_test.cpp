@@ -154,6 +154,16 @@ TEST_P(Exits, AFullOutputIsOneLineAndStatusOneWithTheCountersOnStderr)
 		<< done.err;
 }
 
+TEST_P(Exits, AStopEndsWithStatusZeroAndTheCountersOnStderr)
+{
+	const Finished done = trace_work(tool(), format(), {});
+	EXPECT_EQ(done.status, 0) << done.err;
+	EXPECT_TRUE(std::regex_match(done.err, stderr_with_counters(tool(), format()))) << done.err;
+	if (format() == "json") {
+		EXPECT_NE(summary_of(json_lines(done.out)), nullptr) << done.out;
+	}
+}
+
 TEST_P(Exits, AReaderGoneIsAQuietEndWithTheCountersOnStderr)
 {
 	Session session;
