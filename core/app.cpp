@@ -3,6 +3,7 @@
 #include "host.hpp"
 #include "options.hpp"
 #include "report.hpp"
+#include "text.hpp"
 
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
@@ -13,8 +14,10 @@
 
 #include <algorithm>
 #include <climits>
+#include <cerrno>
 #include <cstdarg>
 #include <cstring>
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <memory>
 #include <sys/auxv.h>
@@ -123,11 +126,13 @@ struct ToolCommand {
 	std::unique_ptr<OptionBinder> binder;
 	bool json = false, csv = false;
 	double duration = 0;
-	std::string backend;
+	const char *backend = nullptr;           // forced backend, from the binder
+	std::vector<const char *> backend_names; // the choices, null-terminated
 };
 
 using Tools = std::vector<std::unique_ptr<ToolCommand>>;
 
+// --duration and --backend, checked where the plugin's own options are.
 void add_host_options(ToolCommand &tool, int &verbosity)
 {
 	CLI::App &sub = *tool.app;
@@ -135,19 +140,32 @@ void add_host_options(ToolCommand &tool, int &verbosity)
 	sub.add_flag("-v,--verbose", verbosity, "Log what fsbpf and libbpf do");
 	auto *json = sub.add_flag("--json", tool.json, "Print JSON Lines, one object per record");
 	sub.add_flag("--csv", tool.csv, "Print CSV with a header line")->excludes(json);
-	sub.add_option("--duration", tool.duration, "Stop after this many seconds")
-		->check(CLI::PositiveNumber);
-	if (entry.backend_count) {
-		std::vector<std::string> names;
-		for (size_t i = 0; i < entry.backend_count; i++)
-			names.emplace_back(entry.backends[i].name);
-		sub.add_option(
-			   "--backend", tool.backend,
-			   fmt::format(
-				   "Force one attach backend ({}); default: the best that works",
-				   fmt::join(names, ", ")))
-			->check(CLI::IsMember(names));
-	}
+	for (size_t i = 0; i < entry.backend_count; i++)
+		tool.backend_names.push_back(entry.backends[i].name);
+	const std::string backend_help =
+		fmt::format("Force one attach backend ({}); default: the best that works",
+			    fmt::join(tool.backend_names, ", "));
+	tool.backend_names.push_back(nullptr);
+	const fsbpf_option duration{.size = sizeof(fsbpf_option),
+				    .type = FSBPF_OPT_DOUBLE,
+				    .names = "--duration",
+				    .help = "Stop after this many seconds",
+				    .target = &tool.duration,
+				    .choices = nullptr,
+				    .min = 0.001,
+				    .max = StopSource::kLongestDurationSeconds};
+	const fsbpf_option backend{.size = sizeof(fsbpf_option),
+				   .type = FSBPF_OPT_STRING,
+				   .names = "--backend",
+				   .help = backend_help.c_str(),
+				   .target = &tool.backend,
+				   .choices = tool.backend_names.data(),
+				   .min = 0,
+				   .max = 0};
+	if (tool.binder->add(duration) != 0 ||
+	    (entry.backend_count && tool.binder->add(backend) != 0))
+		throw std::runtime_error(fmt::format("{}: cannot declare --duration and --backend",
+						     tool.command.name));
 }
 
 // Throws with the reason when the plugin's command cannot be set up.
@@ -159,8 +177,8 @@ void set_up_tool(ToolCommand &tool, int &verbosity)
 	if (!tool.state)
 		throw std::runtime_error(
 			fmt::format("command '{}' could not create its state", tool.command.name));
-	add_host_options(tool, verbosity);
 	tool.binder = std::make_unique<OptionBinder>(*tool.app);
+	add_host_options(tool, verbosity);
 	if (entry.add_options(tool.state.get(), tool.binder->table()) != 0)
 		throw std::runtime_error(fmt::format("command '{}' declared an invalid option '{}'",
 						     tool.command.name,
@@ -228,6 +246,53 @@ Tools add_plugin_tools(CLI::App &app, PluginRegistry &registry, int &verbosity)
 	return tools;
 }
 
+// As coreutils say it.
+int write_error(int err)
+{
+	spdlog::error("write error: {}", std::strerror(err));
+	return kExitFailure;
+}
+
+// A reader that went away (`| head`) is a normal way to end; any other
+// failed write to stdout is a runtime failure.
+int output_status(int status, int write_errno)
+{
+	if (write_errno == 0 || write_errno == EPIPE)
+		return status;
+	return write_error(write_errno);
+}
+
+bool is_open(int fd)
+{
+	return fcntl(fd, F_GETFD) != -1 || errno != EBADF;
+}
+
+// Before fsbpf opens descriptors of its own, which would take the numbers
+// of closed standard streams (a signalfd on 1 swallowed all output): a
+// closed stdout is an error, a closed stdin or stderr becomes /dev/null.
+int open_standard_streams()
+{
+	if (!is_open(STDOUT_FILENO))
+		return write_error(EBADF);
+	for (const int fd : {STDIN_FILENO, STDERR_FILENO}) {
+		// The lowest free descriptor is fd: those below it are open by now.
+		if (!is_open(fd) &&
+		    open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY) != fd) {
+			spdlog::error("cannot open /dev/null: {}", std::strerror(errno));
+			return kExitFailure;
+		}
+	}
+	return kExitOk;
+}
+
+// For the commands that print to stdout through stdio, at their end.
+int stdout_status(int status)
+{
+	if (std::fflush(stdout) == 0 && !std::ferror(stdout))
+		return status;
+	return output_status(status, errno ? errno : EIO);
+}
+
 int run_tool(ToolCommand &tool, Features &features, StopSource &stop)
 {
 	if (!has_bpf_privileges()) {
@@ -241,12 +306,11 @@ int run_tool(ToolCommand &tool, Features &features, StopSource &stop)
 				    : OutputFormat::Table;
 	if (tool.duration > 0)
 		options.duration = tool.duration;
-	options.backend = tool.backend;
+	options.backend = tool.backend ? tool.backend : "";
 	Host host(features, tool.command, options, stop, tool.state.get());
 	const int status = tool.command.entry.run(tool.state.get(), host.table());
 	host.flush();
-	// A reader that went away (`| head`) is a normal way to end.
-	return host.output_closed() ? kExitOk : status;
+	return output_status(status, host.output_error());
 }
 
 void report_rejections(const PluginRegistry &registry)
@@ -256,13 +320,19 @@ void report_rejections(const PluginRegistry &registry)
 			     rejection.path, rejection.reason);
 }
 
+// One line: what is wrong, and which command tells more.
+int usage_error(std::string_view command, std::string_view what, std::string_view hint)
+{
+	fmt::print(stderr, "{}: {} (see '{}')\n", command, excerpt_for_terminal(what), hint);
+	return kExitUsage;
+}
+
 int usage_error(const CLI::App &app, const CLI::ParseError &error)
 {
 	std::string command = "fsbpf";
 	for (const CLI::App *sub : app.get_subcommands())
 		command += " " + sub->get_name();
-	fmt::print(stderr, "{}: {}\nRun '{} --help' for usage.\n", command, error.what(), command);
-	return kExitUsage;
+	return usage_error(command, error.what(), command + " --help");
 }
 
 } // namespace
@@ -277,9 +347,11 @@ std::optional<std::string> applet_for(std::string_view argv0, const PluginRegist
 
 int run_fsbpf(std::vector<std::string> args)
 {
+	setup_logging();
+	if (const int status = open_standard_streams())
+		return status;
 	StopSource stop;
 	int verbosity = 0;
-	setup_logging();
 	report_ignored_environment();
 
 	PluginRegistry registry;
@@ -307,21 +379,13 @@ int run_fsbpf(std::vector<std::string> args)
 	else if (!args.empty())
 		args[0] = "fsbpf";
 	if (args.size() > 1 && args[1][0] != '-' && !registry.find(args[1]) &&
-	    !is_reserved_command(args[1])) {
-		fmt::print(stderr,
-			   "fsbpf: no tool named '{}'\nRun 'fsbpf list' to see the tools.\n",
-			   args[1]);
-		return kExitUsage;
-	}
+	    !is_reserved_command(args[1]))
+		return usage_error("fsbpf", "no tool named '" + args[1] + "'", "fsbpf list");
 	std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
 	try {
 		app.parse(reversed);
-	} catch (const CLI::CallForHelp &e) {
-		return app.exit(e);
-	} catch (const CLI::CallForAllHelp &e) {
-		return app.exit(e);
-	} catch (const CLI::CallForVersion &e) {
-		return app.exit(e);
+	} catch (const CLI::Success &e) { // --help, --version
+		return stdout_status(app.exit(e));
 	} catch (const CLI::ParseError &e) {
 		return usage_error(app, e);
 	}
@@ -334,7 +398,7 @@ int run_fsbpf(std::vector<std::string> args)
 				fmt::print("{}\n", command.name);
 		else
 			print_plugins(registry, stdout);
-		return kExitOk;
+		return stdout_status(kExitOk);
 	}
 	// Loads the kernel's BTF: only for the commands that need the kernel.
 	const char *disabled = secure_getenv("FSBPF_DISABLE");
@@ -348,7 +412,7 @@ int run_fsbpf(std::vector<std::string> args)
 			return -ENOENT;
 		};
 		print_features(features, registry, check_backend, features_json, stdout);
-		return kExitOk;
+		return stdout_status(kExitOk);
 	}
 	for (auto &tool : tools)
 		if (tool->app->parsed())

@@ -1,5 +1,7 @@
 #include "host.hpp"
 
+#include "text.hpp"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
@@ -67,7 +69,9 @@ Host::Host(Features &features, const Command &command, RunOptions options, StopS
 					spdlog::level::warn, spdlog::level::err};
 				const auto index =
 					static_cast<size_t>(level) < 4 ? level : FSBPF_LOG_ERROR;
-				spdlog::log(kLevels[index], "{}", message ? message : "");
+				// One line each, whatever a plugin quotes in it.
+				spdlog::log(kLevels[index], "{}",
+					    sanitize_for_terminal(message ? message : ""));
 				return 0;
 			},
 			0);
@@ -216,8 +220,8 @@ Host::Host(Features &features, const Command &command, RunOptions options, StopS
 
 int Host::sink_result(int err)
 {
-	if (err == -EPIPE) {
-		output_closed_ = true;
+	if (err < 0 && !output_error_) {
+		output_error_ = -err;
 		stop_.request_stop();
 	}
 	return err;

@@ -34,14 +34,16 @@ public:
 	Host &operator=(const Host &) = delete;
 
 	const fsbpf_host *table() const { return &table_; }
-	bool output_closed() const { return output_closed_; }
+	// errno of the first write to the output that failed (EPIPE: the
+	// reader has gone), or 0.
+	int output_error() const { return output_error_; }
 
 	// Tries backends best first as the C entry does; see fsbpf_host.select_backend.
 	int select_backend(fsbpf_try_backend_fn try_backend, void *state);
 	// 0 when backend `index` can work here: its attach type does, and the
 	// command's own check_backend (if any) agrees. Else a negative errno.
 	int check_backend(size_t index);
-	// Writes out every sink's buffered rows; an output gone away stops the command.
+	// Writes out every sink's buffered rows; a failed write stops the command.
 	void flush();
 
 private:
@@ -56,7 +58,7 @@ private:
 	RunOptions options_;
 	StopSource &stop_;
 	void *command_state_;
-	bool output_closed_ = false;
+	int output_error_ = 0;
 	std::vector<std::unique_ptr<Sink>> sinks_;
 	fsbpf_host table_;
 };

@@ -1,35 +1,92 @@
 #include "options.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
 namespace fsbpf {
 namespace {
 
-void restrict_option(CLI::Option *opt, const fsbpf_option &option)
+// "1e9" for a bound such as 1000000000; other numbers in their shortest form.
+std::string brief_number(double value)
 {
-	if (option.choices) {
-		std::vector<std::string> choices;
-		for (const char *const *choice = option.choices; *choice; choice++)
-			choices.emplace_back(*choice);
-		opt->check(CLI::IsMember(choices));
+	std::string text = fmt::format("{}", value);
+	const size_t digits = text.find_last_not_of('0') + 1;
+	const size_t zeros = text.size() - digits;
+	if (zeros < 6 || text.find_first_of(".e") != std::string::npos)
+		return text;
+	return text.substr(0, digits) + "e" + std::to_string(zeros);
+}
+
+// Reads text as the option's type into value; returns why it cannot, or "".
+std::string parse_number(const std::string &text, int type, double &value)
+{
+	if (type == FSBPF_OPT_INT) {
+		int64_t parsed = 0;
+		if (!CLI::detail::lexical_cast(text, parsed))
+			return "must be an integer";
+		value = static_cast<double>(parsed);
+		return {};
 	}
-	if (option.min >= option.max)
-		return;
-	if (option.type == FSBPF_OPT_DOUBLE)
-		opt->check(CLI::Range(option.min, option.max));
-	else
-		opt->check(CLI::Range(static_cast<int64_t>(option.min),
-				      static_cast<int64_t>(option.max)));
+	if (type == FSBPF_OPT_UINT) {
+		uint64_t parsed = 0;
+		// strtoull, which CLI11 uses, takes "-1" as 2^64-1.
+		if (text.find('-') != std::string::npos || !CLI::detail::lexical_cast(text, parsed))
+			return "must be an integer of 0 or more";
+		value = static_cast<double>(parsed);
+		return {};
+	}
+	if (!CLI::detail::lexical_cast(text, value))
+		return "must be a number";
+	return std::isfinite(value) ? "" : "must be a finite number";
+}
+
+// The messages never quote the value: it may be long, or not printable.
+CLI::Validator value_check(const fsbpf_option &option)
+{
+	if (option.type == FSBPF_OPT_STRING) {
+		std::vector<std::string> choices;
+		for (const char *const *choice = option.choices; choice && *choice; choice++)
+			choices.emplace_back(*choice);
+		return CLI::Validator(
+			[choices](std::string &text) -> std::string {
+				if (text.empty())
+					return "must not be empty";
+				if (choices.empty() || std::ranges::count(choices, text) > 0)
+					return {};
+				return fmt::format("must be one of {}", fmt::join(choices, ", "));
+			},
+			"");
+	}
+	const int type = option.type;
+	const double min = option.min;
+	const double max = option.max;
+	return CLI::Validator(
+		[=](std::string &text) {
+			double value = 0;
+			std::string error = parse_number(text, type, value);
+			if (error.empty() && min < max && !(value >= min && value <= max))
+				error = "must be between " + brief_number(min) + " and " +
+					brief_number(max);
+			return error;
+		},
+		"");
 }
 
 } // namespace
 
-int OptionBinder::add(const fsbpf_option &option)
+int OptionBinder::add(const fsbpf_option &declared)
 {
-	if (option.size < offsetof(fsbpf_option, choices) || !option.names || !option.target)
+	if (declared.size < offsetof(fsbpf_option, choices) || !declared.names || !declared.target)
 		return -EINVAL;
+	// An older layout ends before choices and range: those stay empty.
+	fsbpf_option option{};
+	std::memcpy(&option, &declared, std::min<size_t>(declared.size, sizeof(option)));
 	const std::string help = option.help ? option.help : "";
 	CLI::Option *opt = nullptr;
 	switch (option.type) {
@@ -46,9 +103,7 @@ int OptionBinder::add(const fsbpf_option &option)
 		opt = app_.add_option(option.names, *static_cast<int64_t *>(option.target), help);
 		break;
 	case FSBPF_OPT_UINT:
-		// CLI11 parses unsigned values with strtoull, which takes "-1" as 2^64-1.
-		opt = app_.add_option(option.names, *static_cast<uint64_t *>(option.target), help)
-			      ->check(CLI::NonNegativeNumber);
+		opt = app_.add_option(option.names, *static_cast<uint64_t *>(option.target), help);
 		break;
 	case FSBPF_OPT_DOUBLE:
 		opt = app_.add_option(option.names, *static_cast<double *>(option.target), help);
@@ -66,8 +121,7 @@ int OptionBinder::add(const fsbpf_option &option)
 	default:
 		return -EINVAL;
 	}
-	if (option.size >= sizeof(fsbpf_option))
-		restrict_option(opt, option);
+	opt->check(value_check(option));
 	return 0;
 }
 

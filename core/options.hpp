@@ -1,5 +1,7 @@
 // Binds the options a plugin declares through struct fsbpf_cli to a CLI11
 // subcommand, and writes the parsed values back to the plugin's targets.
+// The one place that checks values: numbers parse whole, are finite and lie
+// in the declared range; strings are not empty and one of the choices.
 #pragma once
 
 #include <fsbpf/plugin.h>
@@ -23,7 +25,8 @@ public:
 	// Copies values that CLI11 kept host-side (flags, strings) to the plugin.
 	void commit();
 
-	int add(const fsbpf_option &option);
+	// The host's own options are declared the same way.
+	int add(const fsbpf_option &declared);
 	// The names of the last option refused, for the message.
 	const char *refused_names() const { return refused_names_; }
 

@@ -15,18 +15,34 @@
 
 namespace fsbpf {
 
+int Sink::failed(bool ok)
+{
+	if (!ok && !error_)
+		error_ = errno ? errno : EIO;
+	return -error_;
+}
+
 int Sink::write(const std::string &text)
 {
-	if (std::fwrite(text.data(), 1, text.size(), out_) != text.size())
-		return errno == EPIPE ? -EPIPE : -EIO;
-	return 0;
+	if (error_)
+		return -error_;
+	return failed(std::fwrite(text.data(), 1, text.size(), out_) == text.size());
 }
 
 int Sink::flush()
 {
-	if (std::fflush(out_) != 0)
-		return errno == EPIPE ? -EPIPE : -EIO;
-	return 0;
+	if (error_)
+		return -error_;
+	return failed(std::fflush(out_) == 0);
+}
+
+void Sink::note_counters(std::span<const fsbpf_column> columns, std::span<const fsbpf_value> values,
+			 std::string_view prefix, std::string_view separator) const
+{
+	for (size_t i = 0; i < columns.size(); i++)
+		fmt::print(notes_, "{}{}{}{}\n", prefix, columns[i].name, separator,
+			   sanitize_for_terminal(format_value(columns[i], values[i])));
+	std::fflush(notes_);
 }
 
 std::string format_value(const fsbpf_column &column, const fsbpf_value &value, Precision precision)
@@ -79,7 +95,7 @@ class TableSink final : public Sink {
 public:
 	TableSink(std::vector<fsbpf_column> columns, std::FILE *out, std::FILE *notes,
 		  bool clear_screen)
-		: Sink(std::move(columns), out), notes_(notes), clear_screen_(clear_screen)
+		: Sink(std::move(columns), out, notes), clear_screen_(clear_screen)
 	{
 	}
 
@@ -119,11 +135,8 @@ public:
 	int summary(std::span<const fsbpf_column> columns,
 		    std::span<const fsbpf_value> values) override
 	{
-		for (size_t i = 0; i < columns.size(); i++)
-			fmt::print(notes_, "{}: {}\n", columns[i].name,
-				   sanitize_for_terminal(format_value(columns[i], values[i])));
-		std::fflush(notes_);
-		return 0;
+		note_counters(columns, values);
+		return flush();
 	}
 
 private:
@@ -141,7 +154,6 @@ private:
 		return line + '\n';
 	}
 
-	std::FILE *notes_;
 	bool clear_screen_;
 	bool header_pending_ = true;
 	bool framed_ = false;
@@ -183,10 +195,14 @@ public:
 
 	int frame(const std::string & /*title*/) override { return 0; }
 
+	// On notes as in the table, whatever becomes of out; on out as the
+	// last record, flushed at once, where out can still be written.
 	int summary(std::span<const fsbpf_column> columns,
 		    std::span<const fsbpf_value> values) override
 	{
-		return write(json_object(columns, values, "\"record\":\"summary\""));
+		write(json_object(columns, values, "\"record\":\"summary\""));
+		note_counters(columns, values);
+		return flush();
 	}
 };
 
@@ -194,8 +210,7 @@ public:
 class CsvSink final : public Sink {
 public:
 	CsvSink(std::vector<fsbpf_column> columns, std::FILE *out, std::FILE *notes)
-		: Sink(std::move(columns), out), notes_(notes),
-		  to_terminal_(isatty(fileno(out)) == 1)
+		: Sink(std::move(columns), out, notes), to_terminal_(isatty(fileno(out)) == 1)
 	{
 	}
 
@@ -220,11 +235,8 @@ public:
 	int summary(std::span<const fsbpf_column> columns,
 		    std::span<const fsbpf_value> values) override
 	{
-		for (size_t i = 0; i < columns.size(); i++)
-			fmt::print(notes_, "# {}={}\n", columns[i].name,
-				   sanitize_for_terminal(format_value(columns[i], values[i])));
-		std::fflush(notes_);
-		return 0;
+		note_counters(columns, values, "# ", "=");
+		return flush();
 	}
 
 private:
@@ -233,7 +245,6 @@ private:
 		return csv_field(to_terminal_ ? sanitize_for_terminal(text) : text);
 	}
 
-	std::FILE *notes_;
 	bool to_terminal_;
 	bool header_written_ = false;
 };
@@ -245,7 +256,7 @@ std::unique_ptr<Sink> make_sink(OutputFormat format, std::vector<fsbpf_column> c
 {
 	switch (format) {
 	case OutputFormat::Json:
-		return std::make_unique<JsonSink>(std::move(columns), out);
+		return std::make_unique<JsonSink>(std::move(columns), out, notes);
 	case OutputFormat::Csv:
 		return std::make_unique<CsvSink>(std::move(columns), out, notes);
 	case OutputFormat::Table:

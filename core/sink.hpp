@@ -8,16 +8,18 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fsbpf {
 
 enum class OutputFormat { Table, Json, Csv };
 
+// Rows go to out; counters that people read go to notes (stderr).
 class Sink {
 public:
-	explicit Sink(std::vector<fsbpf_column> columns, std::FILE *out)
-		: columns_(std::move(columns)), out_(out)
+	Sink(std::vector<fsbpf_column> columns, std::FILE *out, std::FILE *notes)
+		: columns_(std::move(columns)), out_(out), notes_(notes)
 	{
 	}
 	virtual ~Sink() = default;
@@ -26,24 +28,33 @@ public:
 
 	size_t column_count() const { return columns_.size(); }
 
-	// Each returns 0, or -EPIPE once the output is closed.
+	// Each returns 0, or the negative errno of the first write to out that
+	// failed (-EPIPE: the reader has gone); after that nothing more is
+	// written to out. A summary goes to notes in every format.
 	virtual int row(std::span<const fsbpf_value> values) = 0;
 	virtual int frame(const std::string &title) = 0;
 	virtual int summary(std::span<const fsbpf_column> columns,
 			    std::span<const fsbpf_value> values) = 0;
 	// Later frames keep what is on the screen; only the table ever clears it.
 	virtual void keep_screen() {}
-	// Writes out what the calls above buffered; 0, -EPIPE or -EIO.
+	// Writes out what the calls above buffered.
 	int flush();
 
 protected:
 	const std::vector<fsbpf_column> &columns() const { return columns_; }
 	int write(const std::string &text);
-	std::FILE *out() const { return out_; }
+	// Lines on notes, for people: "name: value", or "# name=value" beside CSV.
+	void note_counters(std::span<const fsbpf_column> columns,
+			   std::span<const fsbpf_value> values, std::string_view prefix = "",
+			   std::string_view separator = ": ") const;
 
 private:
+	int failed(bool ok);
+
 	std::vector<fsbpf_column> columns_;
 	std::FILE *out_;
+	std::FILE *notes_;
+	int error_ = 0; // errno of the first failed write to out
 };
 
 // Frames clear the screen only when clear_screen is set (stdout is a terminal).

@@ -1,8 +1,11 @@
 #include "stop.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
+#include <limits>
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -13,8 +16,8 @@ StopSource::StopSource()
 {
 	sigset_t mask;
 	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
+	for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT})
+		sigaddset(&mask, sig);
 	sigprocmask(SIG_BLOCK, &mask, nullptr);
 	signal_fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	std::signal(SIGPIPE, SIG_IGN);
@@ -43,7 +46,9 @@ int StopSource::remaining_ms(int timeout_ms) const
 		return timeout_ms;
 	const auto left = std::chrono::ceil<std::chrono::milliseconds>(
 		*deadline_ - std::chrono::steady_clock::now());
-	const int left_ms = left.count() < 0 ? 0 : static_cast<int>(left.count());
+	// poll takes an int: longer than about 24 days, wait that long and look again.
+	const auto left_ms = static_cast<int>(
+		std::clamp<int64_t>(left.count(), 0, std::numeric_limits<int>::max()));
 	return timeout_ms < 0 ? left_ms : std::min(timeout_ms, left_ms);
 }
 

@@ -1,5 +1,6 @@
-// When a running command must stop: SIGINT/SIGTERM (read from a signalfd, so
-// no handler and no global flag), --duration elapsed, or output closed.
+// When a running command must stop: SIGINT, SIGTERM, SIGHUP or SIGQUIT (read
+// from a signalfd, so no handler and no global flag), --duration elapsed, or
+// output closed.
 #pragma once
 
 #include <chrono>
@@ -9,13 +10,19 @@ namespace fsbpf {
 
 class StopSource {
 public:
-	// Blocks SIGINT and SIGTERM for this thread (inherited by later threads)
-	// and ignores SIGPIPE, so a closed pipe shows up as EPIPE on write.
+	// Blocks the four stop signals for this thread (inherited by later
+	// threads), so that each ends a command as Ctrl-C does, counters and
+	// all; ignores SIGPIPE, so a closed pipe shows up as EPIPE on write.
 	StopSource();
 	~StopSource();
 	StopSource(const StopSource &) = delete;
 	StopSource &operator=(const StopSource &) = delete;
 
+	// The longest --duration, about 31 years: a deadline is nanoseconds of
+	// steady_clock in 64 bits, which would overflow at about 292 years.
+	static constexpr double kLongestDurationSeconds = 1e9;
+
+	// duration: at most kLongestDurationSeconds.
 	void set_duration(std::chrono::duration<double> duration);
 	void request_stop() { stopped_ = true; }
 	bool stopped();

@@ -1,5 +1,7 @@
 #include "text.hpp"
 
+#include <fsbpf/plugin.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -147,6 +149,11 @@ std::string sanitize_for_terminal(std::string_view text)
 	};
 	for_each_sequence(text, on_text, [&](unsigned char byte) { append_hex_byte(out, byte); });
 	return out;
+}
+
+std::string excerpt_for_terminal(std::string_view text)
+{
+	return sanitize_for_terminal(plugin::excerpt(text));
 }
 
 std::string json_escape(std::string_view text)

@@ -27,6 +27,10 @@ std::string hex_bytes(std::string_view text);
 // One CSV field per RFC 4180: quoted when it holds a comma, quote, CR or LF.
 std::string csv_field(std::string_view text);
 
+// For messages that quote what a user typed, which may be long or hostile:
+// at most fsbpf::plugin::kQuotedBytes of text, escaped for a terminal.
+std::string excerpt_for_terminal(std::string_view text);
+
 // Length of the valid UTF-8 sequence at the start of text, 0 when invalid.
 size_t utf8_sequence_length(std::string_view text);
 

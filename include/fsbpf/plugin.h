@@ -167,18 +167,26 @@ struct fsbpf_host {
 	/* Output in the format the user chose. The sink lives until run() returns. */
 	struct fsbpf_sink *(*sink_open)(void *impl, const struct fsbpf_column *columns,
 					size_t count);
-	/* Returns 0, or -EPIPE once the reader has gone: the command should stop. */
+	/*
+	 * Returns 0, or a negative errno once writing the output failed (-EPIPE:
+	 * the reader has gone): the command should stop. The host reports the
+	 * failure; a summary still reaches stderr.
+	 */
 	int (*sink_row)(void *impl, struct fsbpf_sink *sink, const struct fsbpf_value *values);
 	/* Starts a refreshed screen (filetop): clears a terminal, prints a title line. */
 	int (*sink_frame)(void *impl, struct fsbpf_sink *sink, const char *title);
-	/* A key/value record for totals such as lost events: JSON object, or stderr lines. */
+	/*
+	 * A key/value record for totals such as lost events: stderr lines in
+	 * every format, whatever became of the output; in JSON also an object.
+	 */
 	int (*sink_summary)(void *impl, struct fsbpf_sink *sink, const struct fsbpf_column *columns,
 			    const struct fsbpf_value *values, size_t count);
 
 	/*
 	 * Waits up to timeout_ms for fd (may be -1) to become readable.
 	 * Returns 1 readable, 0 timed out, -1 when the command must stop
-	 * (SIGINT, SIGTERM, --duration elapsed, output closed).
+	 * (SIGINT, SIGTERM, SIGHUP, SIGQUIT, --duration elapsed, output closed
+	 * or failed).
 	 */
 	int (*wait)(void *impl, int fd, int timeout_ms);
 	/* Seconds since the command started, monotonic. */
@@ -218,7 +226,11 @@ struct fsbpf_command {
 	void *(*create)(void);
 	void (*destroy)(void *state);
 	int (*add_options)(void *state, const struct fsbpf_cli *cli);
-	/* Exit status: 0 ok, 1 runtime failure, 2 usage error. */
+	/*
+	 * Exit status: 0 ok, 1 runtime failure, 2 usage error: a check only the
+	 * tool can make (one option against another, a path that must be a
+	 * directory), done before attaching. Log one line saying why first.
+	 */
 	int (*run)(void *state, const struct fsbpf_host *host);
 	/*
 	 * Optional: 0 when backend `index` can work on this kernel as far as BTF

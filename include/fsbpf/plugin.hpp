@@ -12,10 +12,26 @@
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace fsbpf::plugin {
+
+// The most bytes of a user's value that an error message quotes.
+constexpr size_t kQuotedBytes = 200;
+
+// value as an error message quotes it: a longer one is cut on a UTF-8
+// character boundary, "..." marking the cut.
+inline std::string excerpt(std::string_view value)
+{
+	if (value.size() <= kQuotedBytes)
+		return std::string(value);
+	size_t end = kQuotedBytes;
+	while (end > 0 && (static_cast<unsigned char>(value[end]) & 0xc0) == 0x80)
+		end--;
+	return std::string(value.substr(0, end)) + "...";
+}
 
 class Options {
 public:

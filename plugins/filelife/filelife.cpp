@@ -224,6 +224,10 @@ public:
 
 	int run(fsbpf::plugin::Host &host)
 	{
+		if (max_age_s_ > 0 && min_age_s_ > max_age_s_) {
+			host.error("filelife: --min-age must not be more than --max-age");
+			return 2;
+		}
 		own_mntns_ = own_mount_namespace();
 		names_ = std::make_unique<Names>(
 			full_path_ != 0, own_mntns_,
@@ -248,8 +252,8 @@ public:
 		fsbpf::read_until_stopped(host, *events, output_closed_,
 					  [this] { filelife_bpf__detach(skel_.get()); });
 		settle_lives(static_cast<size_t>(backend));
-		if (!output_closed_)
-			print_summary(host);
+		// Also when the output has failed: the sink then sends them to stderr.
+		print_summary(host);
 		return 0;
 	}
 

@@ -11,6 +11,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
@@ -256,6 +257,15 @@ std::string basename_of(const std::string &path)
 	return path.substr(slash + 1);
 }
 
+// 0 when path names a directory, else why not (an errno).
+int directory_error(const char *path)
+{
+	struct stat st {};
+	if (stat(path, &st) != 0)
+		return errno;
+	return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+}
+
 using RowInfos = std::unordered_map<RowKey, RowInfo, RowKeyHash>;
 
 class FileTop {
@@ -317,6 +327,8 @@ public:
 		host.ready("Tracing... Output every " + format_seconds(interval_s_) +
 			   " secs. Hit Ctrl-C to end");
 		loop(host, *names);
+		if (table_)
+			print_totals();
 		return 0;
 	}
 
@@ -333,9 +345,10 @@ private:
 	bool resolve_dir(const fsbpf::plugin::Host &host)
 	{
 		std::array<char, PATH_MAX> buf{};
-		if (!realpath(dir_, buf.data())) {
-			host.error(std::string("filetop: --dir ") + dir_ + ": " +
-				   std::strerror(errno));
+		const int err = realpath(dir_, buf.data()) ? directory_error(buf.data()) : errno;
+		if (err) {
+			host.error("filetop: --dir " + fsbpf::plugin::excerpt(dir_) + ": " +
+				   std::strerror(err));
 			return false;
 		}
 		dir_prefix_ = buf.data();
@@ -458,6 +471,8 @@ private:
 		describe_rows(interval, infos_.at(old_epoch));
 		infos_.at(old_epoch).clear();
 		interval_number_++;
+		overflow_total_ += interval.overflow;
+		lost_total_ += interval.lost;
 		const uint64_t skipped = fsbpf::kernel_skips(host, *skel_->obj);
 		const uint64_t missed = skel_->bss->missed_starts;
 		const bool ok = print(interval, skipped - skipped_seen_, missed - missed_seen_);
@@ -535,21 +550,40 @@ private:
 	bool print(Interval &interval, uint64_t skipped, uint64_t missed)
 	{
 		sort_rows(interval.rows);
+		const bool printed = print_rows(interval, skipped, missed);
+		// Also when the rows could not be written: the sink then sends it to stderr.
+		const bool summarized =
+			table_ || sink_->summary({{"interval", nullptr, FSBPF_VAL_UINT, 0, 0},
+						  {"overflow", nullptr, FSBPF_VAL_UINT, 0, 0},
+						  {"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
+						  {"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
+						  {"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
+						 {u64(interval_number_), u64(interval.overflow),
+						  u64(interval.lost), u64(missed), u64(skipped)});
+		return printed && summarized;
+	}
+
+	// Each frame's title shows its interval's losses; at exit, those of the
+	// whole run go to stderr, as the other tools' counters do.
+	void print_totals()
+	{
+		sink_->summary({{"overflow", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
+			       {u64(overflow_total_), u64(lost_total_), u64(missed_seen_),
+				u64(skipped_seen_)});
+	}
+
+	bool print_rows(const Interval &interval, uint64_t skipped, uint64_t missed)
+	{
 		if (table_ && !sink_->frame(title(interval, skipped, missed)))
 			return false;
 		const double ts = unix_time();
 		for (const Row &row : interval.rows)
 			if (!print_row(row, ts))
 				return false;
-		if (table_)
-			return true;
-		return sink_->summary({{"interval", nullptr, FSBPF_VAL_UINT, 0, 0},
-				       {"overflow", nullptr, FSBPF_VAL_UINT, 0, 0},
-				       {"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
-				       {"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
-				       {"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
-				      {u64(interval_number_), u64(interval.overflow),
-				       u64(interval.lost), u64(missed), u64(skipped)});
+		return true;
 	}
 
 	bool print_row(const Row &row, double ts)
@@ -610,8 +644,10 @@ private:
 	std::array<RowInfos, FILETOP_EPOCHS> infos_;
 	fsbpf_path path_scratch_{}; // on_name's, too big for the stack
 	uint64_t interval_number_ = 0;
-	uint64_t skipped_seen_ = 0;
+	uint64_t skipped_seen_ = 0; // since the start, as of the last interval
 	uint64_t missed_seen_ = 0;
+	uint64_t overflow_total_ = 0;
+	uint64_t lost_total_ = 0;
 };
 
 constexpr std::array<fsbpf_command, 1> kCommands = {

@@ -175,13 +175,12 @@ public:
 
 		fsbpf::read_until_stopped(host, *events, output_closed_,
 					  [this] { syncsnoop_bpf__detach(skel_.get()); });
-		if (!output_closed_)
-			sink_->summary({{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
-					{"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
-					{"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
-				       {u64(skel_->bss->lost_events),
-					u64(skel_->bss->missed_starts),
-					u64(fsbpf::kernel_skips(host, *skel_->obj))});
+		// Also when the output has failed: the sink then sends them to stderr.
+		sink_->summary({{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
+			       {u64(skel_->bss->lost_events), u64(skel_->bss->missed_starts),
+				u64(fsbpf::kernel_skips(host, *skel_->obj))});
 		return 0;
 	}
 

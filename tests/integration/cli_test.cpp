@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -29,12 +30,70 @@ std::string plugin_path()
 	return binary.substr(0, binary.rfind('/')) + "/plugins/syncsnoop/syncsnoop.so";
 }
 
-TEST(Usage, UnknownToolExitsTwoWithHint)
+TEST(Usage, UnknownToolExitsTwoWithOneLineAndHint)
 {
 	const Finished done = run({fsbpf_binary(), "nosuchtool"});
 	EXPECT_EQ(done.status, 2);
-	EXPECT_EQ(done.err,
-		  "fsbpf: no tool named 'nosuchtool'\nRun 'fsbpf list' to see the tools.\n");
+	EXPECT_EQ(done.err, "fsbpf: no tool named 'nosuchtool' (see 'fsbpf list')\n");
+}
+
+TEST(Usage, AnErrorQuotesAtMostAFewHundredBytesOfInputEscaped)
+{
+	const std::string hostile = "evil\n\033[31m" + std::string(100000, 'x');
+	for (const std::vector<std::string> &args : std::vector<std::vector<std::string>>{
+		     {hostile}, {"syncsnoop", hostile}, {"syncsnoop", "--backend", hostile}}) {
+		std::vector<std::string> argv = {fsbpf_binary()};
+		argv.insert(argv.end(), args.begin(), args.end());
+		const Finished done = run(argv);
+		SCOPED_TRACE(done.err.substr(0, 1000));
+		EXPECT_EQ(done.status, 2);
+		EXPECT_LT(done.err.size(), 400U);
+		EXPECT_EQ(done.err.find('\033'), std::string::npos);
+		EXPECT_EQ(std::count(done.err.begin(), done.err.end(), '\n'), 1);
+	}
+	const Finished unknown = run({fsbpf_binary(), hostile});
+	EXPECT_EQ(unknown.err, "fsbpf: no tool named 'evil\\n\\x1b[31m" + std::string(175, 'x') +
+				       "... (see 'fsbpf list')\n");
+}
+
+TEST(Usage, NumbersMustBeFiniteAndInRange)
+{
+	const std::map<std::vector<std::string>, std::string> refusals = {
+		{{"syncsnoop", "--duration", "1e10"},
+		 "fsbpf syncsnoop: --duration: must be between 0.001 and 1e9"},
+		{{"syncsnoop", "--duration", "0"},
+		 "fsbpf syncsnoop: --duration: must be between 0.001 and 1e9"},
+		{{"syncsnoop", "--duration", "nan"},
+		 "fsbpf syncsnoop: --duration: must be a finite number"},
+		{{"syncsnoop", "--min-latency", "nan"},
+		 "fsbpf syncsnoop: --min-latency: must be a finite number"},
+		{{"filetop", "nan"}, "fsbpf filetop: interval: must be a finite number"},
+		{{"filetop", "inf"}, "fsbpf filetop: interval: must be a finite number"},
+		{{"filetop", "1", "-5"}, "fsbpf filetop: count: must be between 0 and 1e12"},
+		{{"filelife", "--min-age", "nan"},
+		 "fsbpf filelife: --min-age: must be a finite number"},
+		{{"filelife", "--max-age", "-inf"},
+		 "fsbpf filelife: --max-age: must be a finite number"},
+		{{"filelife", "--ring-size", "abc"},
+		 "fsbpf filelife: --ring-size: must be an integer"},
+	};
+	for (const auto &[args, message] : refusals) {
+		std::vector<std::string> argv = {fsbpf_binary()};
+		argv.insert(argv.end(), args.begin(), args.end());
+		const Finished done = run(argv);
+		EXPECT_EQ(done.status, 2) << message;
+		EXPECT_EQ(done.err, message + " (see 'fsbpf " + args[0] + " --help')\n");
+	}
+}
+
+TEST(Usage, AnEmptyCommandNameIsRefusedByEveryTool)
+{
+	for (const std::string tool : {"syncsnoop", "filetop", "filelife"}) {
+		const Finished done = run({fsbpf_binary(), tool, "-c", ""});
+		EXPECT_EQ(done.status, 2) << tool;
+		EXPECT_EQ(done.err, "fsbpf " + tool + ": --comm: must not be empty (see 'fsbpf " +
+					    tool + " --help')\n");
+	}
 }
 
 TEST(Usage, BadOptionsExitTwoWithOneLineAndHint)
@@ -52,7 +111,7 @@ TEST(Usage, BadOptionsExitTwoWithOneLineAndHint)
 		SCOPED_TRACE(done.err);
 		EXPECT_EQ(done.status, 2);
 		EXPECT_TRUE(std::regex_match(
-			done.err, std::regex("fsbpf[a-z ]*: [^\n]+\nRun '[^']+' for usage.\n")));
+			done.err, std::regex("fsbpf[a-z ]*: [^\n]+ \\(see '[^']+ --help'\\)\n")));
 	}
 }
 

@@ -496,6 +496,14 @@ TEST(FileLifeFilter, MinAndMaxAge)
 	expect_reported(files_of(run, dir), {dir + "/young"}, run);
 }
 
+TEST(FileLifeFilter, MinAgeAboveMaxAgeIsAUsageError)
+{
+	const Finished done =
+		run({fsbpf_binary(), "filelife", "--min-age", "10", "--max-age", "1"});
+	EXPECT_EQ(done.status, 2);
+	EXPECT_EQ(done.err, "fsbpf: filelife: --min-age must not be more than --max-age\n");
+}
+
 TEST(FileLifeOutput, FullPathFollowsABindMount)
 {
 	TempDir tmp;

@@ -371,6 +371,21 @@ TEST(FileTopFilter, ReadOnlyAndWriteOnlyTogetherAreAUsageError)
 	EXPECT_NE(done.err.find("exclude each other"), std::string::npos) << done.err;
 }
 
+TEST(FileTopFilter, DirThatIsNoDirectoryIsAUsageError)
+{
+	Finished done = run({fsbpf_binary(), "filetop", "-d", "/etc/passwd"});
+	EXPECT_EQ(done.status, 2);
+	EXPECT_EQ(done.err, "fsbpf: filetop: --dir /etc/passwd: Not a directory\n");
+	done = run({fsbpf_binary(), "filetop", "-d", "/nonexistent\n/x"});
+	EXPECT_EQ(done.status, 2);
+	EXPECT_EQ(done.err, "fsbpf: filetop: --dir /nonexistent\\n/x: No such file or directory\n");
+	const std::string long_dir(5000, 'd');
+	done = run({fsbpf_binary(), "filetop", "-d", long_dir});
+	EXPECT_EQ(done.status, 2);
+	EXPECT_EQ(done.err,
+		  "fsbpf: filetop: --dir " + long_dir.substr(0, 200) + "...: File name too long\n");
+}
+
 TEST(FileTopFilter, DirKeepsOnlyFilesUnderIt)
 {
 	TempDir dir;

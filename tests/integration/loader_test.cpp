@@ -256,8 +256,7 @@ TEST(PluginLoader, APluginThatCannotSetUpACommandIsSkippedAndTheRestWork)
 
 	const Finished gone = run({fsbpf_binary(), "clashfine"}, env);
 	EXPECT_EQ(gone.status, 2);
-	EXPECT_EQ(gone.err, lines + "fsbpf: no tool named 'clashfine'\n"
-				    "Run 'fsbpf list' to see the tools.\n");
+	EXPECT_EQ(gone.err, lines + "fsbpf: no tool named 'clashfine' (see 'fsbpf list')\n");
 }
 
 // A relative FSBPF_PLUGIN_PATH entry is not searched from the working

@@ -109,16 +109,27 @@ bool Process::pump(int timeout_ms)
 	return true;
 }
 
-bool Process::wait_for_stderr(const std::string &text, std::chrono::milliseconds timeout)
+bool Process::wait_for(const std::string &text, const std::string &in, const int &fd,
+		       std::chrono::milliseconds timeout)
 {
 	const auto deadline = Clock::now() + timeout;
-	while (err_.find(text) == std::string::npos) {
+	while (in.find(text) == std::string::npos) {
 		if (remaining_ms(deadline) == 0 || !pump(std::min(remaining_ms(deadline), 100)))
 			return false;
-		if (err_fd_ < 0 && err_.find(text) == std::string::npos)
+		if (fd < 0 && in.find(text) == std::string::npos)
 			return false;
 	}
 	return true;
+}
+
+bool Process::wait_for_stderr(const std::string &text, std::chrono::milliseconds timeout)
+{
+	return wait_for(text, err_, err_fd_, timeout);
+}
+
+bool Process::wait_for_stdout(const std::string &text, std::chrono::milliseconds timeout)
+{
+	return wait_for(text, out_, out_fd_, timeout);
 }
 
 void Process::signal(int sig) const

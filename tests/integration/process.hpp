@@ -27,8 +27,9 @@ public:
 	Process &operator=(const Process &) = delete;
 
 	pid_t pid() const { return pid_; }
-	// Reads stderr until it holds `text`; false on timeout or exit.
+	// Reads stderr (stdout) until it holds `text`; false on timeout or exit.
 	bool wait_for_stderr(const std::string &text, std::chrono::milliseconds timeout);
+	bool wait_for_stdout(const std::string &text, std::chrono::milliseconds timeout);
 	void signal(int sig) const;
 	// Waits for the exit, reading all output; nullopt on timeout (then kills).
 	std::optional<Finished> finish(std::chrono::milliseconds timeout);
@@ -38,6 +39,9 @@ public:
 
 private:
 	bool pump(int timeout_ms);
+	// in: out_ or err_; fd: the member that pump() sets to -1 at its end.
+	bool wait_for(const std::string &text, const std::string &in, const int &fd,
+		      std::chrono::milliseconds timeout);
 
 	pid_t pid_ = -1;
 	int out_fd_ = -1;

@@ -78,10 +78,11 @@ std::vector<std::string> command(const std::string &tool, std::vector<std::strin
 
 } // namespace
 
-Mount::Mount(const std::string &source, const std::string &target, const char *fstype)
+Mount::Mount(const std::string &source, const std::string &target, const char *fstype,
+	     const char *options)
 	: target_(target)
 {
-	if (mount(source.c_str(), target.c_str(), fstype, fstype ? 0 : MS_BIND, nullptr) != 0)
+	if (mount(source.c_str(), target.c_str(), fstype, fstype ? 0 : MS_BIND, options) != 0)
 		throw std::runtime_error("cannot mount " + source + " on " + target);
 }
 

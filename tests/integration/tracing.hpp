@@ -31,10 +31,11 @@ json features_report();
 std::map<std::string, std::string> supported_backends(const std::string &tool);
 
 // A mount of `source` on `target` (a bind mount, or a new file system of
-// type fstype), undone at scope exit.
+// type fstype with its options), undone at scope exit.
 class Mount {
 public:
-	Mount(const std::string &source, const std::string &target, const char *fstype = nullptr);
+	Mount(const std::string &source, const std::string &target, const char *fstype = nullptr,
+	      const char *options = nullptr);
 	~Mount();
 	Mount(const Mount &) = delete;
 	Mount &operator=(const Mount &) = delete;

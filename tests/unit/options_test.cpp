@@ -40,6 +40,17 @@ protected:
 		app_.parse(static_cast<int>(argv.size()), argv.data());
 	}
 
+	// The message of the usage error parse() throws, or "" when it throws none.
+	std::string refusal(std::initializer_list<const char *> args)
+	{
+		try {
+			parse(args);
+		} catch (const CLI::ValidationError &e) {
+			return e.what();
+		}
+		return {};
+	}
+
 	CLI::App app_{"test"};
 	fsbpf::OptionBinder binder_{app_};
 	int verbose_ = 0;
@@ -94,14 +105,54 @@ TEST_F(OptionBinderTest, AbsentOptionsKeepTheirDefaults)
 TEST_F(OptionBinderTest, RefusesAValueOutsideTheChoices)
 {
 	declare_all();
-	EXPECT_THROW(parse({"--mode", "medium"}), CLI::ValidationError);
+	EXPECT_EQ(refusal({"--mode", "medium"}), "--mode: must be one of fast, slow");
 }
 
 TEST_F(OptionBinderTest, RefusesValuesOutsideTheRange)
 {
 	declare_all();
-	EXPECT_THROW(parse({"--count", "101"}), CLI::ValidationError);
-	EXPECT_THROW(parse({"--ratio", "1.5"}), CLI::ValidationError);
+	EXPECT_EQ(refusal({"--count", "101"}), "--count: must be between -100 and 100");
+	EXPECT_EQ(refusal({"--ratio", "1.5"}), "--ratio: must be between 0 and 1");
+}
+
+TEST_F(OptionBinderTest, NamesALargeBoundBriefly)
+{
+	ASSERT_EQ(add(FSBPF_OPT_DOUBLE, "--seconds", &ratio_, nullptr, 0, 1e9), 0);
+	ASSERT_EQ(add(FSBPF_OPT_INT, "--pid", &count_, nullptr, 1, 4194304), 0);
+	EXPECT_EQ(refusal({"--seconds", "1e10"}), "--seconds: must be between 0 and 1e9");
+	EXPECT_EQ(refusal({"--pid", "0"}), "--pid: must be between 1 and 4194304");
+}
+
+TEST_F(OptionBinderTest, RefusesNanAndInfinitiesForEveryNumber)
+{
+	declare_all();
+	double unranged = 2;
+	ASSERT_EQ(add(FSBPF_OPT_DOUBLE, "--scale", &unranged), 0);
+	for (const char *text : {"nan", "NaN", "-nan", "inf", "-inf", "infinity", "1e400"}) {
+		SCOPED_TRACE(text);
+		EXPECT_EQ(refusal({"--ratio", text}), "--ratio: must be a finite number");
+		EXPECT_EQ(refusal({"--scale", text}), "--scale: must be a finite number");
+	}
+	EXPECT_EQ(ratio_, 0.5);
+	EXPECT_EQ(unranged, 2);
+}
+
+TEST_F(OptionBinderTest, SaysWhatANumberMustBeWithoutQuotingIt)
+{
+	declare_all();
+	const std::string long_text(100000, 'x');
+	EXPECT_EQ(refusal({"--count", "1.5"}), "--count: must be an integer");
+	EXPECT_EQ(refusal({"--count", long_text.c_str()}), "--count: must be an integer");
+	EXPECT_EQ(refusal({"--size", "-1"}), "--size: must be an integer of 0 or more");
+	EXPECT_EQ(refusal({"--ratio", "half"}), "--ratio: must be a number");
+	EXPECT_EQ(refusal({"7x"}), "interval: must be an integer");
+}
+
+TEST_F(OptionBinderTest, RefusesAnEmptyString)
+{
+	declare_all();
+	EXPECT_EQ(refusal({"--name", ""}), "--name: must not be empty");
+	EXPECT_EQ(refusal({"--mode", ""}), "--mode: must not be empty");
 }
 
 TEST_F(OptionBinderTest, AcceptsTheRangeBounds)
@@ -160,6 +211,19 @@ TEST_F(OptionBinderTest, AnOlderOptionLayoutSkipsChoicesAndRange)
 	ASSERT_EQ(binder_.table()->add_option(binder_.table()->impl, &old), 0);
 	parse({"--old", "1000"});
 	EXPECT_EQ(count_, 1000);
+}
+
+TEST_F(OptionBinderTest, AnOlderOptionLayoutStillGetsOnlyFiniteNumbers)
+{
+	fsbpf_option old{};
+	old.size = offsetof(fsbpf_option, choices);
+	old.type = FSBPF_OPT_DOUBLE;
+	old.names = "--old";
+	old.target = &ratio_;
+	ASSERT_EQ(binder_.table()->add_option(binder_.table()->impl, &old), 0);
+	EXPECT_EQ(refusal({"--old", "nan"}), "--old: must be a finite number");
+	parse({"--old", "1e300"});
+	EXPECT_EQ(ratio_, 1e300);
 }
 
 } // namespace

@@ -172,12 +172,12 @@ TEST_F(SinkTest, JsonFrameWritesNothing)
 	EXPECT_EQ(out_.text(), "");
 }
 
-TEST_F(SinkTest, JsonSummaryIsARecordOnOut)
+TEST_F(SinkTest, JsonSummaryIsARecordOnOutAndLinesOnNotes)
 {
 	auto sink = make(OutputFormat::Json, kTableColumns);
 	ASSERT_EQ(sink->summary(kSummaryColumns, kSummaryValues), 0);
 	EXPECT_EQ(out_.text(), "{\"record\":\"summary\",\"lost\":5,\"note\":\"a\\nb\"}\n");
-	EXPECT_EQ(notes_.text(), "");
+	EXPECT_EQ(notes_.text(), "lost: 5\nnote: a\\nb\n");
 	const auto object = nlohmann::json::parse(out_.text());
 	EXPECT_EQ(object["record"], "summary");
 	EXPECT_EQ(object["note"], "a\nb");
@@ -307,6 +307,63 @@ TEST(SinkPipe, FlushReturnsEpipeOnceTheReaderHasGone)
 		EXPECT_EQ(sink->row(std::vector{i64(1), str("a"), f64(1), str("b")}), 0);
 		EXPECT_EQ(sink->flush(), -EPIPE);
 	}
+	std::fclose(out);
+}
+
+// /dev/full fails every write with ENOSPC, as a full disk does.
+class FullOutputTest : public ::testing::Test {
+protected:
+	~FullOutputTest() override { std::fclose(out_); }
+
+	std::FILE *out_ = std::fopen("/dev/full", "w");
+	MemoryFile notes_;
+};
+
+TEST_F(FullOutputTest, FlushReturnsTheErrnoOfTheFailedWrite)
+{
+	ASSERT_NE(out_, nullptr);
+	for (const OutputFormat format :
+	     {OutputFormat::Table, OutputFormat::Json, OutputFormat::Csv}) {
+		auto sink = fsbpf::make_sink(format, kTableColumns, out_, notes_.get(), false);
+		EXPECT_EQ(sink->row(std::vector{i64(1), str("a"), f64(1), str("b")}), 0);
+		EXPECT_EQ(sink->flush(), -ENOSPC);
+		// Nothing more is tried after the first failure.
+		EXPECT_EQ(sink->row(std::vector{i64(2), str("c"), f64(2), str("d")}), -ENOSPC);
+		EXPECT_EQ(sink->flush(), -ENOSPC);
+	}
+}
+
+TEST_F(FullOutputTest, JsonSummaryStillReachesNotes)
+{
+	ASSERT_NE(out_, nullptr);
+	auto sink = fsbpf::make_sink(OutputFormat::Json, kTableColumns, out_, notes_.get(), false);
+	EXPECT_EQ(sink->summary(kSummaryColumns, kSummaryValues), -ENOSPC);
+	EXPECT_EQ(notes_.text(), "lost: 5\nnote: a\\nb\n");
+}
+
+TEST_F(FullOutputTest, TableAndCsvSummariesStillReachNotes)
+{
+	ASSERT_NE(out_, nullptr);
+	for (const OutputFormat format : {OutputFormat::Table, OutputFormat::Csv}) {
+		auto sink = fsbpf::make_sink(format, kTableColumns, out_, notes_.get(), false);
+		ASSERT_EQ(sink->row(std::vector{i64(1), str("a"), f64(1), str("b")}), 0);
+		EXPECT_EQ(sink->summary(kSummaryColumns, kSummaryValues), -ENOSPC);
+	}
+	EXPECT_EQ(notes_.text(), "lost: 5\nnote: a\\nb\n# lost=5\n# note=a\\nb\n");
+}
+
+TEST(SinkPipe, JsonSummaryStillReachesNotesOnceTheReaderHasGone)
+{
+	std::signal(SIGPIPE, SIG_IGN);
+	int fds[2];
+	ASSERT_EQ(pipe(fds), 0);
+	close(fds[0]);
+	std::FILE *out = fdopen(fds[1], "w");
+	ASSERT_NE(out, nullptr);
+	MemoryFile notes;
+	auto sink = fsbpf::make_sink(OutputFormat::Json, kTableColumns, out, notes.get(), false);
+	EXPECT_EQ(sink->summary(kSummaryColumns, kSummaryValues), -EPIPE);
+	EXPECT_EQ(notes.text(), "lost: 5\nnote: a\\nb\n");
 	std::fclose(out);
 }
 

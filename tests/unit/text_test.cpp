@@ -7,6 +7,7 @@
 
 using namespace std::string_literals;
 using fsbpf::csv_field;
+using fsbpf::excerpt_for_terminal;
 using fsbpf::json_escape;
 using fsbpf::sanitize_for_terminal;
 using fsbpf::utf8_sequence_length;
@@ -118,4 +119,18 @@ TEST(CsvField, QuotesFieldsWithSeparatorsQuotesAndLineBreaks)
 	EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
 	EXPECT_EQ(csv_field("x\ny"), "\"x\ny\"");
 	EXPECT_EQ(csv_field("x\ry"), "\"x\ry\"");
+}
+
+TEST(ExcerptForTerminal, KeepsShortTextAndEscapesIt)
+{
+	EXPECT_EQ(excerpt_for_terminal("no tool named 'x'"), "no tool named 'x'");
+	EXPECT_EQ(excerpt_for_terminal("a\nb\x1b[31m"), "a\\nb\\x1b[31m");
+}
+
+TEST(ExcerptForTerminal, CutsLongTextOnACharacterBoundary)
+{
+	EXPECT_EQ(excerpt_for_terminal(std::string(300, 'x')), std::string(200, 'x') + "...");
+	// The two bytes of an e-acute straddle byte 200: the cut goes before it.
+	const std::string text = std::string(199, 'x') + "\xc3\xa9" + std::string(100, 'y');
+	EXPECT_EQ(excerpt_for_terminal(text), std::string(199, 'x') + "...");
 }
