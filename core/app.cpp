@@ -317,7 +317,8 @@ void report_rejections(const PluginRegistry &registry)
 {
 	for (const Rejection &rejection : registry.rejections())
 		spdlog::warn("skipping plugin {}{}: {}", rejection.directory ? "directory " : "",
-			     rejection.path, rejection.reason);
+			     sanitize_for_terminal(rejection.path),
+			     sanitize_for_terminal(rejection.reason));
 }
 
 // One line: what is wrong, and which command tells more.

@@ -1,6 +1,7 @@
 #include "plugin_loader.hpp"
 
 #include "library_paths.hpp"
+#include "text.hpp"
 
 #include <fmt/format.h>
 
@@ -123,7 +124,15 @@ private:
 	std::vector<Segment> segments_;
 };
 
-bool valid_command_name(const char *name)
+// The host reads descriptors and backend tables in place.
+template <class T>
+bool is_aligned(const T *object)
+{
+	return reinterpret_cast<uintptr_t>(object) % alignof(T) == 0;
+}
+
+// [a-z0-9_-]+: what command and backend names may be.
+bool is_plain_name(const char *name)
 {
 	if (!name[0])
 		return false;
@@ -138,8 +147,9 @@ std::string validate_command(const ObjectBounds &bounds, const fsbpf_command &cm
 {
 	if (!bounds.holds_string(cmd.name))
 		return fmt::format("command {} has no valid name", index);
-	if (!valid_command_name(cmd.name))
-		return fmt::format("command name '{}' is not [a-z0-9_-]+", cmd.name);
+	if (!is_plain_name(cmd.name))
+		return fmt::format("command name '{}' is not [a-z0-9_-]+",
+				   excerpt_for_terminal(cmd.name));
 	if (!bounds.holds_string(cmd.summary))
 		return fmt::format("command '{}' has no valid summary", cmd.name);
 	const bool functions_ok =
@@ -153,11 +163,13 @@ std::string validate_command(const ObjectBounds &bounds, const fsbpf_command &cm
 		return fmt::format("command '{}' has a callback outside the plugin", cmd.name);
 	if (cmd.backend_count > kMaxCommands ||
 	    (cmd.backend_count &&
-	     !bounds.holds(cmd.backends, cmd.backend_count * sizeof(fsbpf_backend))))
+	     (!is_aligned(cmd.backends) ||
+	      !bounds.holds(cmd.backends, cmd.backend_count * sizeof(fsbpf_backend)))))
 		return fmt::format("command '{}' has an invalid backend table", cmd.name);
 	for (size_t i = 0; i < cmd.backend_count; i++) {
 		const fsbpf_backend &backend = cmd.backends[i];
-		if (!bounds.holds_string(backend.name) || !bounds.holds_string(backend.summary) ||
+		if (!bounds.holds_string(backend.name) || !is_plain_name(backend.name) ||
+		    !bounds.holds_string(backend.summary) ||
 		    backend.attach < 0 || backend.attach >= FSBPF_ATTACH__COUNT)
 			return fmt::format("command '{}' has an invalid backend {}", cmd.name, i);
 	}
@@ -217,6 +229,8 @@ std::string validate_descriptor(const fsbpf_plugin *descriptor)
 	const ObjectBounds bounds(descriptor);
 	if (!bounds.holds(descriptor, offsetof(fsbpf_plugin, size) + sizeof(descriptor->size)))
 		return "descriptor lies outside the plugin";
+	if (!is_aligned(descriptor))
+		return "descriptor is misaligned";
 	if (descriptor->abi_major != FSBPF_ABI_MAJOR)
 		return fmt::format("ABI major {} differs from fsbpf's {}", descriptor->abi_major,
 				   FSBPF_ABI_MAJOR);

@@ -104,6 +104,8 @@ INSTANTIATE_TEST_SUITE_P(
 		Malformed{"reserved", "subcommand 'list' is reserved"},
 		Malformed{"bad_pointer", "outside the plugin"},
 		Malformed{"bad_callback", "'badcallback' has a callback outside the plugin"},
+		Malformed{"misaligned_backends", "'misaligned' has an invalid backend table"},
+		Malformed{"escape_backend", "'escape' has an invalid backend 0"},
 		Malformed{"runpath_tmp",
 			  "RUNPATH entry '/tmp': directory /tmp is writable by others"},
 		Malformed{"rpath_tmp", "RPATH entry '/tmp': directory /tmp is writable by others"},
