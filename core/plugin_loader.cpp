@@ -169,8 +169,8 @@ std::string validate_command(const ObjectBounds &bounds, const fsbpf_command &cm
 	for (size_t i = 0; i < cmd.backend_count; i++) {
 		const fsbpf_backend &backend = cmd.backends[i];
 		if (!bounds.holds_string(backend.name) || !is_plain_name(backend.name) ||
-		    !bounds.holds_string(backend.summary) ||
-		    backend.attach < 0 || backend.attach >= FSBPF_ATTACH__COUNT)
+		    !bounds.holds_string(backend.summary) || backend.attach < 0 ||
+		    backend.attach >= FSBPF_ATTACH__COUNT)
 			return fmt::format("command '{}' has an invalid backend {}", cmd.name, i);
 	}
 	return {};

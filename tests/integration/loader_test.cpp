@@ -288,11 +288,11 @@ TEST(PluginLoader, ASkippedPluginIsNamedWithItsControlCharactersEscaped)
 	const TempDir plugins = trusted_temp_dir();
 	install_file(built_plugin("abi_major"), plugins.file("\x1b[2Jclear.so"), 0644);
 
-	const Finished done = run({fsbpf_binary(), "list", "--names"},
-				  {"FSBPF_PLUGIN_PATH=" + plugins.path()});
+	const Finished done =
+		run({fsbpf_binary(), "list", "--names"}, {"FSBPF_PLUGIN_PATH=" + plugins.path()});
 	EXPECT_EQ(done.status, 0);
-	EXPECT_EQ(done.err, skipped(plugins.file("\\x1b[2Jclear.so"),
-				    "ABI major 2 differs from fsbpf's 1"));
+	EXPECT_EQ(done.err,
+		  skipped(plugins.file("\\x1b[2Jclear.so"), "ABI major 2 differs from fsbpf's 1"));
 }
 
 } // namespace

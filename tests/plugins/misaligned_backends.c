@@ -5,8 +5,8 @@
 static const struct {
 	char pad;
 	struct fsbpf_backend backend;
-} __attribute__((packed)) misaligned = {
-	0, {"fentry", FSBPF_ATTACH_FENTRY, "A backend at an odd address"}};
+} __attribute__((packed))
+misaligned = {0, {"fentry", FSBPF_ATTACH_FENTRY, "A backend at an odd address"}};
 
 static const struct fsbpf_command commands[] = {
 	{
