@@ -14,9 +14,16 @@ format)
 	sources '*.[ch]' -o -name '*.[ch]pp' | xargs clang-format --dry-run --Werror
 	;;
 tidy)
+	# One clang-tidy per file, as many at once as there are cores, each into a
+	# file of its own so that no two reports interleave.
+	out=$(mktemp -d)
+	trap 'rm -rf "$out"' EXIT
+	sources '*.cpp' | xargs -P "$(nproc)" -I{} sh -c \
+		'clang-tidy -p "$1" --quiet "$2" >"$3/$(printf %s "$2" | tr / _)" 2>/dev/null' \
+		tidy "$2" {} "$out" || true
 	# Skeleton headers are bpftool's output, not ours: their findings are dropped.
-	findings=$(sources '*.cpp' | xargs clang-tidy -p "$2" --quiet 2>/dev/null |
-		grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' | grep -v '\.skel\.h:' || true)
+	findings=$(cat "$out"/* | grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' |
+		grep -v '\.skel\.h:' | sort -u || true)
 	if [ -n "$findings" ]; then
 		printf '%s\n' "$findings"
 		exit 1

@@ -66,7 +66,7 @@ void fuzz_elf(const uint8_t *data, size_t size)
 constexpr size_t kInputSpan = 4096;
 // A command table may reach 64 entries of 4,096 bytes past the last offset:
 // that stays inside the arena, all zeros.
-constexpr size_t kArenaSize = kInputSpan + 64 * 4096 + 4096;
+constexpr size_t kArenaSize = kInputSpan + size_t{64} * 4096 + 4096;
 alignas(16) uint8_t arena[kArenaSize];
 
 bool in_object(const void *pointer, size_t len = 1);
@@ -80,6 +80,7 @@ uintptr_t relocated(uint64_t word)
 		return reinterpret_cast<uintptr_t>(arena + (word & 0xFFF));
 	if (word >> 56 == 0xC0)
 		return reinterpret_cast<uintptr_t>(&relocated);
+	// NOLINTNEXTLINE(performance-no-int-to-ptr): an address only dladdr looks at
 	return in_object(reinterpret_cast<const void *>(word)) ? 0 : word;
 }
 
