@@ -87,9 +87,9 @@ static __always_inline void fill_path(struct syncsnoop_event *event, const struc
 	if (start->call == SYNC_CALL_MSYNC)
 		file = find_vma ? mapped_file(start->addr) : NULL;
 	else if (start->fd >= 0)
-		file = fsbpf_fd_file(start->fd);
+		file = fsbpf_fd_file(start->fd, false);
 	if (file)
-		fsbpf_read_file_path(&event->path, file);
+		fsbpf_read_file_path(&event->path, file, false);
 	else
 		fsbpf_clear_path(&event->path);
 }
