@@ -108,9 +108,11 @@ static __always_inline void clear_inode_id(struct filelife_inode *id)
 	id->gen = id->pad = 0;
 }
 
-static __always_inline __u32 current_mntns(bool direct)
+static __always_inline __u32 current_mntns(void)
 {
-	return FSBPF_READ(direct, fsbpf_current_task(direct), nsproxy, mnt_ns, ns.inum);
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	return BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
 }
 
 static __always_inline bool is_regular(struct inode *inode, bool direct)
@@ -137,11 +139,31 @@ static __always_inline void count_lost(__u32 kind)
 		__sync_fetch_and_add(&lost_births, 1);
 }
 
+/* Who calls: process, thread, command and mount namespace. */
+static __always_inline void set_caller(struct filelife_event *event, bool direct)
+{
+	struct task_struct *task;
+	__u64 pid_tgid;
+
+	if (direct) { /* one helper call instead of four */
+		task = bpf_get_current_task_btf();
+		event->pid = task->tgid;
+		event->tid = task->pid;
+		event->mntns = task->nsproxy->mnt_ns->ns.inum;
+		__builtin_memcpy(event->comm, task->comm, sizeof(event->comm));
+		return;
+	}
+	pid_tgid = bpf_get_current_pid_tgid();
+	event->pid = pid_tgid >> 32;
+	event->tid = (__u32)pid_tgid;
+	event->mntns = current_mntns();
+	bpf_get_current_comm(event->comm, sizeof(event->comm));
+}
+
 /* Every event returned must go to send_event() or drop_event(). */
 static __always_inline struct filelife_event *new_event(enum filelife_kind kind, __u32 flags,
 							bool direct)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct filelife_event *event;
 	__u32 *depth = nesting_depth();
 	__u32 slot;
@@ -160,10 +182,7 @@ static __always_inline struct filelife_event *new_event(enum filelife_kind kind,
 	event->ts = bpf_ktime_get_ns();
 	event->kind = kind;
 	event->flags = flags;
-	event->pid = pid_tgid >> 32;
-	event->tid = (__u32)pid_tgid;
-	event->mntns = current_mntns(direct);
-	bpf_get_current_comm(event->comm, sizeof(event->comm));
+	set_caller(event, direct);
 	clear_inode_id(&event->file);
 	clear_inode_id(&event->victim);
 	event->names[0].flags = event->names[1].flags = 0;
