@@ -172,7 +172,7 @@ static __always_inline void send_name(__u32 epoch_now, const struct filetop_key 
 	if (size > FSBPF_PATH_BYTES)
 		size = FSBPF_PATH_BYTES;
 	size += offsetof(struct filetop_name, path.names);
-	if (bpf_ringbuf_output(&names, name, size, fsbpf_ringbuf_wakeup(&names)))
+	if (bpf_ringbuf_output(&names, name, size, fsbpf_ringbuf_wakeup(&names, size, false)))
 		__sync_fetch_and_add(&lost_names[epoch_now & 1], 1);
 }
 

@@ -123,7 +123,7 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma)
 	event->addr = start->addr;
 	bpf_get_current_comm(event->comm, sizeof(event->comm));
 	fill_path(event, start, find_vma);
-	bpf_ringbuf_submit(event, fsbpf_ringbuf_wakeup(&events));
+	bpf_ringbuf_submit(event, fsbpf_ringbuf_wakeup(&events, sizeof(*event), true));
 done:
 	bpf_map_delete_elem(&starts, &tid);
 	return 0;
