@@ -872,8 +872,15 @@ struct syscall_args {
 	unsigned long arg[5];
 };
 
-#define PATH(i) ((const char *)args->arg[i])
-#define FD(i)   ((int)args->arg[i])
+static __always_inline const char *path_arg(const struct syscall_args *args, int index)
+{
+	return (const char *)args->arg[index];
+}
+
+static __always_inline int fd_arg(const struct syscall_args *args, int index)
+{
+	return (int)args->arg[index];
+}
 
 static __always_inline bool traced_syscall(long nr)
 {
@@ -916,30 +923,32 @@ static __always_inline int report_syscall(const struct syscall_args *args, long 
 	case NR_OPENAT2:
 		return report_opened(ret, direct);
 	case NR_MKNOD:
-		return report_mknod(FILELIFE_AT_FDCWD, PATH(0), args->arg[1], direct);
+		return report_mknod(FILELIFE_AT_FDCWD, path_arg(args, 0), args->arg[1], direct);
 	case NR_MKNODAT:
-		return report_mknod(FD(0), PATH(1), args->arg[2], direct);
+		return report_mknod(fd_arg(args, 0), path_arg(args, 1), args->arg[2], direct);
 	case NR_LINK:
-		return report_names(FILELIFE_LINK, 0, FILELIFE_AT_FDCWD, PATH(0), FILELIFE_AT_FDCWD,
-				    PATH(1), direct);
+		return report_names(FILELIFE_LINK, 0, FILELIFE_AT_FDCWD, path_arg(args, 0),
+				    FILELIFE_AT_FDCWD, path_arg(args, 1), direct);
 	case NR_LINKAT:
-		return report_linkat(FD(0), PATH(1), FD(2), PATH(3), args->arg[4], direct);
+		return report_linkat(fd_arg(args, 0), path_arg(args, 1), fd_arg(args, 2),
+				     path_arg(args, 3), args->arg[4], direct);
 	case NR_UNLINK:
-		return report_names(FILELIFE_UNLINK, 0, FILELIFE_AT_FDCWD, PATH(0), 0, NULL,
-				    direct);
+		return report_names(FILELIFE_UNLINK, 0, FILELIFE_AT_FDCWD, path_arg(args, 0), 0,
+				    NULL, direct);
 	case NR_UNLINKAT:
 		return report_names(args->arg[2] & FILELIFE_AT_REMOVEDIR ? FILELIFE_RMDIR
 									 : FILELIFE_UNLINK,
-				    0, FD(0), PATH(1), 0, NULL, direct);
+				    0, fd_arg(args, 0), path_arg(args, 1), 0, NULL, direct);
 	case NR_RMDIR:
-		return report_names(FILELIFE_RMDIR, 0, FILELIFE_AT_FDCWD, PATH(0), 0, NULL, direct);
+		return report_names(FILELIFE_RMDIR, 0, FILELIFE_AT_FDCWD, path_arg(args, 0), 0,
+				    NULL, direct);
 	case NR_RENAME:
-		return report_names(FILELIFE_RENAME, 0, FILELIFE_AT_FDCWD, PATH(0),
-				    FILELIFE_AT_FDCWD, PATH(1), direct);
+		return report_names(FILELIFE_RENAME, 0, FILELIFE_AT_FDCWD, path_arg(args, 0),
+				    FILELIFE_AT_FDCWD, path_arg(args, 1), direct);
 	case NR_RENAMEAT:
 	case NR_RENAMEAT2:
-		return report_names(FILELIFE_RENAME, rename_flags(args), FD(0), PATH(1), FD(2),
-				    PATH(3), direct);
+		return report_names(FILELIFE_RENAME, rename_flags(args), fd_arg(args, 0),
+				    path_arg(args, 1), fd_arg(args, 2), path_arg(args, 3), direct);
 	default:
 		return 0;
 	}
