@@ -8,23 +8,68 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 
-/* struct mount is private to fs/; its offset of mnt comes from the kernel's BTF. */
-static __always_inline struct mount *fsbpf_real_mount(struct vfsmount *vfsmnt)
+/*
+ * Each function here reads kernel memory one of two ways, chosen by its
+ * `direct` argument, which must be a constant so that only one is compiled:
+ *  - CO-RE probe reads (bpf_probe_read_kernel): any program, any kernel.
+ *  - direct loads, which the verifier turns into fault-safe ones: programs
+ *    whose pointers are BTF-typed (tp_btf, fentry), on kernels with
+ *    bpf_get_current_task_btf and bpf_rdonly_cast (6.2+), where a pointer
+ *    BTF gives no type gets one. A load is an instruction or two, a probe
+ *    read a helper call.
+ * A program that reads directly is loaded only where the host's rdonly_cast
+ * probe passed: older kernels refuse even an unreachable call to a kfunc
+ * they lack, so CO-RE readers must be programs of their own.
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+/*
+ * src->a->b->..., read as `direct` says (see above): BPF_CORE_READ's chain,
+ * spelled out with libbpf's own ___arrow when direct.
+ */
+#define FSBPF_READ(direct, src, a, ...) \
+	((direct) ? ___arrow((src), a, ##__VA_ARGS__) : BPF_CORE_READ((src), a, ##__VA_ARGS__))
+
+/* The current task: BTF-typed when direct, else a plain address. */
+static __always_inline struct task_struct *fsbpf_current_task(bool direct)
 {
-	return (struct mount *)((char *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
+	return direct ? bpf_get_current_task_btf() : (struct task_struct *)bpf_get_current_task();
 }
 
-/* The open file behind fd in the current task, or NULL. */
-static __always_inline struct file *fsbpf_fd_file(int fd)
+/*
+ * struct mount is private to fs/; its offset of mnt comes from the kernel's
+ * BTF. The verifier refuses a negative offset from a BTF pointer: a direct
+ * reader casts the address instead.
+ */
+static __always_inline struct mount *fsbpf_real_mount(struct vfsmount *vfsmnt, bool direct)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	unsigned long addr = (unsigned long)vfsmnt - bpf_core_field_offset(struct mount, mnt);
+
+	if (direct)
+		return bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct mount));
+	return (struct mount *)addr;
+}
+
+/*
+ * The open file behind fd in the current task, or NULL. BTF has no type for
+ * a slot of fdt->fd, an array of pointers: a direct reader reads the slot as
+ * the first member of struct kiocb, ki_filp, a struct file * at offset 0.
+ */
+static __always_inline struct file *fsbpf_fd_file(int fd, bool direct)
+{
+	struct task_struct *task = fsbpf_current_task(direct);
+	struct fdtable *fdt = FSBPF_READ(direct, task, files, fdt);
 	struct file **files;
+	struct kiocb *slot;
 	struct file *file = NULL;
 
-	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || !fdt || (unsigned int)fd >= FSBPF_READ(direct, fdt, max_fds))
 		return NULL;
-	files = BPF_CORE_READ(fdt, fd);
+	files = FSBPF_READ(direct, fdt, fd);
+	if (direct) {
+		slot = bpf_rdonly_cast(files + fd, bpf_core_type_id_kernel(struct kiocb));
+		return slot->ki_filp;
+	}
 	bpf_probe_read_kernel(&file, sizeof(file), &files[fd]);
 	return file;
 }
@@ -66,21 +111,23 @@ static __always_inline __u32 fsbpf_put_numbered(char *names, const char *prefix,
  * (memfd, shared anonymous memory) by its name, unlinked.
  */
 static __always_inline void fsbpf_kernel_name(char *names, struct fsbpf_path_meta *meta,
-					      struct dentry *dentry)
+					      struct dentry *dentry, bool direct)
 {
-	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
-	unsigned long magic = BPF_CORE_READ(dentry, d_sb, s_magic);
-	const char *name = (const char *)BPF_CORE_READ(dentry, d_name.name);
+	struct inode *inode = FSBPF_READ(direct, dentry, d_inode);
+	unsigned long magic = FSBPF_READ(direct, dentry, d_sb, s_magic);
+	const char *name = (const char *)FSBPF_READ(direct, dentry, d_name.name);
 	long copied;
 
 	meta->depth = 1;
 	meta->flags = FSBPF_PATH_PRESENT | FSBPF_PATH_KERNEL_NAME;
 	if (magic == FSBPF_PIPEFS_MAGIC) {
-		meta->len = fsbpf_put_numbered(names, "pipe:[", 6, BPF_CORE_READ(inode, i_ino));
+		meta->len =
+			fsbpf_put_numbered(names, "pipe:[", 6, FSBPF_READ(direct, inode, i_ino));
 		return;
 	}
 	if (magic == FSBPF_SOCKFS_MAGIC) {
-		meta->len = fsbpf_put_numbered(names, "socket:[", 8, BPF_CORE_READ(inode, i_ino));
+		meta->len =
+			fsbpf_put_numbered(names, "socket:[", 8, FSBPF_READ(direct, inode, i_ino));
 		return;
 	}
 	if (magic == FSBPF_ANON_INODE_FS_MAGIC) {
@@ -94,63 +141,99 @@ static __always_inline void fsbpf_kernel_name(char *names, struct fsbpf_path_met
 	meta->flags = FSBPF_PATH_PRESENT | FSBPF_PATH_DELETED;
 }
 
+/* A walk in progress: where it is and what it found so far. */
+struct fsbpf_walk {
+	char *names;
+	struct fsbpf_path_meta *meta;
+	struct mount *mnt;
+	struct dentry *dentry;
+};
+
+/*
+ * One step up: from a mount's root to its mount point, or from a dentry to
+ * its parent with the dentry's name added. 1 when the walk is over.
+ *
+ * The write offset lives in meta->len and is reloaded every step: read back
+ * from memory it is an unknown bounded scalar, so the verifier can prune
+ * steps instead of exploring one state per possible offset.
+ */
+static __always_inline long fsbpf_walk_step(struct fsbpf_walk *walk, bool direct)
+{
+	struct fsbpf_path_meta *meta = walk->meta;
+	struct dentry *dentry = walk->dentry;
+	struct mount *mnt = walk->mnt;
+	struct dentry *parent = FSBPF_READ(direct, dentry, d_parent);
+	__u32 len = meta->len;
+	long copied;
+
+	if (dentry == FSBPF_READ(direct, mnt, mnt.mnt_root)) {
+		struct mount *parent_mnt = FSBPF_READ(direct, mnt, mnt_parent);
+
+		if (parent_mnt == mnt) {
+			meta->flags = FSBPF_PATH_PRESENT;
+			return 1;
+		}
+		walk->dentry = FSBPF_READ(direct, mnt, mnt_mountpoint);
+		walk->mnt = parent_mnt;
+		return 0;
+	}
+	/* A root that is no mount's root: a dentry no longer reachable. */
+	if (dentry == parent) {
+		meta->flags = FSBPF_PATH_PRESENT;
+		return 1;
+	}
+	if (len > FSBPF_PATH_BYTES - FSBPF_NAME_MAX)
+		return 1;
+	copied = bpf_probe_read_kernel_str(walk->names + len, FSBPF_NAME_MAX,
+					   FSBPF_READ(direct, dentry, d_name.name));
+	if (copied <= 0)
+		return 1;
+	meta->len = len + copied;
+	meta->depth++;
+	walk->dentry = parent;
+	return 0;
+}
+
+/* bpf_loop's callback: verified once rather than once per step and caller. */
+static long fsbpf_walk_step_direct(__u64 index, void *walk)
+{
+	return fsbpf_walk_step(walk, true);
+}
+
 /*
  * Walks from a dentry of the mount vfsmnt to the root of the mount tree,
  * stepping from each mount's root to its mount point, so bind mounts and
  * nested mounts give the path a process sees. The names go to names, up to
- * FSBPF_PATH_BYTES of them; what was found to meta.
- *
- * The write offset lives in meta->len and is reloaded every iteration: read
- * back from memory it is an unknown bounded scalar, so the verifier can prune
- * iterations instead of exploring one state per possible offset.
+ * FSBPF_PATH_BYTES of them; what was found to meta. A direct reader needs a
+ * BTF-typed dentry; vfsmnt may be a plain address. Direct readers step in
+ * bpf_loop (5.17+, so every kernel with bpf_rdonly_cast): unrolled, their
+ * steps keep pointers in registers and the verifier would exceed its limit.
  */
 static __always_inline void fsbpf_walk_path(char *names, struct fsbpf_path_meta *meta,
-					    struct vfsmount *vfsmnt, struct dentry *dentry)
+					    struct vfsmount *vfsmnt, struct dentry *dentry,
+					    bool direct)
 {
-	struct mount *mnt = fsbpf_real_mount(vfsmnt);
+	struct mount *mnt = fsbpf_real_mount(vfsmnt, direct);
+	struct fsbpf_walk walk = {.names = names, .meta = meta, .mnt = mnt, .dentry = dentry};
 
 	meta->len = 0;
 	meta->depth = 0;
-	if (dentry == BPF_CORE_READ(dentry, d_parent) &&
-	    dentry != BPF_CORE_READ(vfsmnt, mnt_root)) {
-		fsbpf_kernel_name(names, meta, dentry);
+	meta->flags = 0;
+	if (!dentry) /* also keeps clang from loading through a constant NULL */
+		return;
+	if (dentry == FSBPF_READ(direct, dentry, d_parent) &&
+	    dentry != FSBPF_READ(direct, mnt, mnt.mnt_root)) {
+		fsbpf_kernel_name(names, meta, dentry, direct);
 		return;
 	}
 	meta->flags = FSBPF_PATH_PRESENT | FSBPF_PATH_TRUNCATED;
-	for (int i = 0; i < FSBPF_PATH_DEPTH; i++) {
-		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-		struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-		__u32 len = meta->len;
-		long copied;
-
-		if (dentry == mnt_root) {
-			struct mount *parent_mnt = BPF_CORE_READ(mnt, mnt_parent);
-
-			if (parent_mnt == mnt) {
-				meta->flags = FSBPF_PATH_PRESENT;
-				break;
-			}
-			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = parent_mnt;
-			vfsmnt = (struct vfsmount *)((char *)mnt +
-						     bpf_core_field_offset(struct mount, mnt));
-			continue;
-		}
-		/* A root that is no mount's root: a dentry no longer reachable. */
-		if (dentry == parent) {
-			meta->flags = FSBPF_PATH_PRESENT;
-			break;
-		}
-		if (len > FSBPF_PATH_BYTES - FSBPF_NAME_MAX)
-			break;
-		copied = bpf_probe_read_kernel_str(names + len, FSBPF_NAME_MAX,
-						   BPF_CORE_READ(dentry, d_name.name));
-		if (copied <= 0)
-			break;
-		meta->len = len + copied;
-		meta->depth++;
-		dentry = parent;
+	if (direct) {
+		bpf_loop(FSBPF_PATH_DEPTH, fsbpf_walk_step_direct, &walk, 0);
+		return;
 	}
+	for (int i = 0; i < FSBPF_PATH_DEPTH; i++)
+		if (fsbpf_walk_step(&walk, false))
+			break;
 }
 
 /*
@@ -159,14 +242,16 @@ static __always_inline void fsbpf_walk_path(char *names, struct fsbpf_path_meta 
  * prune nothing and exceed its limit.
  */
 static __always_inline void fsbpf_read_path(struct fsbpf_path *out, struct vfsmount *vfsmnt,
-					    struct dentry *dentry)
+					    struct dentry *dentry, bool direct)
 {
-	fsbpf_walk_path(out->names, (struct fsbpf_path_meta *)out, vfsmnt, dentry);
+	fsbpf_walk_path(out->names, (struct fsbpf_path_meta *)out, vfsmnt, dentry, direct);
 }
 
-static __always_inline void fsbpf_read_file_path(struct fsbpf_path *out, struct file *file)
+static __always_inline void fsbpf_read_file_path(struct fsbpf_path *out, struct file *file,
+						 bool direct)
 {
-	fsbpf_read_path(out, BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry));
+	fsbpf_read_path(out, FSBPF_READ(direct, file, f_path.mnt),
+			FSBPF_READ(direct, file, f_path.dentry), direct);
 }
 
 static __always_inline void fsbpf_clear_path(struct fsbpf_path *out)

@@ -28,7 +28,7 @@ inline std::string path_to_string(std::string_view names_leaf_first, uint16_t de
 	}
 	std::string out = flags & FSBPF_PATH_TRUNCATED ? "..." : "";
 	for (auto it = names.rbegin(); it != names.rend(); ++it)
-		out += "/" + std::string(*it);
+		out.append("/").append(*it);
 	if (flags & FSBPF_PATH_DELETED)
 		out += " (deleted)";
 	return out.empty() ? "/" : out;

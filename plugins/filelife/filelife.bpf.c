@@ -94,11 +94,11 @@ struct {
 
 /* ---- What every view shares ---- */
 
-static __always_inline void inode_id(struct filelife_inode *id, struct inode *inode)
+static __always_inline void inode_id(struct filelife_inode *id, struct inode *inode, bool direct)
 {
-	id->dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	id->ino = BPF_CORE_READ(inode, i_ino);
-	id->gen = BPF_CORE_READ(inode, i_generation);
+	id->dev = FSBPF_READ(direct, inode, i_sb, s_dev);
+	id->ino = FSBPF_READ(direct, inode, i_ino);
+	id->gen = FSBPF_READ(direct, inode, i_generation);
 	id->pad = 0;
 }
 
@@ -115,9 +115,9 @@ static __always_inline __u32 current_mntns(void)
 	return BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
 }
 
-static __always_inline bool is_regular(struct inode *inode)
+static __always_inline bool is_regular(struct inode *inode, bool direct)
 {
-	return (BPF_CORE_READ(inode, i_mode) & FILELIFE_S_IFMT) == FILELIFE_S_IFREG;
+	return (FSBPF_READ(direct, inode, i_mode) & FILELIFE_S_IFMT) == FILELIFE_S_IFREG;
 }
 
 static __always_inline __u32 *nesting_depth(void)
@@ -139,10 +139,31 @@ static __always_inline void count_lost(__u32 kind)
 		__sync_fetch_and_add(&lost_births, 1);
 }
 
-/* Every event returned must go to send_event() or drop_event(). */
-static __always_inline struct filelife_event *new_event(enum filelife_kind kind, __u32 flags)
+/* Who calls: process, thread, command and mount namespace. */
+static __always_inline void set_caller(struct filelife_event *event, bool direct)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct task_struct *task;
+	__u64 pid_tgid;
+
+	if (direct) { /* one helper call instead of four */
+		task = bpf_get_current_task_btf();
+		event->pid = task->tgid;
+		event->tid = task->pid;
+		event->mntns = task->nsproxy->mnt_ns->ns.inum;
+		__builtin_memcpy(event->comm, task->comm, sizeof(event->comm));
+		return;
+	}
+	pid_tgid = bpf_get_current_pid_tgid();
+	event->pid = pid_tgid >> 32;
+	event->tid = (__u32)pid_tgid;
+	event->mntns = current_mntns();
+	bpf_get_current_comm(event->comm, sizeof(event->comm));
+}
+
+/* Every event returned must go to send_event() or drop_event(). */
+static __always_inline struct filelife_event *new_event(enum filelife_kind kind, __u32 flags,
+							bool direct)
+{
 	struct filelife_event *event;
 	__u32 *depth = nesting_depth();
 	__u32 slot;
@@ -161,10 +182,7 @@ static __always_inline struct filelife_event *new_event(enum filelife_kind kind,
 	event->ts = bpf_ktime_get_ns();
 	event->kind = kind;
 	event->flags = flags;
-	event->pid = pid_tgid >> 32;
-	event->tid = (__u32)pid_tgid;
-	event->mntns = current_mntns();
-	bpf_get_current_comm(event->comm, sizeof(event->comm));
+	set_caller(event, direct);
 	clear_inode_id(&event->file);
 	clear_inode_id(&event->victim);
 	event->names[0].flags = event->names[1].flags = 0;
@@ -191,7 +209,7 @@ static __always_inline void send_event(struct filelife_event *event)
 	if (size > sizeof(*event))
 		size = sizeof(*event);
 	event->size = size;
-	if (bpf_ringbuf_output(&events, event, size, fsbpf_ringbuf_wakeup(&events)))
+	if (bpf_ringbuf_output(&events, event, size, fsbpf_ringbuf_wakeup(&events, size, false)))
 		count_lost(event->kind);
 	drop_event(event);
 }
@@ -207,7 +225,7 @@ static __always_inline char *name_text(struct filelife_event *event, int index)
 /* The path of dentry on vfsmnt, for names[index]; names must be written first. */
 static __always_inline void put_path(struct filelife_event *event, int index,
 				     struct vfsmount *vfsmnt, struct dentry *dentry,
-				     __u32 name_flag)
+				     __u32 name_flag, bool direct)
 {
 	/* After both names' texts and the paths before it. */
 	__u64 offset = (__u64)event->names[0].size + event->names[1].size;
@@ -217,20 +235,20 @@ static __always_inline void put_path(struct filelife_event *event, int index,
 	barrier_var(offset); /* keep the bound check on the register that is used */
 	if (offset > 2 * FILELIFE_TEXT_LEN + FSBPF_PATH_BYTES)
 		return;
-	fsbpf_walk_path(event->tail + offset, &event->paths[index & 1], vfsmnt, dentry);
+	fsbpf_walk_path(event->tail + offset, &event->paths[index & 1], vfsmnt, dentry, direct);
 	event->names[index & 1].flags |= name_flag;
 }
 
 /* A name the kernel resolved: the dentry's parent and its own name. names[0] first. */
 static __always_inline void exact_name(struct filelife_event *event, int index,
-				       struct dentry *dentry)
+				       struct dentry *dentry, bool direct)
 {
 	struct filelife_name *name = &event->names[index & 1];
 	long len;
 
-	inode_id(&name->dir, BPF_CORE_READ(dentry, d_parent, d_inode));
+	inode_id(&name->dir, FSBPF_READ(direct, dentry, d_parent, d_inode), direct);
 	len = bpf_probe_read_kernel_str(name_text(event, index), FILELIFE_LEAF_LEN,
-					BPF_CORE_READ(dentry, d_name.name));
+					FSBPF_READ(direct, dentry, d_name.name));
 	name->size = len > 0 ? len : 0;
 	name->flags = FILELIFE_NAME_SET | FILELIFE_NAME_EXACT;
 }
@@ -257,31 +275,36 @@ static __always_inline struct life *tracked(struct filelife_inode *file)
  * `lives`; the system-call views send every birth's path, from which user
  * space learns the directories that later names with slashes go through.
  */
-static __always_inline int report_open(struct file *file, bool keep_table)
+static __always_inline int report_open(struct file *file, bool keep_table, bool direct)
 {
-	bool tmpfile = BPF_CORE_READ(file, f_flags) & FILELIFE_O_TMPFILE;
+	bool tmpfile = FSBPF_READ(direct, file, f_flags) & FILELIFE_O_TMPFILE;
 	struct filelife_event *event;
+	struct dentry *dentry;
 	struct inode *inode;
 
 	/* Every open passes here: the common case leaves after two reads. */
-	if (!(BPF_CORE_READ(file, f_mode) & FILELIFE_FMODE_CREATED) && !tmpfile)
+	if (!(FSBPF_READ(direct, file, f_mode) & FILELIFE_FMODE_CREATED) && !tmpfile)
 		return 0;
-	inode = BPF_CORE_READ(file, f_inode);
-	if (!is_regular(inode))
+	inode = FSBPF_READ(direct, file, f_inode);
+	if (!is_regular(inode, direct))
 		return 0;
-	event = new_event(FILELIFE_CREATE, tmpfile ? FILELIFE_TMPFILE : 0);
+	event = new_event(FILELIFE_CREATE, tmpfile ? FILELIFE_TMPFILE : 0, direct);
 	if (!event)
 		return 0;
-	inode_id(&event->file, inode);
-	if (keep_table && !track(&event->file, BPF_CORE_READ(file, f_path.mnt))) {
+	inode_id(&event->file, inode, direct);
+	if (keep_table && !track(&event->file, FSBPF_READ(direct, file, f_path.mnt))) {
 		drop_event(event);
 		return 0;
 	}
-	if (!tmpfile)
-		exact_name(event, 0, BPF_CORE_READ(file, f_path.dentry));
-	if ((full_paths || !keep_table) && !tmpfile)
-		put_path(event, 0, BPF_CORE_READ(file, f_path.mnt),
-			 BPF_CORE_READ(file, f_path.dentry), FILELIFE_NAME_FULL_PATH);
+	if (tmpfile) {
+		send_event(event);
+		return 0;
+	}
+	dentry = FSBPF_READ(direct, file, f_path.dentry);
+	exact_name(event, 0, dentry, direct);
+	if (full_paths || !keep_table)
+		put_path(event, 0, FSBPF_READ(direct, file, f_path.mnt), dentry,
+			 FILELIFE_NAME_FULL_PATH, direct);
 	send_event(event);
 	return 0;
 }
@@ -312,7 +335,7 @@ static __always_inline int on_link_entry(struct dentry *old, struct dentry *new)
 	struct call call = {.kind = FILELIFE_LINK, .dentry = {old, new}};
 	struct life *life;
 
-	inode_id(&call.file, BPF_CORE_READ(old, d_inode));
+	inode_id(&call.file, BPF_CORE_READ(old, d_inode), false);
 	life = tracked(&call.file);
 	if (!life)
 		return 0;
@@ -327,7 +350,7 @@ static __always_inline int on_unlink_entry(struct dentry *dentry)
 	struct call call = {.kind = FILELIFE_UNLINK, .dentry = {dentry}};
 	struct life *life;
 
-	inode_id(&call.file, inode);
+	inode_id(&call.file, inode, false);
 	life = tracked(&call.file);
 	if (!life)
 		return 0;
@@ -347,14 +370,14 @@ static __always_inline int on_rename_entry(struct dentry *old, struct dentry *ne
 	struct life *life;
 
 	call.flags = FILELIFE_NLINK_KNOWN | (exchange ? FILELIFE_EXCHANGE : 0);
-	inode_id(&call.file, BPF_CORE_READ(old, d_inode));
+	inode_id(&call.file, BPF_CORE_READ(old, d_inode), false);
 	life = tracked(&call.file);
 	if (life)
 		call.mnt = life->mnt;
 	else
 		clear_inode_id(&call.file);
 	if (victim) {
-		inode_id(&call.victim, victim);
+		inode_id(&call.victim, victim, false);
 		life = tracked(&call.victim);
 		if (life && !call.mnt)
 			call.mnt = life->mnt;
@@ -374,10 +397,10 @@ static __always_inline void report_created(struct call *call, struct filelife_ev
 	struct dentry *dentry = call->dentry[0];
 	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
 
-	if (inode && is_regular(inode)) {
-		inode_id(&event->file, inode);
+	if (inode && is_regular(inode, false)) {
+		inode_id(&event->file, inode, false);
 		if (track(&event->file, NULL)) {
-			exact_name(event, 0, dentry);
+			exact_name(event, 0, dentry, false);
 			send_event(event);
 			return;
 		}
@@ -400,20 +423,20 @@ static __always_inline void report_call(struct call *call, struct filelife_event
 	case FILELIFE_LINK:
 		named = 1;
 		dentry = call->dentry[1];
-		exact_name(event, 1, dentry);
+		exact_name(event, 1, dentry, false);
 		break;
 	case FILELIFE_UNLINK:
-		exact_name(event, 0, dentry);
+		exact_name(event, 0, dentry, false);
 		break;
 	case FILELIFE_RENAME:
 		named = 1;
 		if (call->flags & FILELIFE_EXCHANGE)
-			exact_name(event, 0, call->dentry[1]);
-		exact_name(event, 1, dentry);
+			exact_name(event, 0, call->dentry[1], false);
+		exact_name(event, 1, dentry, false);
 		break;
 	}
 	if (full_paths && call->mnt)
-		put_path(event, named, call->mnt, dentry, FILELIFE_NAME_FULL_PATH);
+		put_path(event, named, call->mnt, dentry, FILELIFE_NAME_FULL_PATH, false);
 	send_event(event);
 }
 
@@ -432,7 +455,7 @@ static __always_inline int on_vfs_exit(int ret)
 	if (call->flags & FILELIFE_LAST_LINK)
 		bpf_map_delete_elem(&lives,
 				    call->kind == FILELIFE_UNLINK ? &call->file : &call->victim);
-	event = new_event(call->kind, call->flags);
+	event = new_event(call->kind, call->flags, false);
 	if (!event)
 		goto done;
 	if (call->kind == FILELIFE_MKNOD)
@@ -473,7 +496,7 @@ static __always_inline int rename_entry_from_renamedata(struct renamedata *rd)
 SEC("fexit/do_filp_open")
 int BPF_PROG(fexit_open, int dfd, void *name, void *op, struct file *file)
 {
-	return is_err(file) || !fsbpf_traced_process() ? 0 : report_open(file, true);
+	return is_err(file) || !fsbpf_traced_process() ? 0 : report_open(file, true, false);
 }
 
 SEC("fentry/vfs_create")
@@ -578,7 +601,7 @@ int BPF_PROG(fexit_vfs_rename__rd, void *a0, int ret)
 SEC("kretprobe")
 int BPF_KRETPROBE(kretprobe_open, struct file *file)
 {
-	return is_err(file) || !fsbpf_traced_process() ? 0 : report_open(file, true);
+	return is_err(file) || !fsbpf_traced_process() ? 0 : report_open(file, true, false);
 }
 
 SEC("kprobe/vfs_create")
@@ -668,23 +691,23 @@ struct base {
 	struct dentry *dentry;
 };
 
-static __always_inline bool base_of(struct base *base, int dfd, bool absolute)
+static __always_inline bool base_of(struct base *base, int dfd, bool absolute, bool direct)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = fsbpf_current_task(direct);
 	struct file *dir;
 
 	if (absolute) {
-		base->mnt = BPF_CORE_READ(task, fs, root.mnt);
-		base->dentry = BPF_CORE_READ(task, fs, root.dentry);
+		base->mnt = FSBPF_READ(direct, task, fs, root.mnt);
+		base->dentry = FSBPF_READ(direct, task, fs, root.dentry);
 	} else if (dfd == FILELIFE_AT_FDCWD) {
-		base->mnt = BPF_CORE_READ(task, fs, pwd.mnt);
-		base->dentry = BPF_CORE_READ(task, fs, pwd.dentry);
+		base->mnt = FSBPF_READ(direct, task, fs, pwd.mnt);
+		base->dentry = FSBPF_READ(direct, task, fs, pwd.dentry);
 	} else {
-		dir = fsbpf_fd_file(dfd);
+		dir = fsbpf_fd_file(dfd, direct);
 		if (!dir)
 			return false;
-		base->mnt = BPF_CORE_READ(dir, f_path.mnt);
-		base->dentry = BPF_CORE_READ(dir, f_path.dentry);
+		base->mnt = FSBPF_READ(direct, dir, f_path.mnt);
+		base->dentry = FSBPF_READ(direct, dir, f_path.dentry);
 	}
 	return true;
 }
@@ -706,7 +729,7 @@ static __always_inline bool has_slash(struct filelife_event *event, int index)
 /* Reads a path argument into names[index]; false when it cannot be read or its directory is gone.
  */
 static __always_inline bool text_name(struct filelife_event *event, int index, struct base *base,
-				      int dfd, const char *text)
+				      int dfd, const char *text, bool direct)
 {
 	struct filelife_name *name = &event->names[index & 1];
 	char *copy = name_text(event, index);
@@ -719,10 +742,10 @@ static __always_inline bool text_name(struct filelife_event *event, int index, s
 	name->flags = FILELIFE_NAME_SET;
 	if (len == FILELIFE_TEXT_LEN)
 		name->flags |= FILELIFE_NAME_TRUNCATED;
-	if (!base_of(base, dfd, copy[0] == '/'))
+	if (!base_of(base, dfd, copy[0] == '/', direct))
 		return false;
 	dir = base->dentry;
-	inode_id(&name->dir, BPF_CORE_READ(dir, d_inode));
+	inode_id(&name->dir, FSBPF_READ(direct, dir, d_inode), direct);
 	return true;
 }
 
@@ -745,12 +768,12 @@ static __always_inline bool needs_base_path(struct filelife_event *event, int in
 }
 
 static __always_inline void add_base_paths(struct filelife_event *event, struct base *first,
-					   struct base *second)
+					   struct base *second, bool direct)
 {
 	if (needs_base_path(event, 0))
-		put_path(event, 0, first->mnt, first->dentry, FILELIFE_NAME_BASE_PATH);
+		put_path(event, 0, first->mnt, first->dentry, FILELIFE_NAME_BASE_PATH, direct);
 	if (needs_base_path(event, 1))
-		put_path(event, 1, second->mnt, second->dentry, FILELIFE_NAME_BASE_PATH);
+		put_path(event, 1, second->mnt, second->dentry, FILELIFE_NAME_BASE_PATH, direct);
 }
 
 /* "/proc/self/fd/N", the path open(2) documents for linking an O_TMPFILE: N, else -1. */
@@ -776,71 +799,71 @@ static __always_inline int proc_self_fd(struct filelife_event *event)
 	return -1;
 }
 
-static __always_inline void file_of_fd(struct filelife_inode *id, int fd)
+static __always_inline void file_of_fd(struct filelife_inode *id, int fd, bool direct)
 {
-	struct file *file = fsbpf_fd_file(fd);
+	struct file *file = fsbpf_fd_file(fd, direct);
 
 	if (file)
-		inode_id(id, BPF_CORE_READ(file, f_inode));
+		inode_id(id, FSBPF_READ(direct, file, f_inode), direct);
 }
 
 static __always_inline int report_names(enum filelife_kind kind, __u32 flags, int dfd1,
-					const char *text1, int dfd2, const char *text2)
+					const char *text1, int dfd2, const char *text2, bool direct)
 {
-	struct filelife_event *event = new_event(kind, flags);
+	struct filelife_event *event = new_event(kind, flags, direct);
 	struct base first = {}, second = {};
 
 	if (!event)
 		return 0;
-	if (!text_name(event, 0, &first, dfd1, text1) ||
-	    (text2 && !text_name(event, 1, &second, dfd2, text2))) {
+	if (!text_name(event, 0, &first, dfd1, text1, direct) ||
+	    (text2 && !text_name(event, 1, &second, dfd2, text2, direct))) {
 		drop_event(event);
 		return 0;
 	}
 	if (kind == FILELIFE_LINK)
-		file_of_fd(&event->file, proc_self_fd(event));
-	add_base_paths(event, &first, &second);
+		file_of_fd(&event->file, proc_self_fd(event), direct);
+	add_base_paths(event, &first, &second, direct);
 	send_event(event);
 	return 0;
 }
 
 /* linkat(fd, "", dir, name, AT_EMPTY_PATH): a new name for an open file. */
 static __always_inline int report_linkat(int olddfd, const char *old, int newdfd, const char *new,
-					 int flags)
+					 int flags, bool direct)
 {
 	struct filelife_event *event;
 	struct base base = {}, none = {};
 	char first;
 
 	if (!(flags & FILELIFE_AT_EMPTY_PATH) || bpf_probe_read_user(&first, 1, old) || first)
-		return report_names(FILELIFE_LINK, 0, olddfd, old, newdfd, new);
-	event = new_event(FILELIFE_LINK, 0);
+		return report_names(FILELIFE_LINK, 0, olddfd, old, newdfd, new, direct);
+	event = new_event(FILELIFE_LINK, 0, direct);
 	if (!event)
 		return 0;
-	file_of_fd(&event->file, olddfd);
-	if (!text_name(event, 1, &base, newdfd, new)) {
+	file_of_fd(&event->file, olddfd, direct);
+	if (!text_name(event, 1, &base, newdfd, new, direct)) {
 		drop_event(event);
 		return 0;
 	}
-	add_base_paths(event, &none, &base);
+	add_base_paths(event, &none, &base, direct);
 	send_event(event);
 	return 0;
 }
 
-static __always_inline int report_mknod(int dfd, const char *text, __u32 mode)
+static __always_inline int report_mknod(int dfd, const char *text, __u32 mode, bool direct)
 {
 	__u32 type = mode & FILELIFE_S_IFMT;
 
 	if (type && type != FILELIFE_S_IFREG)
 		return 0;
-	return report_names(FILELIFE_MKNOD, 0, dfd, text, 0, NULL);
+	return report_names(FILELIFE_MKNOD, 0, dfd, text, 0, NULL, direct);
 }
 
-static __always_inline int report_opened(long fd)
+static __always_inline int report_opened(long fd, bool direct)
 {
-	struct file *file = fsbpf_fd_file((int)fd);
+	struct file *file = fsbpf_fd_file((int)fd, direct);
 
-	return file ? report_open(file, false) : 0;
+	return file ? report_open(file, false, direct) : 0;
 }
 
 /* A system call's number and first five arguments. */
@@ -849,8 +872,15 @@ struct syscall_args {
 	unsigned long arg[5];
 };
 
-#define PATH(i) ((const char *)args->arg[i])
-#define FD(i)   ((int)args->arg[i])
+static __always_inline const char *path_arg(const struct syscall_args *args, int index)
+{
+	return (const char *)args->arg[index];
+}
+
+static __always_inline int fd_arg(const struct syscall_args *args, int index)
+{
+	return (int)args->arg[index];
+}
 
 static __always_inline bool traced_syscall(long nr)
 {
@@ -882,7 +912,7 @@ static __always_inline __u32 rename_flags(const struct syscall_args *args)
 		       : 0;
 }
 
-static __always_inline int report_syscall(const struct syscall_args *args, long ret)
+static __always_inline int report_syscall(const struct syscall_args *args, long ret, bool direct)
 {
 	if (ret < 0)
 		return 0;
@@ -891,50 +921,66 @@ static __always_inline int report_syscall(const struct syscall_args *args, long 
 	case NR_CREAT:
 	case NR_OPENAT:
 	case NR_OPENAT2:
-		return report_opened(ret);
+		return report_opened(ret, direct);
 	case NR_MKNOD:
-		return report_mknod(FILELIFE_AT_FDCWD, PATH(0), args->arg[1]);
+		return report_mknod(FILELIFE_AT_FDCWD, path_arg(args, 0), args->arg[1], direct);
 	case NR_MKNODAT:
-		return report_mknod(FD(0), PATH(1), args->arg[2]);
+		return report_mknod(fd_arg(args, 0), path_arg(args, 1), args->arg[2], direct);
 	case NR_LINK:
-		return report_names(FILELIFE_LINK, 0, FILELIFE_AT_FDCWD, PATH(0), FILELIFE_AT_FDCWD,
-				    PATH(1));
+		return report_names(FILELIFE_LINK, 0, FILELIFE_AT_FDCWD, path_arg(args, 0),
+				    FILELIFE_AT_FDCWD, path_arg(args, 1), direct);
 	case NR_LINKAT:
-		return report_linkat(FD(0), PATH(1), FD(2), PATH(3), args->arg[4]);
+		return report_linkat(fd_arg(args, 0), path_arg(args, 1), fd_arg(args, 2),
+				     path_arg(args, 3), args->arg[4], direct);
 	case NR_UNLINK:
-		return report_names(FILELIFE_UNLINK, 0, FILELIFE_AT_FDCWD, PATH(0), 0, NULL);
+		return report_names(FILELIFE_UNLINK, 0, FILELIFE_AT_FDCWD, path_arg(args, 0), 0,
+				    NULL, direct);
 	case NR_UNLINKAT:
 		return report_names(args->arg[2] & FILELIFE_AT_REMOVEDIR ? FILELIFE_RMDIR
 									 : FILELIFE_UNLINK,
-				    0, FD(0), PATH(1), 0, NULL);
+				    0, fd_arg(args, 0), path_arg(args, 1), 0, NULL, direct);
 	case NR_RMDIR:
-		return report_names(FILELIFE_RMDIR, 0, FILELIFE_AT_FDCWD, PATH(0), 0, NULL);
+		return report_names(FILELIFE_RMDIR, 0, FILELIFE_AT_FDCWD, path_arg(args, 0), 0,
+				    NULL, direct);
 	case NR_RENAME:
-		return report_names(FILELIFE_RENAME, 0, FILELIFE_AT_FDCWD, PATH(0),
-				    FILELIFE_AT_FDCWD, PATH(1));
+		return report_names(FILELIFE_RENAME, 0, FILELIFE_AT_FDCWD, path_arg(args, 0),
+				    FILELIFE_AT_FDCWD, path_arg(args, 1), direct);
 	case NR_RENAMEAT:
 	case NR_RENAMEAT2:
-		return report_names(FILELIFE_RENAME, rename_flags(args), FD(0), PATH(1), FD(2),
-				    PATH(3));
+		return report_names(FILELIFE_RENAME, rename_flags(args), fd_arg(args, 0),
+				    path_arg(args, 1), fd_arg(args, 2), path_arg(args, 3), direct);
 	default:
 		return 0;
 	}
 }
 
 /* Every system call passes here: the number decides before anything else is read. */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(raw_exit, struct pt_regs *regs, long ret)
+static __always_inline int raw_exit(struct pt_regs *regs, long ret, bool direct)
 {
 	struct syscall_args args = {.nr = regs->orig_ax};
 
-	if (!traced_syscall(args.nr) || !fsbpf_traced_process())
+	if (!traced_syscall(args.nr) || ret < 0 || !fsbpf_traced_process())
 		return 0;
 	args.arg[0] = regs->di;
 	args.arg[1] = regs->si;
 	args.arg[2] = regs->dx;
 	args.arg[3] = regs->r10;
 	args.arg[4] = regs->r8;
-	return report_syscall(&args, ret);
+	return report_syscall(&args, ret, direct);
+}
+
+/* Direct loads (path.bpf.h), where the host found bpf_rdonly_cast. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(raw_exit_cast, struct pt_regs *regs, long ret)
+{
+	return raw_exit(regs, ret, true);
+}
+
+/* CO-RE probe reads: every kernel with tp_btf. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(raw_exit_core, struct pt_regs *regs, long ret)
+{
+	return raw_exit(regs, ret, false);
 }
 
 /*
@@ -982,16 +1028,17 @@ static __always_inline int report_kept(struct sys_exit_ctx *ctx)
 	if (!args)
 		return 0;
 	if (args->nr == ctx->nr)
-		report_syscall(args, ctx->ret);
+		report_syscall(args, ctx->ret, false);
 	bpf_map_delete_elem(&syscalls, &tid);
 	return 0;
 }
 
-#define OPEN_TRACEPOINT(name)                                                                 \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                                            \
-	int tp_exit_##name(struct sys_exit_ctx *ctx)                                          \
-	{                                                                                     \
-		return ctx->ret < 0 || !fsbpf_traced_process() ? 0 : report_opened(ctx->ret); \
+#define OPEN_TRACEPOINT(name)                                                                    \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                               \
+	int tp_exit_##name(struct sys_exit_ctx *ctx)                                             \
+	{                                                                                        \
+		return ctx->ret < 0 || !fsbpf_traced_process() ? 0                               \
+							       : report_opened(ctx->ret, false); \
 	}
 
 #define NAME_TRACEPOINTS(name, count)                  \

@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,12 +59,26 @@ constexpr std::array<fsbpf_backend, 4> kBackends = {{
 }};
 constexpr size_t kKprobeBackend = 1;
 constexpr size_t kTracepointBackend = 3;
-constexpr std::array<std::array<std::string_view, 2>, 4> kProgramPrefixes = {{
-	{"fentry_", "fexit_"},
-	{"kprobe_", "kretprobe_"},
-	{"raw_exit", ""},
-	{"tp_enter_", "tp_exit_"},
+// The programs of each backend, in kBackends order, by name prefix. tp_btf's
+// program reads kernel memory with plain loads where the kernel has
+// bpf_rdonly_cast (cast), with CO-RE probe reads elsewhere (core); see
+// bpf/path.bpf.h. The others have one set, core.
+struct BackendPrograms {
+	std::array<std::string_view, 2> core;
+	std::array<std::string_view, 2> cast; // empty: core on every kernel
+};
+constexpr std::array<BackendPrograms, 4> kBackendPrograms = {{
+	{{"fentry_", "fexit_"}, {}},
+	{{"kprobe_", "kretprobe_"}, {}},
+	{{"raw_exit_core"}, {"raw_exit_cast"}},
+	{{"tp_enter_", "tp_exit_"}, {}},
 }};
+
+std::span<const std::string_view> programs_of(size_t backend, bool cast)
+{
+	const BackendPrograms &programs = kBackendPrograms.at(backend);
+	return cast && !programs.cast.front().empty() ? programs.cast : programs.core;
+}
 
 bool sees_vfs(size_t backend)
 {
@@ -284,7 +299,8 @@ private:
 			skel_.reset();
 			return -ENOENT;
 		}
-		choose_programs(backend, *hooks);
+		choose_programs(programs_of(backend, host.feature(FSBPF_FEATURE_RDONLY_CAST)),
+				*hooks);
 		err = hooks->open.empty() ? 0
 					  : bpf_program__set_attach_target(skel_->progs.fexit_open,
 									   0, hooks->open.c_str());
@@ -315,12 +331,12 @@ private:
 		return err;
 	}
 
-	void choose_programs(size_t backend, const VfsHooks &hooks)
+	void choose_programs(std::span<const std::string_view> prefixes, const VfsHooks &hooks)
 	{
 		bpf_program *prog = nullptr;
 		bpf_object__for_each_program (prog, skel_->obj) {
 			const std::string_view name = bpf_program__name(prog);
-			const bool ours = fsbpf::named_with(name, kProgramPrefixes.at(backend));
+			const bool ours = fsbpf::named_with(name, prefixes);
 			bpf_program__set_autoload(prog, ours && layout_wanted(name, hooks));
 		}
 	}

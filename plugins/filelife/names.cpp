@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,9 +20,25 @@ std::string join(const std::string &dir, std::string_view name)
 	return (dir == "/" ? dir : dir + "/") + std::string(name);
 }
 
+// Whether path has no empty, "." or ".." component (a leading or trailing
+// slash aside): lexically_normal would change nothing but a trailing slash.
+// Most paths are so, and normalising allocates every component.
+bool is_normal(std::string_view path)
+{
+	for (size_t at = path.starts_with('/') ? 1 : 0; at < path.size();) {
+		const size_t end = std::min(path.find('/', at), path.size());
+		const std::string_view part = path.substr(at, end - at);
+		if (part.empty() || part == "." || part == "..")
+			return false;
+		at = end + 1;
+	}
+	return true;
+}
+
 std::string normal(const std::string &path)
 {
-	std::string out = std::filesystem::path(path).lexically_normal().string();
+	std::string out =
+		is_normal(path) ? path : std::filesystem::path(path).lexically_normal().string();
 	if (out.size() > 1 && out.back() == '/')
 		out.pop_back();
 	return out;

@@ -37,8 +37,6 @@ __u32 epoch = 0;
 __u64 overflow_calls[FILETOP_EPOCHS] = {};
 __u64 lost_names[FILETOP_EPOCHS] = {};
 
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
-
 struct counts_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, FILETOP_MAX_FILES);
@@ -124,7 +122,7 @@ static __always_inline bool see_file_cast(int fd, struct seen_file *out)
 /* CO-RE probe reads: every kernel. */
 static __always_inline bool see_file_core(int fd, struct seen_file *out)
 {
-	struct file *file = fsbpf_fd_file(fd);
+	struct file *file = fsbpf_fd_file(fd, false);
 	struct inode *inode;
 	__u64 pid_tgid;
 
@@ -154,7 +152,7 @@ static __always_inline __u32 type_of(__u32 mode)
 
 /* Wakes user space only when the ring is half full; it also reads it every interval. */
 static __always_inline void send_name(__u32 epoch_now, const struct filetop_key *key,
-				      const struct seen_file *seen, const char *comm)
+				      const struct seen_file *seen, const char *comm, bool cast)
 {
 	__u32 zero = 0;
 	struct filetop_name *name = bpf_map_lookup_elem(&name_scratch, &zero);
@@ -169,12 +167,12 @@ static __always_inline void send_name(__u32 epoch_now, const struct filetop_key 
 	name->pid = seen->tgid;
 	name->type = type_of(seen->mode);
 	__builtin_memcpy(name->comm, comm, FILETOP_COMM_LEN);
-	fsbpf_read_file_path(&name->path, seen->file);
+	fsbpf_read_file_path(&name->path, seen->file, cast);
 	size = name->path.len;
 	if (size > FSBPF_PATH_BYTES)
 		size = FSBPF_PATH_BYTES;
 	size += offsetof(struct filetop_name, path.names);
-	if (bpf_ringbuf_output(&names, name, size, fsbpf_ringbuf_wakeup(&names)))
+	if (bpf_ringbuf_output(&names, name, size, fsbpf_ringbuf_wakeup(&names, size, false)))
 		__sync_fetch_and_add(&lost_names[epoch_now & 1], 1);
 }
 
@@ -200,7 +198,7 @@ static __always_inline void flush(struct filetop_pending *slot, void *map, __u32
 
 /* Points the slot at the call's file and makes sure the map has its entry. */
 static __always_inline void track(struct filetop_pending *slot, void *map, __u32 epoch_now,
-				  const struct seen_file *seen)
+				  const struct seen_file *seen, bool cast)
 {
 	const struct filetop_counts zero = {};
 	struct file *file = seen->file;
@@ -210,7 +208,7 @@ static __always_inline void track(struct filetop_pending *slot, void *map, __u32
 	slot->inode = seen->inode;
 	slot->key.ino = seen->ino;
 	slot->key.tid = seen->tid;
-	slot->key.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+	slot->key.dev = FSBPF_READ(cast, file, f_inode, i_sb, s_dev);
 	slot->calls = 0;
 	slot->bytes = 0;
 	bpf_get_current_comm(comm, sizeof(comm));
@@ -227,7 +225,7 @@ static __always_inline void track(struct filetop_pending *slot, void *map, __u32
 		return;
 	err = bpf_map_update_elem(map, &slot->key, &zero, BPF_NOEXIST);
 	if (!err)
-		send_name(epoch_now, &slot->key, seen, comm);
+		send_name(epoch_now, &slot->key, seen, comm, cast);
 	else if (err != -EEXIST)
 		slot->state = FILETOP_PENDING_OVERFLOW;
 }
@@ -261,7 +259,7 @@ static __always_inline void count_call(enum filetop_call call, enum filetop_side
 		if (!map)
 			return;
 		flush(slot, map, epoch_now, side);
-		track(slot, map, epoch_now, &seen);
+		track(slot, map, epoch_now, &seen, cast);
 	}
 	slot->calls++;
 	slot->bytes += bytes;

@@ -87,9 +87,9 @@ static __always_inline void fill_path(struct syncsnoop_event *event, const struc
 	if (start->call == SYNC_CALL_MSYNC)
 		file = find_vma ? mapped_file(start->addr) : NULL;
 	else if (start->fd >= 0)
-		file = fsbpf_fd_file(start->fd);
+		file = fsbpf_fd_file(start->fd, false);
 	if (file)
-		fsbpf_read_file_path(&event->path, file);
+		fsbpf_read_file_path(&event->path, file, false);
 	else
 		fsbpf_clear_path(&event->path);
 }
@@ -123,7 +123,7 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma)
 	event->addr = start->addr;
 	bpf_get_current_comm(event->comm, sizeof(event->comm));
 	fill_path(event, start, find_vma);
-	bpf_ringbuf_submit(event, fsbpf_ringbuf_wakeup(&events));
+	bpf_ringbuf_submit(event, fsbpf_ringbuf_wakeup(&events, sizeof(*event), true));
 done:
 	bpf_map_delete_elem(&starts, &tid);
 	return 0;
