@@ -9,17 +9,8 @@ static const struct {
 misaligned = {0, {"fentry", FSBPF_ATTACH_FENTRY, "A backend at an odd address"}};
 
 static const struct fsbpf_command commands[] = {
-	{
-		.size = sizeof(struct fsbpf_command),
-		.name = "misaligned",
-		.summary = "A command of a test plugin",
-		.backends = (const struct fsbpf_backend *)((const char *)&misaligned + 1),
-		.backend_count = 1,
-		.create = test_create,
-		.destroy = test_destroy,
-		.add_options = test_add_options,
-		.run = test_run,
-	},
+	TEST_COMMAND_OF("misaligned", (const struct fsbpf_backend *)((const char *)&misaligned + 1),
+			1, test_create, test_add_options, test_run),
 };
 
 FSBPF_EXPORT const struct fsbpf_plugin fsbpf_plugin = TEST_PLUGIN("misaligned", commands);

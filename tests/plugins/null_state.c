@@ -10,17 +10,7 @@ static void *null_create(void)
 TEST_BACKENDS(backends);
 
 static const struct fsbpf_command commands[] = {
-	{
-		.size = sizeof(struct fsbpf_command),
-		.name = "nulltool",
-		.summary = "A command that cannot create its state",
-		.backends = backends,
-		.backend_count = 1,
-		.create = null_create,
-		.destroy = test_destroy,
-		.add_options = test_add_options,
-		.run = test_run,
-	},
+	TEST_COMMAND_OF("nulltool", backends, 1, null_create, test_add_options, test_run),
 };
 
 FSBPF_EXPORT const struct fsbpf_plugin fsbpf_plugin = TEST_PLUGIN("null_state", commands);

@@ -25,17 +25,7 @@ TEST_BACKENDS(backends);
 
 static const struct fsbpf_command commands[] = {
 	TEST_COMMAND("clashfine", backends),
-	{
-		.size = sizeof(struct fsbpf_command),
-		.name = "clashtool",
-		.summary = "A command whose option clashes with the host's",
-		.backends = backends,
-		.backend_count = 1,
-		.create = test_create,
-		.destroy = test_destroy,
-		.add_options = clash_add_options,
-		.run = test_run,
-	},
+	TEST_COMMAND_OF("clashtool", backends, 1, test_create, clash_add_options, test_run),
 };
 
 FSBPF_EXPORT const struct fsbpf_plugin fsbpf_plugin = TEST_PLUGIN("option_clash", commands);

@@ -41,14 +41,19 @@ static inline int test_run(void *state, const struct fsbpf_host *host)
 		{"fentry", FSBPF_ATTACH_FENTRY, "The only backend of a test plugin"}, \
 	}
 
-#define TEST_COMMAND_RUNNING(command_name, backend_table, run_fn)                                \
-	{                                                                                        \
-		.size = sizeof(struct fsbpf_command), .name = (command_name),                    \
-		.summary = "A command of a test plugin", .backends = (backend_table),            \
-		.backend_count = sizeof(backend_table) / sizeof((backend_table)[0]),             \
-		.create = test_create, .destroy = test_destroy, .add_options = test_add_options, \
-		.run = (run_fn),                                                                 \
+/* Every field a test plugin's command may change. */
+#define TEST_COMMAND_OF(command_name, backend_ptr, count, create_fn, add_options_fn, run_fn) \
+	{                                                                                    \
+		.size = sizeof(struct fsbpf_command), .name = (command_name),                \
+		.summary = "A command of a test plugin", .backends = (backend_ptr),          \
+		.backend_count = (count), .create = (create_fn), .destroy = test_destroy,    \
+		.add_options = (add_options_fn), .run = (run_fn),                            \
 	}
+
+#define TEST_COMMAND_RUNNING(command_name, backend_table, run_fn)                        \
+	TEST_COMMAND_OF(command_name, backend_table,                                     \
+			sizeof(backend_table) / sizeof((backend_table)[0]), test_create, \
+			test_add_options, run_fn)
 
 #define TEST_COMMAND(command_name, backend_table) \
 	TEST_COMMAND_RUNNING(command_name, backend_table, test_run)
