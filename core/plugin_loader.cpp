@@ -1,7 +1,8 @@
 #include "plugin_loader.hpp"
 
 #include "library_paths.hpp"
-#include "text.hpp"
+
+#include <fsbpf/plugin.hpp>
 
 #include <fmt/format.h>
 
@@ -149,7 +150,7 @@ std::string validate_command(const ObjectBounds &bounds, const fsbpf_command &cm
 		return fmt::format("command {} has no valid name", index);
 	if (!is_plain_name(cmd.name))
 		return fmt::format("command name '{}' is not [a-z0-9_-]+",
-				   excerpt_for_terminal(cmd.name));
+				   plugin::excerpt(cmd.name));
 	if (!bounds.holds_string(cmd.summary))
 		return fmt::format("command '{}' has no valid summary", cmd.name);
 	const bool functions_ok =

@@ -281,18 +281,21 @@ TEST(PluginLoader, RelativeDirectoriesAndEntriesThatAreNoFilesAreSkippedWithOneL
 			  skipped(plugins.file("fifo.so"), plugins.file("fifo.so") + " is a FIFO"));
 }
 
-// File names are anyone's bytes: the line that skips a plugin shows them
-// escaped, never as terminal controls.
+// File names and a plugin's strings are anyone's bytes: the line that skips
+// a plugin shows them escaped once, never as terminal controls.
 TEST(PluginLoader, ASkippedPluginIsNamedWithItsControlCharactersEscaped)
 {
 	const TempDir plugins = trusted_temp_dir();
 	install_file(built_plugin("abi_major"), plugins.file("\x1b[2Jclear.so"), 0644);
+	install_file(built_plugin("escape_command"), plugins.file("name.so"), 0644);
 
 	const Finished done =
 		run({fsbpf_binary(), "list", "--names"}, {"FSBPF_PLUGIN_PATH=" + plugins.path()});
 	EXPECT_EQ(done.status, 0);
 	EXPECT_EQ(done.err,
-		  skipped(plugins.file("\\x1b[2Jclear.so"), "ABI major 2 differs from fsbpf's 1"));
+		  skipped(plugins.file("\\x1b[2Jclear.so"), "ABI major 2 differs from fsbpf's 1") +
+			  skipped(plugins.file("name.so"),
+				  "command name 'bad\\x1bname' is not [a-z0-9_-]+"));
 }
 
 } // namespace
