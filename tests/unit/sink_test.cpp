@@ -307,14 +307,21 @@ TEST_F(SinkTest, CsvSummaryGoesToNotes)
 	EXPECT_EQ(notes_.text(), "# lost=5\n# note=a\\nb\n");
 }
 
-// Rows are buffered until the host flushes, as it does whenever the command goes idle.
-TEST(SinkPipe, FlushReturnsEpipeOnceTheReaderHasGone)
+// The write end of a pipe whose reader has gone, as after `| head`.
+std::FILE *pipe_without_reader()
 {
 	std::signal(SIGPIPE, SIG_IGN);
 	int fds[2];
-	ASSERT_EQ(pipe(fds), 0);
+	if (pipe(fds) != 0)
+		return nullptr;
 	close(fds[0]);
-	std::FILE *out = fdopen(fds[1], "w");
+	return fdopen(fds[1], "w");
+}
+
+// Rows are buffered until the host flushes, as it does whenever the command goes idle.
+TEST(SinkPipe, FlushReturnsEpipeOnceTheReaderHasGone)
+{
+	std::FILE *out = pipe_without_reader();
 	ASSERT_NE(out, nullptr);
 	for (const OutputFormat format :
 	     {OutputFormat::Table, OutputFormat::Json, OutputFormat::Csv}) {
@@ -369,11 +376,7 @@ TEST_F(FullOutputTest, TableAndCsvSummariesStillReachNotes)
 
 TEST(SinkPipe, JsonSummaryStillReachesNotesOnceTheReaderHasGone)
 {
-	std::signal(SIGPIPE, SIG_IGN);
-	int fds[2];
-	ASSERT_EQ(pipe(fds), 0);
-	close(fds[0]);
-	std::FILE *out = fdopen(fds[1], "w");
+	std::FILE *out = pipe_without_reader();
 	ASSERT_NE(out, nullptr);
 	MemoryFile notes;
 	auto sink = fsbpf::make_sink(OutputFormat::Json, kTableColumns, out, notes.get(), false);
