@@ -807,6 +807,129 @@ static __always_inline void file_of_fd(struct filelife_inode *id, int fd, bool d
 		inode_id(id, FSBPF_READ(direct, file, f_inode), direct);
 }
 
+/*
+ * A directory's list of child dentries, as kernels before and since 6.8 lay
+ * it out. Both put a new dentry first.
+ */
+struct dentry___subdirs {
+	struct list_head d_subdirs;
+	struct list_head d_child;
+} __attribute__((preserve_access_index));
+
+struct dentry___children {
+	struct hlist_head d_children;
+	struct hlist_node d_sib;
+} __attribute__((preserve_access_index));
+
+/* Children looked at for a name just made: other threads' new ones may come first. */
+#define FILELIFE_CHILDREN_SEEN 8
+
+/* A search of a directory's children for names[0] (len bytes), as it goes. */
+struct child_search {
+	const __u64 *text;
+	__u64 *spare; /* for a copy of each child's name */
+	__u32 len;
+	unsigned long node;   /* the list node of the child to look at */
+	unsigned long end;    /* the list's head, where it ends; 0 for an hlist */
+	unsigned long offset; /* of the node in struct dentry */
+	struct inode *found;
+};
+
+/* Whether dentry's name is the search's, compared eight bytes at a time, the NUL's word masked. */
+static __always_inline bool is_named(struct dentry *dentry, struct child_search *search)
+{
+	const __u32 words = FILELIFE_LEAF_LEN / sizeof(__u64);
+	__u32 bytes = search->len + 1;
+
+	if (BPF_CORE_READ(dentry, d_name.len) != search->len ||
+	    bpf_probe_read_kernel_str(search->spare, FILELIFE_LEAF_LEN,
+				      BPF_CORE_READ(dentry, d_name.name)) != bytes)
+		return false;
+	for (__u32 i = 0; i < words; i++) {
+		__u32 left = bytes - i * sizeof(__u64);
+		__u64 mask = left >= sizeof(__u64) ? ~0ULL : (1ULL << (left * 8)) - 1;
+
+		if ((search->spare[i] ^ search->text[i]) & mask)
+			return false;
+		if (left <= sizeof(__u64))
+			return true;
+	}
+	return true;
+}
+
+/*
+ * Looks at one child, then moves to the next; 1 when the search is over.
+ * The next node is read first: 5.10 refuses a loop that a helper call's
+ * return falls into.
+ */
+static __always_inline long search_step(struct child_search *search)
+{
+	unsigned long node = search->node, next;
+	struct dentry *child = (struct dentry *)(node - search->offset);
+	struct inode *inode;
+
+	/* next comes first in both list_head and hlist_node */
+	if (!node || node == search->end ||
+	    bpf_probe_read_kernel(&next, sizeof(next), (void *)node))
+		return 1;
+	inode = BPF_CORE_READ(child, d_inode);
+	if (inode && is_named(child, search)) {
+		search->found = inode;
+		return 1;
+	}
+	search->node = next;
+	return 0;
+}
+
+/* bpf_loop's callback: verified once, not once per child. */
+static long search_step_looped(__u64 index, void *search)
+{
+	return search_step(search);
+}
+
+/*
+ * The inode of dir's child named names[0], from the dentry cache, or NULL:
+ * mknod returns no descriptor to find its file by. A name with slashes is
+ * no child's.
+ */
+static __always_inline struct inode *child_inode(struct filelife_event *event, struct dentry *dir,
+						 bool direct)
+{
+	struct dentry___children *children = (void *)dir;
+	struct dentry___subdirs *subdirs = (void *)dir;
+	struct child_search search = {
+		.text = (const __u64 *)event->tail,                  /* names[0]'s */
+		.spare = (__u64 *)(event->tail + FILELIFE_TEXT_LEN), /* names[1]'s, unused */
+		.len = event->names[0].size - 1,
+	};
+
+	if (bpf_core_field_exists(children->d_children)) {
+		search.node = (unsigned long)BPF_CORE_READ(children, d_children.first);
+		search.offset = bpf_core_field_offset(children->d_sib);
+	} else {
+		search.node = (unsigned long)BPF_CORE_READ(subdirs, d_subdirs.next);
+		search.end = (unsigned long)dir + bpf_core_field_offset(subdirs->d_subdirs);
+		search.offset = bpf_core_field_offset(subdirs->d_child);
+	}
+	if (direct) { /* bpf_loop is there: 5.17 came before bpf_rdonly_cast */
+		bpf_loop(FILELIFE_CHILDREN_SEEN, search_step_looped, &search, 0);
+		return search.found;
+	}
+	for (int i = 0; i < FILELIFE_CHILDREN_SEEN; i++)
+		if (search_step(&search))
+			break;
+	return search.found;
+}
+
+static __always_inline void find_made_file(struct filelife_event *event, struct dentry *dir,
+					   bool direct)
+{
+	struct inode *inode = child_inode(event, dir, direct);
+
+	if (inode)
+		inode_id(&event->file, inode, false);
+}
+
 static __always_inline int report_names(enum filelife_kind kind, __u32 flags, int dfd1,
 					const char *text1, int dfd2, const char *text2, bool direct)
 {
@@ -822,6 +945,8 @@ static __always_inline int report_names(enum filelife_kind kind, __u32 flags, in
 	}
 	if (kind == FILELIFE_LINK)
 		file_of_fd(&event->file, proc_self_fd(event), direct);
+	if (kind == FILELIFE_MKNOD)
+		find_made_file(event, first.dentry, direct);
 	add_base_paths(event, &first, &second, direct);
 	send_event(event);
 	return 0;
@@ -850,15 +975,6 @@ static __always_inline int report_linkat(int olddfd, const char *old, int newdfd
 	return 0;
 }
 
-static __always_inline int report_mknod(int dfd, const char *text, __u32 mode, bool direct)
-{
-	__u32 type = mode & FILELIFE_S_IFMT;
-
-	if (type && type != FILELIFE_S_IFREG)
-		return 0;
-	return report_names(FILELIFE_MKNOD, 0, dfd, text, 0, NULL, direct);
-}
-
 static __always_inline int report_opened(long fd, bool direct)
 {
 	struct file *file = fsbpf_fd_file((int)fd, direct);
@@ -880,6 +996,18 @@ static __always_inline const char *path_arg(const struct syscall_args *args, int
 static __always_inline int fd_arg(const struct syscall_args *args, int index)
 {
 	return (int)args->arg[index];
+}
+
+/* mknod(path, mode, dev) and mknodat(dfd, path, mode, dev), each in one place. */
+static __always_inline int report_mknod(const struct syscall_args *args, bool direct)
+{
+	bool at = args->nr == NR_MKNODAT;
+	__u32 type = (at ? args->arg[2] : args->arg[1]) & FILELIFE_S_IFMT;
+
+	if (type && type != FILELIFE_S_IFREG)
+		return 0;
+	return report_names(FILELIFE_MKNOD, 0, at ? fd_arg(args, 0) : FILELIFE_AT_FDCWD,
+			    path_arg(args, at ? 1 : 0), 0, NULL, direct);
 }
 
 static __always_inline bool traced_syscall(long nr)
@@ -923,9 +1051,8 @@ static __always_inline int report_syscall(const struct syscall_args *args, long 
 	case NR_OPENAT2:
 		return report_opened(ret, direct);
 	case NR_MKNOD:
-		return report_mknod(FILELIFE_AT_FDCWD, path_arg(args, 0), args->arg[1], direct);
 	case NR_MKNODAT:
-		return report_mknod(fd_arg(args, 0), path_arg(args, 1), args->arg[2], direct);
+		return report_mknod(args, direct);
 	case NR_LINK:
 		return report_names(FILELIFE_LINK, 0, FILELIFE_AT_FDCWD, path_arg(args, 0),
 				    FILELIFE_AT_FDCWD, path_arg(args, 1), direct);

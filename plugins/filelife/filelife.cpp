@@ -430,16 +430,14 @@ private:
 		}
 	}
 
-	// The system-call view does not know the inode: stat finds it while the file is there.
+	// The system-call views know a mknod'ed file's identity only when its name
+	// has no slash (BPF finds it among the directory's children at the call);
+	// a later stat could find another file by then, so none is made.
 	void on_mknod(const filelife_event &event, const Actor &actor)
 	{
 		std::optional<Name> created = name(event, 0);
-		if (!created)
-			return;
-		Inode file = inode_of(event.file);
-		if (!file.known() && created->mntns == own_mntns_ && !created->path.empty())
-			file = stat_inode(created->path, false).value_or(Inode{});
-		lives_->born(file, event.file.gen, created, actor);
+		if (created)
+			lives_->born(inode_of(event.file), event.file.gen, created, actor);
 	}
 
 	void on_link(const filelife_event &event)
@@ -523,7 +521,7 @@ private:
 			return 0;
 		const std::string wall_time =
 			wall_clock_ ? clock_.wall_clock(death->deleter.ns) : std::string();
-		const std::string dev = device_text(death->file.dev);
+		const std::string dev = death->file.known() ? device_text(death->file.dev) : "";
 		const std::string created_as =
 			death->created_as == death->name ? std::string() : death->created_as;
 		std::vector<fsbpf_value> row = {
