@@ -302,9 +302,10 @@ static __always_inline int report_open(struct file *file, bool keep_table, bool 
 	}
 	dentry = FSBPF_READ(direct, file, f_path.dentry);
 	exact_name(event, 0, dentry, direct);
+	/* The directory's path: its leaf is read once, as names[0]. */
 	if (full_paths || !keep_table)
-		put_path(event, 0, FSBPF_READ(direct, file, f_path.mnt), dentry,
-			 FILELIFE_NAME_FULL_PATH, direct);
+		put_path(event, 0, FSBPF_READ(direct, file, f_path.mnt),
+			 FSBPF_READ(direct, dentry, d_parent), FILELIFE_NAME_BASE_PATH, direct);
 	send_event(event);
 	return 0;
 }

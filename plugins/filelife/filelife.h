@@ -7,7 +7,7 @@
  * deaths. The vfs backends see dentries and report exact identities, parent
  * directories and link counts. The system-call backends see the text a caller
  * passed and, exactly, the directory it is relative to; for a name with
- * slashes they add that directory's path, and every birth carries its file's
+ * slashes they add that directory's path, and every birth its directory's
  * path, so user space can tell which directory the text named at the time of
  * the call without looking at the file system later.
  */

@@ -178,7 +178,10 @@ void Names::renamed(const Name &from, const Name &to)
 Name Names::exact(const EventName &name, uint32_t mntns)
 {
 	std::optional<std::string> full;
-	if ((name.flags & FILELIFE_NAME_FULL_PATH) && name.path) {
+	if (const std::optional<std::string> dir = base_path(name)) {
+		learn(name.dir, *dir, mntns);
+		full = join(*dir, name.text);
+	} else if ((name.flags & FILELIFE_NAME_FULL_PATH) && name.path) {
 		full = name.path;
 		learn(name.dir, split_leaf(*full).first, mntns);
 	}
