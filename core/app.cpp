@@ -338,6 +338,19 @@ int usage_error(const CLI::App &app, const CLI::ParseError &error)
 
 } // namespace
 
+// FSBPF_DISABLE, read once; a name it does not know is a usage error, said here.
+std::optional<Disabled> disabled_from_environment()
+{
+	const char *names = secure_getenv("FSBPF_DISABLE");
+	std::string unknown;
+	std::optional<Disabled> disabled = parse_disabled(names ? names : "", unknown);
+	if (!disabled)
+		usage_error("fsbpf",
+			    "FSBPF_DISABLE names '" + unknown + "', no attach type or feature",
+			    "fsbpf features");
+	return disabled;
+}
+
 std::optional<std::string> applet_for(std::string_view argv0, const PluginRegistry &registry)
 {
 	const std::string name = basename_of(argv0);
@@ -401,9 +414,11 @@ int run_fsbpf(std::vector<std::string> args)
 			print_plugins(registry, stdout);
 		return stdout_status(kExitOk);
 	}
+	const std::optional<Disabled> disabled = disabled_from_environment();
+	if (!disabled)
+		return kExitUsage;
 	// Loads the kernel's BTF: only for the commands that need the kernel.
-	const char *disabled = secure_getenv("FSBPF_DISABLE");
-	Features features(disabled ? disabled : "");
+	Features features(*disabled);
 	if (features_cmd->parsed()) {
 		const auto check_backend = [&](const Command &command, size_t index) {
 			for (const auto &tool : tools)

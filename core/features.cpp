@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <sys/mount.h>
@@ -18,6 +19,15 @@ constexpr std::array<std::string_view, FSBPF_ATTACH__COUNT> kAttachNames = {
 	"fentry", "fexit", "kprobe", "kretprobe", "tp_btf", "raw_tp", "tracepoint"};
 constexpr std::array<std::string_view, FSBPF_FEATURE__COUNT> kFeatureNames = {
 	"ringbuf", "perfbuf", "find_vma", "rdonly_cast", "d_path"};
+
+template <size_t N>
+std::optional<size_t> index_of(const std::array<std::string_view, N> &names, std::string_view name)
+{
+	for (size_t i = 0; i < N; i++)
+		if (names[i] == name)
+			return i;
+	return std::nullopt;
+}
 
 struct ProbesDeleter {
 	void operator()(probes_bpf *skel) const { probes_bpf__destroy(skel); }
@@ -94,32 +104,36 @@ std::string_view feature_name(fsbpf_feature feature)
 
 std::optional<fsbpf_attach> attach_from_name(std::string_view name)
 {
-	for (size_t i = 0; i < kAttachNames.size(); i++)
-		if (kAttachNames[i] == name)
-			return static_cast<fsbpf_attach>(i);
-	return std::nullopt;
+	const std::optional<size_t> index = index_of(kAttachNames, name);
+	return index ? std::optional(static_cast<fsbpf_attach>(*index)) : std::nullopt;
 }
 
-Features::Features(std::string disabled) : disabled_(std::move(disabled)) {}
-
-bool Features::is_disabled(std::string_view name) const
+std::optional<Disabled> parse_disabled(std::string_view names, std::string &unknown)
 {
-	std::string_view rest = disabled_;
-	while (!rest.empty()) {
-		const size_t comma = rest.find(',');
-		if (rest.substr(0, comma) == name)
-			return true;
-		rest = comma == std::string_view::npos ? std::string_view{}
-						       : rest.substr(comma + 1);
+	Disabled disabled;
+	while (!names.empty()) {
+		const size_t comma = std::min(names.find(','), names.size());
+		const std::string_view name = names.substr(0, comma);
+		names.remove_prefix(std::min(comma + 1, names.size()));
+		if (const std::optional<size_t> attach = index_of(kAttachNames, name)) {
+			disabled.attach.set(*attach);
+		} else if (const std::optional<size_t> feature = index_of(kFeatureNames, name)) {
+			disabled.feature.set(*feature);
+		} else if (!name.empty()) {
+			unknown = name;
+			return std::nullopt;
+		}
 	}
-	return false;
+	return disabled;
 }
+
+Features::Features(Disabled disabled) : disabled_(disabled) {}
 
 int Features::attach(fsbpf_attach attach)
 {
 	std::optional<int> &cached = attach_cache_.at(attach);
 	if (!cached)
-		cached = is_disabled(attach_name(attach)) ? -EPERM : probe_attach(attach);
+		cached = disabled_.attach.test(attach) ? -EPERM : probe_attach(attach);
 	return *cached;
 }
 
@@ -127,7 +141,7 @@ int Features::feature(fsbpf_feature feature)
 {
 	std::optional<int> &cached = feature_cache_.at(feature);
 	if (!cached)
-		cached = is_disabled(feature_name(feature)) ? -EPERM : probe_feature(feature);
+		cached = disabled_.feature.test(feature) ? -EPERM : probe_feature(feature);
 	return *cached;
 }
 

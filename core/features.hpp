@@ -7,6 +7,7 @@
 #include <fsbpf/plugin.h>
 
 #include <array>
+#include <bitset>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,11 +18,20 @@ std::string_view attach_name(fsbpf_attach attach);
 std::string_view feature_name(fsbpf_feature feature);
 std::optional<fsbpf_attach> attach_from_name(std::string_view name);
 
+// Attach types and features reported as unsupported (the FSBPF_DISABLE
+// knob), so that fallbacks can be tested on any kernel.
+struct Disabled {
+	std::bitset<FSBPF_ATTACH__COUNT> attach;
+	std::bitset<FSBPF_FEATURE__COUNT> feature;
+};
+
+// Parses comma-separated names, each an attach type or a feature; empty
+// names are allowed. nullopt with the first unknown name in `unknown`.
+std::optional<Disabled> parse_disabled(std::string_view names, std::string &unknown);
+
 class Features {
 public:
-	// disabled: comma-separated attach/feature names reported as unsupported
-	// (the FSBPF_DISABLE knob), so that fallbacks can be tested on any kernel.
-	explicit Features(std::string disabled = {});
+	explicit Features(Disabled disabled = {});
 	virtual ~Features() = default;
 	Features(const Features &) = delete;
 	Features &operator=(const Features &) = delete;
@@ -36,9 +46,7 @@ protected:
 	virtual int probe_feature(fsbpf_feature feature);
 
 private:
-	bool is_disabled(std::string_view name) const;
-
-	std::string disabled_;
+	Disabled disabled_;
 	KernelBtf btf_;
 	std::array<std::optional<int>, FSBPF_ATTACH__COUNT> attach_cache_;
 	std::array<std::optional<int>, FSBPF_FEATURE__COUNT> feature_cache_;

@@ -115,6 +115,21 @@ TEST(Usage, BadOptionsExitTwoWithOneLineAndHint)
 	}
 }
 
+// A mistyped FSBPF_DISABLE would test a fallback that never happens.
+TEST(Usage, FsbpfDisableNamingNoAttachTypeOrFeatureExitsTwo)
+{
+	for (const std::vector<std::string> &command : std::vector<std::vector<std::string>>{
+		     {"syncsnoop", "--duration", "1"}, {"features"}}) {
+		std::vector<std::string> argv = {fsbpf_binary()};
+		argv.insert(argv.end(), command.begin(), command.end());
+		const Finished done = run(argv, {"FSBPF_DISABLE=kprobe,kprob"});
+		EXPECT_EQ(done.status, 2) << command[0];
+		EXPECT_EQ(done.err, "fsbpf: FSBPF_DISABLE names 'kprob', no attach type or feature "
+				    "(see 'fsbpf features')\n")
+			<< command[0];
+	}
+}
+
 TEST(Usage, VersionAndHelpExitZero)
 {
 	const Finished version = run({fsbpf_binary(), "--version"});

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace {
 
@@ -29,6 +30,12 @@ protected:
 		return feature == FSBPF_FEATURE_FIND_VMA ? -ENOENT : 0;
 	}
 };
+
+fsbpf::Disabled disabled(std::string_view names)
+{
+	std::string unknown;
+	return fsbpf::parse_disabled(names, unknown).value();
+}
 
 TEST(Features, ProbesEachAttachTypeOnce)
 {
@@ -54,7 +61,7 @@ TEST(Features, ProbesEachFeatureOnce)
 
 TEST(Features, DisabledNamesFailWithoutProbing)
 {
-	CountingFeatures features("kprobe,ringbuf");
+	CountingFeatures features(disabled("kprobe,ringbuf"));
 	EXPECT_EQ(features.attach(FSBPF_ATTACH_KPROBE), -EPERM);
 	EXPECT_EQ(features.feature(FSBPF_FEATURE_RINGBUF), -EPERM);
 	EXPECT_EQ(features.attach_probes[FSBPF_ATTACH_KPROBE], 0);
@@ -63,11 +70,28 @@ TEST(Features, DisabledNamesFailWithoutProbing)
 
 TEST(Features, DisablingMatchesWholeNamesOnly)
 {
-	CountingFeatures features("kprobe,ringbuf");
+	CountingFeatures features(disabled("kprobe,ringbuf"));
 	EXPECT_EQ(features.attach(FSBPF_ATTACH_KRETPROBE), 0);
 	EXPECT_EQ(features.feature(FSBPF_FEATURE_PERFBUF), 0);
 	EXPECT_EQ(features.attach_probes[FSBPF_ATTACH_KRETPROBE], 1);
 	EXPECT_EQ(features.feature_probes[FSBPF_FEATURE_PERFBUF], 1);
+}
+
+TEST(Disabled, NamesAttachTypesAndFeaturesAndNothingElse)
+{
+	std::string unknown;
+	const std::optional<fsbpf::Disabled> both =
+		fsbpf::parse_disabled(",tp_btf,,d_path,", unknown);
+	ASSERT_TRUE(both);
+	EXPECT_EQ(both->attach.count(), 1U);
+	EXPECT_TRUE(both->attach.test(FSBPF_ATTACH_TP_BTF));
+	EXPECT_EQ(both->feature.count(), 1U);
+	EXPECT_TRUE(both->feature.test(FSBPF_FEATURE_D_PATH));
+	EXPECT_EQ(fsbpf::parse_disabled("", unknown)->attach.count(), 0U);
+	for (const std::string bad : {"kprob", "kprobe ", "KPROBE", "kprobe;fentry"}) {
+		EXPECT_EQ(fsbpf::parse_disabled("fentry," + bad, unknown), std::nullopt) << bad;
+		EXPECT_EQ(unknown, bad);
+	}
 }
 
 TEST(AttachNames, RoundTripThroughTheirNames)
