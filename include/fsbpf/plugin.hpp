@@ -269,6 +269,18 @@ constexpr bool checks_backends = requires(Tool &tool, const Host &host)
 		} -> std::same_as<int>;
 };
 
+// Tool's check_backend through the C ABI, or NULL when Tool has none; only
+// then is CommandAdapter<Tool>::check_backend instantiated.
+template <typename Tool>
+constexpr auto backend_checker()
+{
+	using Check = int (*)(void *, const fsbpf_host *, size_t);
+	if constexpr (checks_backends<Tool>)
+		return Check{&CommandAdapter<Tool>::check_backend};
+	else
+		return Check{nullptr};
+}
+
 template <typename Tool>
 constexpr fsbpf_command make_command(const char *name, const char *summary,
 				     const fsbpf_backend *backends, size_t backend_count)
@@ -282,8 +294,7 @@ constexpr fsbpf_command make_command(const char *name, const char *summary,
 			     &CommandAdapter<Tool>::destroy,
 			     &CommandAdapter<Tool>::add_options,
 			     &CommandAdapter<Tool>::run,
-			     checks_backends<Tool> ? &CommandAdapter<Tool>::check_backend
-						   : nullptr};
+			     backend_checker<Tool>()};
 }
 
 } // namespace fsbpf::plugin
