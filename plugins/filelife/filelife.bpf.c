@@ -1169,11 +1169,12 @@ static __always_inline int report_kept(struct sys_exit_ctx *ctx)
 							       : report_opened(ctx->ret, false); \
 	}
 
-#define NAME_TRACEPOINTS(name, count)                  \
+/* A call that names files, with the number of arguments it takes. */
+#define NAME_TRACEPOINTS(name, arg_count)              \
 	SEC("tracepoint/syscalls/sys_enter_" #name)    \
 	int tp_enter_##name(struct sys_enter_ctx *ctx) \
 	{                                              \
-		return keep_args(ctx, count);          \
+		return keep_args(ctx, arg_count);      \
 	}                                              \
 	SEC("tracepoint/syscalls/sys_exit_" #name)     \
 	int tp_exit_##name(struct sys_exit_ctx *ctx)   \

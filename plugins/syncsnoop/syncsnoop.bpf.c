@@ -53,6 +53,19 @@ static __always_inline int on_enter(enum sync_call call, int fd, __u64 addr)
 	return 0;
 }
 
+/* A call's first argument: the descriptor it syncs, or msync's address; sync takes none. */
+static __always_inline int on_enter_with(enum sync_call call, __u64 first)
+{
+	switch (call) {
+	case SYNC_CALL_SYNC:
+		return on_enter(call, -1, 0);
+	case SYNC_CALL_MSYNC:
+		return on_enter(call, -1, first);
+	default:
+		return on_enter(call, (int)first, 0);
+	}
+}
+
 struct vma_file {
 	struct file *file;
 };
@@ -131,22 +144,19 @@ done:
 
 /* ---- fentry/fexit on the syscall entry points ---- */
 
-#define FENTRY_PAIR(name, call, fd_expr, addr_expr)                      \
-	SEC("fentry/__x64_sys_" #name)                                   \
-	int BPF_PROG(fentry_##name, const struct pt_regs *regs)          \
-	{                                                                \
-		return on_enter(call, fd_expr, addr_expr);               \
-	}                                                                \
-	SEC("fexit/__x64_sys_" #name)                                    \
-	int BPF_PROG(fexit_##name, const struct pt_regs *regs, long ret) \
-	{                                                                \
-		return on_exit(call, ret, call == SYNC_CALL_MSYNC);      \
+#define FENTRY_PAIR(name, call)                                               \
+	SEC("fentry/__x64_sys_" #name)                                        \
+	int BPF_PROG(fentry_##name, const struct pt_regs *regs)               \
+	{                                                                     \
+		return on_enter_with(call, PT_REGS_PARM1_CORE_SYSCALL(regs)); \
+	}                                                                     \
+	SEC("fexit/__x64_sys_" #name)                                         \
+	int BPF_PROG(fexit_##name, const struct pt_regs *regs, long ret)      \
+	{                                                                     \
+		return on_exit(call, ret, call == SYNC_CALL_MSYNC);           \
 	}
 
-#define ARG1      ((int)PT_REGS_PARM1_CORE_SYSCALL(regs))
-#define ARG1_ADDR ((__u64)PT_REGS_PARM1_CORE_SYSCALL(regs))
-
-FENTRY_PAIR(sync, SYNC_CALL_SYNC, -1, 0)
+FENTRY_PAIR(sync, SYNC_CALL_SYNC)
 /* Where BTF lacks the zero-argument wrapper __x64_sys_sync (6.1): the work of sync(). */
 SEC("fentry/ksys_sync")
 int BPF_PROG(fentry_ksys_sync)
@@ -158,11 +168,11 @@ int BPF_PROG(fexit_ksys_sync)
 {
 	return on_exit(SYNC_CALL_SYNC, 0, false); /* sync() always returns 0 */
 }
-FENTRY_PAIR(syncfs, SYNC_CALL_SYNCFS, ARG1, 0)
-FENTRY_PAIR(fsync, SYNC_CALL_FSYNC, ARG1, 0)
-FENTRY_PAIR(fdatasync, SYNC_CALL_FDATASYNC, ARG1, 0)
-FENTRY_PAIR(sync_file_range, SYNC_CALL_SYNC_FILE_RANGE, ARG1, 0)
-FENTRY_PAIR(msync, SYNC_CALL_MSYNC, -1, ARG1_ADDR)
+FENTRY_PAIR(syncfs, SYNC_CALL_SYNCFS)
+FENTRY_PAIR(fsync, SYNC_CALL_FSYNC)
+FENTRY_PAIR(fdatasync, SYNC_CALL_FDATASYNC)
+FENTRY_PAIR(sync_file_range, SYNC_CALL_SYNC_FILE_RANGE)
+FENTRY_PAIR(msync, SYNC_CALL_MSYNC)
 SEC("fexit/__x64_sys_msync")
 int BPF_PROG(fexit_msync_novma, const struct pt_regs *regs, long ret)
 {
@@ -171,11 +181,11 @@ int BPF_PROG(fexit_msync_novma, const struct pt_regs *regs, long ret)
 
 /* ---- kprobes on the syscalls (libbpf resolves the arch prefix) ---- */
 
-#define KPROBE_PAIR(name, call, fd_expr, addr_expr)                 \
+#define KPROBE_PAIR(name, call)                                     \
 	SEC("ksyscall/" #name)                                      \
-	int BPF_KSYSCALL(kprobe_##name, long arg1)                  \
+	int BPF_KSYSCALL(kprobe_##name, long first)                 \
 	{                                                           \
-		return on_enter(call, fd_expr, addr_expr);          \
+		return on_enter_with(call, first);                  \
 	}                                                           \
 	SEC("kretsyscall/" #name)                                   \
 	int BPF_KRETPROBE(kretprobe_##name, long ret)               \
@@ -183,12 +193,12 @@ int BPF_PROG(fexit_msync_novma, const struct pt_regs *regs, long ret)
 		return on_exit(call, ret, call == SYNC_CALL_MSYNC); \
 	}
 
-KPROBE_PAIR(sync, SYNC_CALL_SYNC, -1, 0)
-KPROBE_PAIR(syncfs, SYNC_CALL_SYNCFS, (int)arg1, 0)
-KPROBE_PAIR(fsync, SYNC_CALL_FSYNC, (int)arg1, 0)
-KPROBE_PAIR(fdatasync, SYNC_CALL_FDATASYNC, (int)arg1, 0)
-KPROBE_PAIR(sync_file_range, SYNC_CALL_SYNC_FILE_RANGE, (int)arg1, 0)
-KPROBE_PAIR(msync, SYNC_CALL_MSYNC, -1, (__u64)arg1)
+KPROBE_PAIR(sync, SYNC_CALL_SYNC)
+KPROBE_PAIR(syncfs, SYNC_CALL_SYNCFS)
+KPROBE_PAIR(fsync, SYNC_CALL_FSYNC)
+KPROBE_PAIR(fdatasync, SYNC_CALL_FDATASYNC)
+KPROBE_PAIR(sync_file_range, SYNC_CALL_SYNC_FILE_RANGE)
+KPROBE_PAIR(msync, SYNC_CALL_MSYNC)
 SEC("kretsyscall/msync")
 int BPF_KRETPROBE(kretprobe_msync_novma, long ret)
 {
@@ -197,11 +207,17 @@ int BPF_KRETPROBE(kretprobe_msync_novma, long ret)
 
 /* ---- classic per-syscall tracepoints ---- */
 
-#define TRACEPOINT_PAIR(name, call, fd_expr, addr_expr)                  \
+/* A program must not read past its call's arguments, and sync takes none. */
+static __always_inline __u64 first_arg(const struct sys_enter_ctx *ctx, enum sync_call call)
+{
+	return call == SYNC_CALL_SYNC ? 0 : ctx->args[0];
+}
+
+#define TRACEPOINT_PAIR(name, call)                                      \
 	SEC("tracepoint/syscalls/sys_enter_" #name)                      \
 	int tp_enter_##name(struct sys_enter_ctx *ctx)                   \
 	{                                                                \
-		return on_enter(call, fd_expr, addr_expr);               \
+		return on_enter_with(call, first_arg(ctx, call));        \
 	}                                                                \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                       \
 	int tp_exit_##name(struct sys_exit_ctx *ctx)                     \
@@ -209,12 +225,12 @@ int BPF_KRETPROBE(kretprobe_msync_novma, long ret)
 		return on_exit(call, ctx->ret, call == SYNC_CALL_MSYNC); \
 	}
 
-TRACEPOINT_PAIR(sync, SYNC_CALL_SYNC, -1, 0)
-TRACEPOINT_PAIR(syncfs, SYNC_CALL_SYNCFS, (int)ctx->args[0], 0)
-TRACEPOINT_PAIR(fsync, SYNC_CALL_FSYNC, (int)ctx->args[0], 0)
-TRACEPOINT_PAIR(fdatasync, SYNC_CALL_FDATASYNC, (int)ctx->args[0], 0)
-TRACEPOINT_PAIR(sync_file_range, SYNC_CALL_SYNC_FILE_RANGE, (int)ctx->args[0], 0)
-TRACEPOINT_PAIR(msync, SYNC_CALL_MSYNC, -1, ctx->args[0])
+TRACEPOINT_PAIR(sync, SYNC_CALL_SYNC)
+TRACEPOINT_PAIR(syncfs, SYNC_CALL_SYNCFS)
+TRACEPOINT_PAIR(fsync, SYNC_CALL_FSYNC)
+TRACEPOINT_PAIR(fdatasync, SYNC_CALL_FDATASYNC)
+TRACEPOINT_PAIR(sync_file_range, SYNC_CALL_SYNC_FILE_RANGE)
+TRACEPOINT_PAIR(msync, SYNC_CALL_MSYNC)
 SEC("tracepoint/syscalls/sys_exit_msync")
 int tp_exit_msync_novma(struct sys_exit_ctx *ctx)
 {
@@ -247,14 +263,10 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(raw_enter, struct pt_regs *regs, long id)
 {
 	int call = sync_call_of(id);
-	unsigned long arg1;
 
 	if (call < 0)
 		return 0;
-	arg1 = BPF_CORE_READ(regs, di);
-	if (call == SYNC_CALL_MSYNC)
-		return on_enter(call, -1, arg1);
-	return on_enter(call, call == SYNC_CALL_SYNC ? -1 : (int)arg1, 0);
+	return on_enter_with(call, BPF_CORE_READ(regs, di));
 }
 
 static __always_inline int raw_exit_of(struct pt_regs *regs, long ret, bool find_vma)
