@@ -97,9 +97,11 @@ Tracer::Tracer(const std::string &tool, std::vector<std::string> args,
 {
 }
 
+// A bound on a hung start, not a measure: 22 classic tracepoints take some
+// 40 s to attach in a TCG guest whose host is busy.
 bool Tracer::attached()
 {
-	return process_.wait_for_stderr("Hit Ctrl-C to end", 60s);
+	return process_.wait_for_stderr("Hit Ctrl-C to end", 180s);
 }
 
 Finished Tracer::stop(int sig)
