@@ -259,16 +259,20 @@ std::vector<std::string> backend_args(const std::string &backend)
 	return {"--backend", backend};
 }
 
-// Whether the backend (auto: the first this kernel offers) sees system calls, not vfs calls.
+// Whether the backend (auto: the one `fsbpf features` says it picks) sees system calls.
 bool sees_system_calls(const std::string &backend)
 {
-	if (backend != "auto")
-		return backend == "tp_btf" || backend == "tracepoint";
-	const std::map<std::string, std::string> why_not = supported_backends("filelife");
-	for (const char *vfs : {"fentry", "kprobe"})
-		if (why_not.at(vfs).empty())
-			return false;
-	return true;
+	const std::string used =
+		backend == "auto"
+			? features_report()["tools"]["filelife"]["pick"].get<std::string>()
+			: backend;
+	return used == "tp_btf" || used == "tracepoint";
+}
+
+// A device as filelife prints it: major:minor.
+std::string device_text(dev_t dev)
+{
+	return std::to_string(major(dev)) + ":" + std::to_string(minor(dev));
 }
 
 using Case = std::tuple<std::string, std::string>; // backend, file system
@@ -390,8 +394,7 @@ TEST_P(FileLifeBackend, ReportsEveryBirthWithItsAge)
 			EXPECT_EQ(event["dev"], "");
 		} else {
 			EXPECT_EQ(event["ino"], life.ino);
-			EXPECT_EQ(event["dev"], std::to_string(major(life.dev)) + ":" +
-							std::to_string(minor(life.dev)));
+			EXPECT_EQ(event["dev"], device_text(life.dev));
 		}
 		EXPECT_EQ(event["created_as"], "");
 	}
@@ -885,8 +888,7 @@ TEST_P(FileLifeAccounting, MknodatIdentityIsTheCallsWhenReadLate)
 		const struct stat &st = found->second;
 		rows++;
 		EXPECT_EQ(event["ino"], st.st_ino);
-		EXPECT_EQ(event["dev"], std::to_string(major(st.st_dev)) + ":" +
-						std::to_string(minor(st.st_dev)));
+		EXPECT_EQ(event["dev"], device_text(st.st_dev));
 	}
 	expect_count(rows, made.size(), run);
 }
