@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* BPF side of bpf/path.h: file descriptor to file, file to path. */
+/* BPF side of fsbpf/path.h: file descriptor to file, file to path. */
 #ifndef FSBPF_PATH_BPF_H
 #define FSBPF_PATH_BPF_H
 
-#include "path.h"
+#include <fsbpf/path.h>
 
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>

@@ -7,7 +7,7 @@
  * record while the reader catches up (a fast workload fills half the ring
  * long before the reader's next look). Two marks, because records of two
  * CPUs can pass one together, each seeing the ring as it was before the
- * other. Readers also look on their own every kRingPollMs (bpf/libbpf.hpp).
+ * other. Readers also look on their own every kRingPollMs (fsbpf/ring.hpp).
  */
 #ifndef FSBPF_RINGBUF_BPF_H
 #define FSBPF_RINGBUF_BPF_H

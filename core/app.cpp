@@ -5,6 +5,8 @@
 #include "report.hpp"
 #include "text.hpp"
 
+#include <fsbpf/path.hpp>
+
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -34,12 +36,6 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
-
-std::string basename_of(std::string_view path)
-{
-	const size_t slash = path.rfind('/');
-	return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
-}
 
 std::string exe_dir()
 {
@@ -153,7 +149,8 @@ void add_host_options(ToolCommand &tool, int &verbosity)
 				    .target = &tool.duration,
 				    .choices = nullptr,
 				    .min = 0.001,
-				    .max = StopSource::kLongestDurationSeconds};
+				    .max = StopSource::kLongestDurationSeconds,
+				    .excludes = nullptr};
 	const fsbpf_option backend{.size = sizeof(fsbpf_option),
 				   .type = FSBPF_OPT_STRING,
 				   .names = "--backend",
@@ -161,7 +158,8 @@ void add_host_options(ToolCommand &tool, int &verbosity)
 				   .target = &tool.backend,
 				   .choices = tool.backend_names.data(),
 				   .min = 0,
-				   .max = 0};
+				   .max = 0,
+				   .excludes = nullptr};
 	if (tool.binder->add(duration) != 0 ||
 	    (entry.backend_count && tool.binder->add(backend) != 0))
 		throw std::runtime_error(fmt::format("{}: cannot declare --duration and --backend",
@@ -353,7 +351,7 @@ std::optional<Disabled> disabled_from_environment()
 
 std::optional<std::string> applet_for(std::string_view argv0, const PluginRegistry &registry)
 {
-	const std::string name = basename_of(argv0);
+	const std::string name = last_name(argv0);
 	if (registry.find(name))
 		return name;
 	return std::nullopt;

@@ -3,6 +3,8 @@
 #include "probe_kfunc.bpf.skel.h"
 #include "probes.bpf.skel.h"
 
+#include <fsbpf/skeleton.hpp>
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -29,12 +31,8 @@ std::optional<size_t> index_of(const std::array<std::string_view, N> &names, std
 	return std::nullopt;
 }
 
-struct ProbesDeleter {
-	void operator()(probes_bpf *skel) const { probes_bpf__destroy(skel); }
-};
-struct KfuncDeleter {
-	void operator()(probe_kfunc_bpf *skel) const { probe_kfunc_bpf__destroy(skel); }
-};
+using Probes = Skeleton<probes_bpf, probes_bpf__open, probes_bpf__destroy>;
+using KfuncProbe = Skeleton<probe_kfunc_bpf, probe_kfunc_bpf__open, probe_kfunc_bpf__destroy>;
 
 int errno_or(int fallback)
 {
@@ -53,9 +51,9 @@ bpf_program *probe_program(probes_bpf &skel, std::string_view name)
 // Loads only the named program; attaches it too when attach is set.
 int load_probe(std::string_view program, bool attach)
 {
-	std::unique_ptr<probes_bpf, ProbesDeleter> skel(probes_bpf__open());
-	if (!skel)
-		return errno_or(-ENOMEM);
+	Probes skel;
+	if (int err = skel.open())
+		return err;
 	bpf_program *target = probe_program(*skel, program);
 	bpf_program *prog = nullptr;
 	bpf_object__for_each_program (prog, skel->obj)
@@ -84,10 +82,9 @@ int probe_rdonly_cast(KernelBtf &btf)
 {
 	if (!btf.has_func("bpf_rdonly_cast"))
 		return -ENOENT;
-	std::unique_ptr<probe_kfunc_bpf, KfuncDeleter> skel(probe_kfunc_bpf__open());
-	if (!skel)
-		return errno_or(-ENOMEM);
-	return probe_kfunc_bpf__load(skel.get());
+	KfuncProbe skel;
+	const int err = skel.open();
+	return err ? err : probe_kfunc_bpf__load(skel.get());
 }
 
 } // namespace

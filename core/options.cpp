@@ -92,12 +92,12 @@ int OptionBinder::add(const fsbpf_option &declared)
 	switch (option.type) {
 	case FSBPF_OPT_FLAG: {
 		bool &value = flags_.emplace_back(false);
-		app_.add_flag(option.names, value, help);
+		opt = app_.add_flag(option.names, value, help);
 		commits_.emplace_back([&value, target = static_cast<int *>(option.target)] {
 			if (value)
 				*target = 1;
 		});
-		return 0;
+		return exclude(*opt, option.excludes);
 	}
 	case FSBPF_OPT_INT:
 		opt = app_.add_option(option.names, *static_cast<int64_t *>(option.target), help);
@@ -122,6 +122,25 @@ int OptionBinder::add(const fsbpf_option &declared)
 		return -EINVAL;
 	}
 	opt->check(value_check(option));
+	return exclude(*opt, option.excludes);
+}
+
+// CLI11 makes the exclusion mutual: either given with the other is a usage error.
+int OptionBinder::exclude(CLI::Option &opt, const char *names)
+{
+	if (!names)
+		return 0;
+	std::string_view rest = names;
+	while (!rest.empty()) {
+		const size_t comma = rest.find(',');
+		const std::string name(rest.substr(0, comma));
+		rest = comma == std::string_view::npos ? std::string_view{}
+						       : rest.substr(comma + 1);
+		CLI::Option *other = app_.get_option_no_throw(name);
+		if (!other || other == &opt)
+			return -EINVAL;
+		opt.excludes(other);
+	}
 	return 0;
 }
 

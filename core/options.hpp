@@ -32,6 +32,7 @@ public:
 
 private:
 	static int add_option(void *impl, const fsbpf_option *option) noexcept;
+	int exclude(CLI::Option &opt, const char *names);
 
 	CLI::App &app_;
 	fsbpf_cli table_{sizeof(fsbpf_cli), this, &OptionBinder::add_option};

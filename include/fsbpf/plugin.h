@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 #define FSBPF_ABI_MAJOR 1
-#define FSBPF_ABI_MINOR 1
+#define FSBPF_ABI_MINOR 2
 
 #define FSBPF_PLUGIN_SYMBOL      fsbpf_plugin
 #define FSBPF_PLUGIN_SYMBOL_NAME "fsbpf_plugin"
@@ -76,6 +76,9 @@ struct fsbpf_option {
 	void *target;               /* written after parsing; keeps its default when absent */
 	const char *const *choices; /* NULL-terminated list of allowed values, or NULL */
 	double min, max;            /* numeric range when min < max */
+	/* Since ABI 1.2: comma-separated names of options declared before this
+	 * one that it cannot be given with ("--read-only"), or NULL. */
+	const char *excludes;
 };
 
 struct fsbpf_cli {

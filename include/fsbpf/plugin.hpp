@@ -37,9 +37,10 @@ class Options {
 public:
 	explicit Options(const fsbpf_cli &cli) : cli_(cli) {}
 
-	void flag(const char *names, const char *help, int &target)
+	// excludes: options declared before this one that it cannot be given with.
+	void flag(const char *names, const char *help, int &target, const char *excludes = nullptr)
 	{
-		add(FSBPF_OPT_FLAG, names, help, &target);
+		add(FSBPF_OPT_FLAG, names, help, &target, nullptr, 0, 0, excludes);
 	}
 	void integer(const char *names, const char *help, int64_t &target, double min = 0,
 		     double max = 0)
@@ -63,10 +64,18 @@ public:
 
 private:
 	void add(fsbpf_option_type type, const char *names, const char *help, void *target,
-		 const char *const *choices = nullptr, double min = 0, double max = 0)
+		 const char *const *choices = nullptr, double min = 0, double max = 0,
+		 const char *excludes = nullptr)
 	{
-		const fsbpf_option option{
-			sizeof(fsbpf_option), type, names, help, target, choices, min, max};
+		const fsbpf_option option{sizeof(fsbpf_option),
+					  type,
+					  names,
+					  help,
+					  target,
+					  choices,
+					  min,
+					  max,
+					  excludes};
 		if (cli_.add_option(cli_.impl, &option) != 0)
 			throw std::invalid_argument(std::string("invalid option ") + names);
 	}

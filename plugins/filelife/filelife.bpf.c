@@ -18,6 +18,7 @@
 #include "filter.bpf.h"
 #include "path.bpf.h"
 #include "ringbuf.bpf.h"
+#include "stash.bpf.h"
 #include "syscall.bpf.h"
 
 const volatile bool full_paths = false;
@@ -29,7 +30,6 @@ const volatile bool full_paths = false;
 __u64 lost_events = 0;
 __u64 lost_births = 0;
 __u64 table_full = 0;
-__u64 missed_calls = 0;
 
 /*
  * A file born while tracing, as the vfs views keep it: the mount it was
@@ -57,12 +57,7 @@ struct call {
 	struct filelife_inode victim;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, FILELIFE_MAX_CALLS);
-	__type(key, __u32);
-	__type(value, struct call);
-} calls SEC(".maps");
+FSBPF_STASH(calls, struct call, FILELIFE_MAX_CALLS);
 
 /* Sized by user space (--ring-size). */
 struct {
@@ -315,12 +310,8 @@ static __always_inline int report_open(struct file *file, bool keep_table, bool 
 /* Every vfs entry passes here: other processes stop at the filter. */
 static __always_inline void remember(struct call *call)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	if (!fsbpf_traced_process())
-		return;
-	if (bpf_map_update_elem(&calls, &tid, call, BPF_ANY))
-		__sync_fetch_and_add(&missed_calls, 1);
+	if (fsbpf_traced_process())
+		fsbpf_stash_put(&calls, call);
 }
 
 static __always_inline int on_create_entry(struct dentry *dentry)
@@ -443,11 +434,9 @@ static __always_inline void report_call(struct call *call, struct filelife_event
 
 static __always_inline int on_vfs_exit(int ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct filelife_event *event;
-	struct call *call;
+	struct call *call = fsbpf_stash_get(&calls);
 
-	call = bpf_map_lookup_elem(&calls, &tid);
 	if (!call)
 		return 0;
 	if (ret)
@@ -464,7 +453,7 @@ static __always_inline int on_vfs_exit(int ret)
 	else
 		report_call(call, event);
 done:
-	bpf_map_delete_elem(&calls, &tid);
+	fsbpf_stash_drop(&calls);
 	return 0;
 }
 
@@ -668,23 +657,6 @@ KRETPROBE_EXIT(vfs_unlink)
 KRETPROBE_EXIT(vfs_rename)
 
 /* ---- raw sys_exit: the system calls, by number (x86-64) ---- */
-
-enum filelife_syscall_nr {
-	NR_OPEN = 2,
-	NR_RENAME = 82,
-	NR_RMDIR = 84,
-	NR_CREAT = 85,
-	NR_LINK = 86,
-	NR_UNLINK = 87,
-	NR_MKNOD = 133,
-	NR_OPENAT = 257,
-	NR_MKNODAT = 259,
-	NR_UNLINKAT = 263,
-	NR_RENAMEAT = 264,
-	NR_LINKAT = 265,
-	NR_RENAMEAT2 = 316,
-	NR_OPENAT2 = 437,
-};
 
 /* The directory a path is relative to: the root, the working directory, or dfd's. */
 struct base {
@@ -1002,7 +974,7 @@ static __always_inline int fd_arg(const struct syscall_args *args, int index)
 /* mknod(path, mode, dev) and mknodat(dfd, path, mode, dev), each in one place. */
 static __always_inline int report_mknod(const struct syscall_args *args, bool direct)
 {
-	bool at = args->nr == NR_MKNODAT;
+	bool at = args->nr == FSBPF_NR_MKNODAT;
 	__u32 type = (at ? args->arg[2] : args->arg[1]) & FILELIFE_S_IFMT;
 
 	if (type && type != FILELIFE_S_IFREG)
@@ -1014,20 +986,20 @@ static __always_inline int report_mknod(const struct syscall_args *args, bool di
 static __always_inline bool traced_syscall(long nr)
 {
 	switch (nr) {
-	case NR_OPEN:
-	case NR_CREAT:
-	case NR_OPENAT:
-	case NR_OPENAT2:
-	case NR_MKNOD:
-	case NR_MKNODAT:
-	case NR_LINK:
-	case NR_LINKAT:
-	case NR_UNLINK:
-	case NR_UNLINKAT:
-	case NR_RMDIR:
-	case NR_RENAME:
-	case NR_RENAMEAT:
-	case NR_RENAMEAT2:
+	case FSBPF_NR_OPEN:
+	case FSBPF_NR_CREAT:
+	case FSBPF_NR_OPENAT:
+	case FSBPF_NR_OPENAT2:
+	case FSBPF_NR_MKNOD:
+	case FSBPF_NR_MKNODAT:
+	case FSBPF_NR_LINK:
+	case FSBPF_NR_LINKAT:
+	case FSBPF_NR_UNLINK:
+	case FSBPF_NR_UNLINKAT:
+	case FSBPF_NR_RMDIR:
+	case FSBPF_NR_RENAME:
+	case FSBPF_NR_RENAMEAT:
+	case FSBPF_NR_RENAMEAT2:
 		return true;
 	default:
 		return false;
@@ -1036,7 +1008,7 @@ static __always_inline bool traced_syscall(long nr)
 
 static __always_inline __u32 rename_flags(const struct syscall_args *args)
 {
-	return args->nr == NR_RENAMEAT2 && (args->arg[4] & FILELIFE_RENAME_EXCHANGE)
+	return args->nr == FSBPF_NR_RENAMEAT2 && (args->arg[4] & FILELIFE_RENAME_EXCHANGE)
 		       ? FILELIFE_EXCHANGE
 		       : 0;
 }
@@ -1046,35 +1018,35 @@ static __always_inline int report_syscall(const struct syscall_args *args, long 
 	if (ret < 0)
 		return 0;
 	switch (args->nr) {
-	case NR_OPEN:
-	case NR_CREAT:
-	case NR_OPENAT:
-	case NR_OPENAT2:
+	case FSBPF_NR_OPEN:
+	case FSBPF_NR_CREAT:
+	case FSBPF_NR_OPENAT:
+	case FSBPF_NR_OPENAT2:
 		return report_opened(ret, direct);
-	case NR_MKNOD:
-	case NR_MKNODAT:
+	case FSBPF_NR_MKNOD:
+	case FSBPF_NR_MKNODAT:
 		return report_mknod(args, direct);
-	case NR_LINK:
+	case FSBPF_NR_LINK:
 		return report_names(FILELIFE_LINK, 0, FILELIFE_AT_FDCWD, path_arg(args, 0),
 				    FILELIFE_AT_FDCWD, path_arg(args, 1), direct);
-	case NR_LINKAT:
+	case FSBPF_NR_LINKAT:
 		return report_linkat(fd_arg(args, 0), path_arg(args, 1), fd_arg(args, 2),
 				     path_arg(args, 3), args->arg[4], direct);
-	case NR_UNLINK:
+	case FSBPF_NR_UNLINK:
 		return report_names(FILELIFE_UNLINK, 0, FILELIFE_AT_FDCWD, path_arg(args, 0), 0,
 				    NULL, direct);
-	case NR_UNLINKAT:
+	case FSBPF_NR_UNLINKAT:
 		return report_names(args->arg[2] & FILELIFE_AT_REMOVEDIR ? FILELIFE_RMDIR
 									 : FILELIFE_UNLINK,
 				    0, fd_arg(args, 0), path_arg(args, 1), 0, NULL, direct);
-	case NR_RMDIR:
+	case FSBPF_NR_RMDIR:
 		return report_names(FILELIFE_RMDIR, 0, FILELIFE_AT_FDCWD, path_arg(args, 0), 0,
 				    NULL, direct);
-	case NR_RENAME:
+	case FSBPF_NR_RENAME:
 		return report_names(FILELIFE_RENAME, 0, FILELIFE_AT_FDCWD, path_arg(args, 0),
 				    FILELIFE_AT_FDCWD, path_arg(args, 1), direct);
-	case NR_RENAMEAT:
-	case NR_RENAMEAT2:
+	case FSBPF_NR_RENAMEAT:
+	case FSBPF_NR_RENAMEAT2:
 		return report_names(FILELIFE_RENAME, rename_flags(args), fd_arg(args, 0),
 				    path_arg(args, 1), fd_arg(args, 2), path_arg(args, 3), direct);
 	default:
@@ -1117,12 +1089,7 @@ int BPF_PROG(raw_exit_core, struct pt_regs *regs, long ret)
  * arguments, so the entry keeps them per thread.
  */
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, FILELIFE_MAX_CALLS);
-	__type(key, __u32);
-	__type(value, struct syscall_args);
-} syscalls SEC(".maps");
+FSBPF_STASH(syscalls, struct syscall_args, FILELIFE_MAX_CALLS);
 
 /*
  * The kernel refuses to attach a program that reads past the tracepoint's
@@ -1130,7 +1097,6 @@ struct {
  */
 static __always_inline int keep_args(struct sys_enter_ctx *ctx, int count)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct syscall_args args = {.nr = ctx->nr, .arg = {ctx->args[0]}};
 
 	if (!fsbpf_traced_process())
@@ -1143,21 +1109,19 @@ static __always_inline int keep_args(struct sys_enter_ctx *ctx, int count)
 		args.arg[3] = ctx->args[3];
 	if (count > 4)
 		args.arg[4] = ctx->args[4];
-	if (bpf_map_update_elem(&syscalls, &tid, &args, BPF_ANY))
-		__sync_fetch_and_add(&missed_calls, 1);
+	fsbpf_stash_put(&syscalls, &args);
 	return 0;
 }
 
 static __always_inline int report_kept(struct sys_exit_ctx *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct syscall_args *args = bpf_map_lookup_elem(&syscalls, &tid);
+	struct syscall_args *args = fsbpf_stash_get(&syscalls);
 
 	if (!args)
 		return 0;
 	if (args->nr == ctx->nr)
 		report_syscall(args, ctx->ret, false);
-	bpf_map_delete_elem(&syscalls, &tid);
+	fsbpf_stash_drop(&syscalls);
 	return 0;
 }
 

@@ -3,14 +3,16 @@
 // each file that was created and deleted while tracing.
 #include "filelife.h"
 
-#include "clock.hpp"
 #include "filelife.bpf.skel.h"
-#include "libbpf.hpp"
 #include "lives.hpp"
 #include "names.hpp"
-#include "path.hpp"
 
+#include <fsbpf/clock.hpp>
+#include <fsbpf/filter.hpp>
+#include <fsbpf/path.hpp>
 #include <fsbpf/plugin.hpp>
+#include <fsbpf/ring.hpp>
+#include <fsbpf/skeleton.hpp>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -49,46 +51,38 @@ using fsbpf::plugin::u64;
 // attaches in a fraction of a second; the tracepoints run only for the
 // thirteen calls but need 22 attachments, about 4 s to attach and detach
 // here (each waits for an RCU grace period), so they come last.
-constexpr std::array<fsbpf_backend, 4> kBackends = {{
-	{"fentry", FSBPF_ATTACH_FENTRY,
-	 "fexit on do_filp_open; fentry/fexit on vfs_create, vfs_link, vfs_unlink, vfs_rename"},
-	{"kprobe", FSBPF_ATTACH_KPROBE, "the same functions by kprobe/kretprobe"},
-	{"tp_btf", FSBPF_ATTACH_TP_BTF, "raw sys_exit, filtered by system call number"},
-	{"tracepoint", FSBPF_ATTACH_TRACEPOINT,
-	 "syscalls:sys_{enter,exit}_* of open, creat, mknod, link, unlink and rename calls"},
+// tp_btf's program reads kernel memory with plain loads where the kernel has
+// bpf_rdonly_cast (raw_exit_cast), with CO-RE probe reads elsewhere
+// (raw_exit_core); see bpf/path.bpf.h.
+constexpr std::array<fsbpf::Backend, 4> kBackends = {{
+	{{"fentry", FSBPF_ATTACH_FENTRY,
+	  "fexit on do_filp_open; fentry/fexit on vfs_create, vfs_link, vfs_unlink, vfs_rename"},
+	 {"fentry_", "fexit_"},
+	 true},
+	{{"kprobe", FSBPF_ATTACH_KPROBE, "the same functions by kprobe/kretprobe"},
+	 {"kprobe_", "kretprobe_"},
+	 true},
+	{{"tp_btf", FSBPF_ATTACH_TP_BTF, "raw sys_exit, filtered by system call number"},
+	 {"raw_exit"}},
+	{{"tracepoint", FSBPF_ATTACH_TRACEPOINT,
+	  "syscalls:sys_{enter,exit}_* of open, creat, mknod, link, unlink and rename calls"},
+	 {"tp_enter_", "tp_exit_"},
+	 true},
 }};
-constexpr size_t kKprobeBackend = 1;
-constexpr size_t kTracepointBackend = 3;
-// The programs of each backend, in kBackends order, by name prefix. tp_btf's
-// program reads kernel memory with plain loads where the kernel has
-// bpf_rdonly_cast (cast), with CO-RE probe reads elsewhere (core); see
-// bpf/path.bpf.h. The others have one set, core.
-struct BackendPrograms {
-	std::array<std::string_view, 2> core;
-	std::array<std::string_view, 2> cast; // empty: core on every kernel
-};
-constexpr std::array<BackendPrograms, 4> kBackendPrograms = {{
-	{{"fentry_", "fexit_"}, {}},
-	{{"kprobe_", "kretprobe_"}, {}},
-	{{"raw_exit_core"}, {"raw_exit_cast"}},
-	{{"tp_enter_", "tp_exit_"}, {}},
-}};
+constexpr auto kBackendInfos = fsbpf::backend_infos(kBackends);
 
-std::span<const std::string_view> programs_of(size_t backend, bool cast)
+bool attaches(size_t backend, fsbpf_attach type)
 {
-	const BackendPrograms &programs = kBackendPrograms.at(backend);
-	return cast && !programs.cast.front().empty() ? programs.cast : programs.core;
+	return kBackends.at(backend).info.attach == type;
 }
 
+// fentry and kprobe see the vfs functions; the others, system calls.
 bool sees_vfs(size_t backend)
 {
-	return backend <= kKprobeBackend;
+	return attaches(backend, FSBPF_ATTACH_FENTRY) || attaches(backend, FSBPF_ATTACH_KPROBE);
 }
 
-struct SkeletonDeleter {
-	void operator()(filelife_bpf *skel) const { filelife_bpf__destroy(skel); }
-};
-using Skeleton = std::unique_ptr<filelife_bpf, SkeletonDeleter>;
+using Skeleton = fsbpf::Skeleton<filelife_bpf, filelife_bpf__open, filelife_bpf__destroy>;
 
 // A parameter layout of a vfs function, matched against its BTF; the BPF
 // program for it is named FUNCTION__NAME (see filelife.bpf.c).
@@ -221,10 +215,8 @@ public:
 	{
 		options.flag("-T,--timestamp",
 			     "Print wall-clock time instead of seconds since start", wall_clock_);
-		options.integer("-p,--pid",
-				"Trace this process only: the files it creates and deletes", pid_,
-				1, 4194304);
-		options.string("-c,--comm", "Trace commands of this name only", comm_);
+		filter_.add_options(options,
+				    "Trace this process only: the files it creates and deletes");
 		options.number("--min-age", "Show files that lived at least this many seconds",
 			       min_age_s_, 0, 1e9);
 		options.number("--max-age", "Show files that lived at most this many seconds",
@@ -253,19 +245,14 @@ public:
 			return 1;
 		lives_ = std::make_unique<filelife::Lives>(FILELIFE_MAX_FILES,
 							   sees_vfs(static_cast<size_t>(backend)));
-		fsbpf::RingBuffer events(ring_buffer__new(bpf_map__fd(skel_->maps.events),
-							  &FileLife::on_event, this, nullptr));
-		if (!events) {
-			host.error("filelife: cannot read the ring buffer: " +
-				   std::string(std::strerror(errno)));
-			return 1;
-		}
+		const fsbpf::RingBuffer events =
+			fsbpf::open_ring(skel_->maps.events, &FileLife::on_event, this);
 		open_sink(host);
 		clock_.start();
 		host.ready("Tracing the lives of files... Hit Ctrl-C to end.");
 
 		fsbpf::read_until_stopped(host, *events, output_closed_,
-					  [this] { filelife_bpf__detach(skel_.get()); });
+					  [this] { skel_.detach(); });
 		settle_lives(static_cast<size_t>(backend));
 		// Also when the output has failed: the sink then sends them to stderr.
 		print_summary(host);
@@ -280,73 +267,53 @@ public:
 private:
 	int try_backend(size_t backend, const fsbpf::plugin::Host &host)
 	{
-		skel_.reset(filelife_bpf__open());
-		if (!skel_)
-			return -errno;
-		skel_->rodata->full_paths = full_path_ != 0;
-		skel_->rodata->target_tgid = static_cast<__u32>(pid_);
-		if (comm_)
-			strncpy(const_cast<char *>(skel_->rodata->target_comm), comm_,
-				sizeof(skel_->rodata->target_comm) - 1);
-		int err = size_maps(backend);
-		if (err) {
-			skel_.reset();
-			return err;
-		}
 		const std::optional<VfsHooks> hooks =
 			sees_vfs(backend) ? vfs_hooks(host) : VfsHooks{};
-		if (!hooks) {
-			skel_.reset();
+		if (!hooks)
 			return -ENOENT;
-		}
-		choose_programs(programs_of(backend, host.feature(FSBPF_FEATURE_RDONLY_CAST)),
-				*hooks);
-		err = hooks->open.empty() ? 0
-					  : bpf_program__set_attach_target(skel_->progs.fexit_open,
-									   0, hooks->open.c_str());
-		if (!err)
-			err = filelife_bpf__load(skel_.get());
-		if (!err)
-			err = filelife_bpf__attach(skel_.get());
-		if (!err && backend == kKprobeBackend)
-			err = attach_kretprobe_open(hooks->open);
-		if (err)
-			skel_.reset(); // libbpf 1.1 cannot load an object twice
-		return err;
+		auto configure = [&](filelife_bpf &skel) {
+			skel.rodata->full_paths = full_path_ != 0;
+			filter_.apply(*skel.rodata);
+			const int err = size_maps(skel, backend);
+			return err || hooks->open.empty()
+				       ? err
+				       : bpf_program__set_attach_target(skel.progs.fexit_open, 0,
+									hooks->open.c_str());
+		};
+		auto keep = [&](std::string_view name) {
+			return fsbpf::loads(kBackends.at(backend), name, host) &&
+			       layout_wanted(name, *hooks);
+		};
+		auto attach_more = [&](filelife_bpf &skel) {
+			return attaches(backend, FSBPF_ATTACH_KPROBE)
+				       ? attach_kretprobe_open(skel, hooks->open)
+				       : 0;
+		};
+		return skel_.attempt(configure, keep, attach_more);
 	}
 
 	// The ring as asked; the tables only the views that use them need (one
 	// entry is the least a map can have).
-	int size_maps(size_t backend)
+	int size_maps(filelife_bpf &skel, size_t backend) const
 	{
 		const bool vfs = sees_vfs(backend);
-		const bool syscall_pairs = backend == kTracepointBackend;
-		int err = bpf_map__set_max_entries(skel_->maps.events, ring_bytes());
+		const bool syscall_pairs = attaches(backend, FSBPF_ATTACH_TRACEPOINT);
+		int err = bpf_map__set_max_entries(skel.maps.events, ring_bytes());
 		if (!err && !vfs)
-			err = bpf_map__set_max_entries(skel_->maps.lives, 1);
+			err = bpf_map__set_max_entries(skel.maps.lives, 1);
 		if (!err && !vfs)
-			err = bpf_map__set_max_entries(skel_->maps.calls, 1);
+			err = bpf_map__set_max_entries(skel.maps.calls, 1);
 		if (!err && !syscall_pairs)
-			err = bpf_map__set_max_entries(skel_->maps.syscalls, 1);
+			err = bpf_map__set_max_entries(skel.maps.syscalls, 1);
 		return err;
 	}
 
-	void choose_programs(std::span<const std::string_view> prefixes, const VfsHooks &hooks)
-	{
-		bpf_program *prog = nullptr;
-		bpf_object__for_each_program (prog, skel_->obj) {
-			const std::string_view name = bpf_program__name(prog);
-			const bool ours = fsbpf::named_with(name, prefixes);
-			bpf_program__set_autoload(prog, ours && layout_wanted(name, hooks));
-		}
-	}
-
 	// Its section names no function (BTF decides which), so libbpf leaves it to us.
-	int attach_kretprobe_open(const std::string &function)
+	static int attach_kretprobe_open(filelife_bpf &skel, const std::string &function)
 	{
-		skel_->links.kretprobe_open = bpf_program__attach_kprobe(
-			skel_->progs.kretprobe_open, true, function.c_str());
-		return skel_->links.kretprobe_open ? 0 : -errno;
+		skel.links.kretprobe_open = bpf_program__attach_kprobe(skel.progs.kretprobe_open,
+								       true, function.c_str());
+		return skel.links.kretprobe_open ? 0 : -errno;
 	}
 
 	void open_sink(fsbpf::plugin::Host &host)
@@ -391,7 +358,7 @@ private:
 				u64(lives_->unseen()), u64(lives_->never_named()),
 				u64(skel_->bss->lost_events), u64(names_->unresolved_long()),
 				u64(names_->unresolved_dir()), u64(skel_->bss->missed_calls),
-				u64(fsbpf::kernel_skips(host, *skel_->obj))});
+				u64(skel_.skips(host))});
 	}
 
 	static int on_event(void *ctx, void *data, size_t size)
@@ -541,8 +508,7 @@ private:
 	}
 
 	int wall_clock_ = 0;
-	int64_t pid_ = 0;
-	const char *comm_ = nullptr;
+	fsbpf::ProcessFilter filter_;
 	double min_age_s_ = 0;
 	double max_age_s_ = 0;
 	int full_path_ = 0;
@@ -562,7 +528,7 @@ private:
 constexpr std::array<fsbpf_command, 1> kCommands = {
 	fsbpf::plugin::make_command<FileLife>("filelife",
 					      "Trace files created and deleted while tracing",
-					      kBackends.data(), kBackends.size()),
+					      kBackendInfos.data(), kBackendInfos.size()),
 };
 
 } // namespace

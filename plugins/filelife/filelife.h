@@ -14,7 +14,7 @@
 #ifndef FSBPF_FILELIFE_H
 #define FSBPF_FILELIFE_H
 
-#include "path.h"
+#include <fsbpf/path.h>
 
 #define FILELIFE_COMM_LEN  16
 #define FILELIFE_LEAF_LEN  256  /* NAME_MAX + NUL: a dentry's name */

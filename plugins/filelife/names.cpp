@@ -1,6 +1,6 @@
 #include "names.hpp"
 
-#include "path.hpp"
+#include <fsbpf/path.hpp>
 
 #include <algorithm>
 #include <cstddef>

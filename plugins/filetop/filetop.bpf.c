@@ -18,6 +18,7 @@
 #include "filter.bpf.h"
 #include "path.bpf.h"
 #include "ringbuf.bpf.h"
+#include "stash.bpf.h"
 #include "syscall.bpf.h"
 
 #define S_IFMT   0170000
@@ -306,31 +307,31 @@ static __always_inline void count_finished(enum filetop_call call, struct call_f
 static __always_inline int call_of_nr(long nr)
 {
 	switch (nr) {
-	case FILETOP_NR_READ:
+	case FSBPF_NR_READ:
 		return FILETOP_READ;
-	case FILETOP_NR_WRITE:
+	case FSBPF_NR_WRITE:
 		return FILETOP_WRITE;
-	case FILETOP_NR_PREAD64:
+	case FSBPF_NR_PREAD64:
 		return FILETOP_PREAD64;
-	case FILETOP_NR_PWRITE64:
+	case FSBPF_NR_PWRITE64:
 		return FILETOP_PWRITE64;
-	case FILETOP_NR_READV:
+	case FSBPF_NR_READV:
 		return FILETOP_READV;
-	case FILETOP_NR_WRITEV:
+	case FSBPF_NR_WRITEV:
 		return FILETOP_WRITEV;
-	case FILETOP_NR_PREADV:
+	case FSBPF_NR_PREADV:
 		return FILETOP_PREADV;
-	case FILETOP_NR_PWRITEV:
+	case FSBPF_NR_PWRITEV:
 		return FILETOP_PWRITEV;
-	case FILETOP_NR_PREADV2:
+	case FSBPF_NR_PREADV2:
 		return FILETOP_PREADV2;
-	case FILETOP_NR_PWRITEV2:
+	case FSBPF_NR_PWRITEV2:
 		return FILETOP_PWRITEV2;
-	case FILETOP_NR_SENDFILE:
+	case FSBPF_NR_SENDFILE:
 		return FILETOP_SENDFILE;
-	case FILETOP_NR_SPLICE:
+	case FSBPF_NR_SPLICE:
 		return FILETOP_SPLICE;
-	case FILETOP_NR_COPY_FILE_RANGE:
+	case FSBPF_NR_COPY_FILE_RANGE:
 		return FILETOP_COPY_FILE_RANGE;
 	default:
 		return -1;
@@ -399,39 +400,28 @@ struct inflight {
 	__u32 call;
 };
 
-__u64 missed_starts = 0;
-
 /* Sized by user space: one entry unless a pair backend is loaded. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, FILETOP_MAX_FILES);
-	__type(key, __u32);
-	__type(value, struct inflight);
-} inflights SEC(".maps");
+FSBPF_STASH(inflights, struct inflight, FILETOP_MAX_FILES);
 
 static __always_inline int pair_enter(enum filetop_call call, long arg1, long arg2, long arg3)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
 	struct inflight entry = {.fds = fds_of(call, arg1, arg2, arg3), .call = call};
 
-	if (target_tgid && (pid_tgid >> 32) != target_tgid)
+	if (target_tgid && (bpf_get_current_pid_tgid() >> 32) != target_tgid)
 		return 0;
-	if (bpf_map_update_elem(&inflights, &tid, &entry, BPF_ANY))
-		__sync_fetch_and_add(&missed_starts, 1);
+	fsbpf_stash_put(&inflights, &entry);
 	return 0;
 }
 
 static __always_inline int pair_exit(enum filetop_call call, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct inflight *entry = bpf_map_lookup_elem(&inflights, &tid);
+	struct inflight *entry = fsbpf_stash_get(&inflights);
 
 	if (!entry)
 		return 0;
 	if (entry->call == call)
 		count_finished(call, entry->fds, ret, false);
-	bpf_map_delete_elem(&inflights, &tid);
+	fsbpf_stash_drop(&inflights);
 	return 0;
 }
 

@@ -4,10 +4,13 @@
 #include "filetop.h"
 
 #include "filetop.bpf.skel.h"
-#include "libbpf.hpp"
-#include "path.hpp"
 
+#include <fsbpf/clock.hpp>
+#include <fsbpf/filter.hpp>
+#include <fsbpf/path.hpp>
 #include <fsbpf/plugin.hpp>
+#include <fsbpf/ring.hpp>
+#include <fsbpf/skeleton.hpp>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -37,30 +40,20 @@ using fsbpf::plugin::f64;
 using fsbpf::plugin::str;
 using fsbpf::plugin::u64;
 
-// Best first. The attach-type choice is measured: see the README's filetop section.
-constexpr std::array<fsbpf_backend, 4> kBackends = {{
-	{"fentry", FSBPF_ATTACH_FEXIT, "fexit on the 13 syscall functions"},
-	{"tp_btf", FSBPF_ATTACH_TP_BTF, "raw sys_exit, filtered by syscall number"},
-	{"kprobe", FSBPF_ATTACH_KPROBE, "kprobe/kretprobe pairs on the 13 syscall functions"},
-	{"tracepoint", FSBPF_ATTACH_TRACEPOINT, "syscalls:sys_enter_*/sys_exit_* pairs"},
+// Best first. The attach-type choice is measured: see the README's filetop
+// section. fexit and tp_btf programs come twice, "_cast" and "_core"
+// (fsbpf/skeleton.hpp's program variants).
+constexpr std::array<fsbpf::Backend, 4> kBackends = {{
+	{{"fexit", FSBPF_ATTACH_FEXIT, "fexit on the 13 syscall functions"}, {"fexit_"}},
+	{{"tp_btf", FSBPF_ATTACH_TP_BTF, "raw sys_exit, filtered by syscall number"}, {"raw_exit"}},
+	{{"kprobe", FSBPF_ATTACH_KPROBE, "kprobe/kretprobe pairs on the 13 syscall functions"},
+	 {"kprobe_", "kretprobe_"},
+	 true},
+	{{"tracepoint", FSBPF_ATTACH_TRACEPOINT, "syscalls:sys_enter_*/sys_exit_* pairs"},
+	 {"tp_enter_", "tp_exit_"},
+	 true},
 }};
-constexpr size_t kFentryBackend = 0;
-// The programs of each backend, in kBackends order: their name prefixes, and
-// whether they are entry/exit pairs that remember calls in flight.
-struct BackendPrograms {
-	std::array<std::string_view, 2> prefixes;
-	bool pairs;
-};
-constexpr std::array<BackendPrograms, 4> kBackendPrograms = {{
-	{{"fexit_"}, false},
-	{{"raw_exit"}, false},
-	{{"kprobe_", "kretprobe_"}, true},
-	{{"tp_enter_", "tp_exit_"}, true},
-}};
-// fentry and tp_btf programs come twice: "_cast" reads kernel structs with
-// bpf_rdonly_cast (6.2+, cheaper), "_core" with CO-RE probe reads.
-constexpr std::string_view kCastSuffix = "_cast";
-constexpr std::string_view kCoreSuffix = "_core";
+constexpr auto kBackendInfos = fsbpf::backend_infos(kBackends);
 
 constexpr std::array<const char *, FILETOP_CALL__COUNT> kSyscallFunctions = {
 	"__x64_sys_read",
@@ -81,24 +74,7 @@ constexpr std::array<const char *, FILETOP_CALL__COUNT> kSyscallFunctions = {
 constexpr std::array<const char *, 6> kSortKeys = {"all",    "reads",  "writes",
 						   "rbytes", "wbytes", nullptr};
 
-struct SkeletonDeleter {
-	void operator()(filetop_bpf *skel) const { filetop_bpf__destroy(skel); }
-};
-using Skeleton = std::unique_ptr<filetop_bpf, SkeletonDeleter>;
-
-bool backend_loads(size_t backend, std::string_view program, bool cast)
-{
-	const auto &prefixes = kBackendPrograms.at(backend).prefixes;
-	if (std::none_of(prefixes.begin(), prefixes.end(), [&](std::string_view prefix) {
-		    return !prefix.empty() && program.starts_with(prefix);
-	    }))
-		return false;
-	if (program.ends_with(kCastSuffix))
-		return cast;
-	if (program.ends_with(kCoreSuffix))
-		return !cast;
-	return true;
-}
+using Skeleton = fsbpf::Skeleton<filetop_bpf, filetop_bpf__open, filetop_bpf__destroy>;
 
 // A row: one thread's use of one file.
 struct RowKey {
@@ -233,30 +209,6 @@ std::string load_average()
 	return text;
 }
 
-std::string clock_time()
-{
-	const time_t now = time(nullptr);
-	tm local{};
-	localtime_r(&now, &local);
-	std::array<char, 16> buf{};
-	return {buf.data(), strftime(buf.data(), buf.size(), "%H:%M:%S", &local)};
-}
-
-double unix_time()
-{
-	timespec ts{};
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-std::string basename_of(const std::string &path)
-{
-	const size_t slash = path.rfind('/');
-	if (slash == std::string::npos || slash + 1 == path.size())
-		return path;
-	return path.substr(slash + 1);
-}
-
 // 0 when path names a directory, else why not (an errno).
 int directory_error(const char *path)
 {
@@ -276,8 +228,7 @@ public:
 			       86400);
 		options.integer("count", "Number of outputs (default: until stopped)", count_, 0,
 				1e12);
-		options.integer("-p,--pid", "Trace this process only", pid_, 1, 4194304);
-		options.string("-c,--comm", "Trace commands with this name only", comm_);
+		filter_.add_options(options);
 		options.flag("-C,--noclear", "Do not clear the screen between outputs", noclear_);
 		options.flag("-a,--all-files",
 			     "Include sockets, pipes and devices (default: regular files only)",
@@ -287,7 +238,7 @@ public:
 		options.string("-s,--sort", "Sort by all, reads, writes, rbytes or wbytes", sort_,
 			       kSortKeys.data());
 		options.flag("--read-only", "Count reads only", read_only_);
-		options.flag("--write-only", "Count writes only", write_only_);
+		options.flag("--write-only", "Count writes only", write_only_, "--read-only");
 		options.string("-d,--dir", "Only files under this directory", dir_);
 		options.flag("--full-path",
 			     "Show the path from the mount tree's root, not the file name only",
@@ -296,7 +247,7 @@ public:
 
 	int check_backend(const fsbpf::plugin::Host &host, size_t backend)
 	{
-		if (backend != kFentryBackend)
+		if (kBackends.at(backend).info.attach != FSBPF_ATTACH_FEXIT)
 			return 0;
 		// fexit reads the wrapper's pt_regs, whose type 5.10's BTF only forward-declares.
 		for (const char *function : kSyscallFunctions)
@@ -307,22 +258,13 @@ public:
 
 	int run(fsbpf::plugin::Host &host)
 	{
-		if (read_only_ && write_only_) {
-			host.error("filetop: --read-only and --write-only exclude each other");
-			return 2;
-		}
 		if (dir_ && !resolve_dir(host))
 			return 2;
 		auto attach = [&](size_t backend) { return try_backend(backend, host); };
 		if (host.select_backend(attach) < 0)
 			return 1;
-		fsbpf::RingBuffer names(ring_buffer__new(bpf_map__fd(skel_->maps.names),
-							 &FileTop::on_name, this, nullptr));
-		if (!names) {
-			host.error("filetop: cannot read the ring buffer: " +
-				   std::string(std::strerror(errno)));
-			return 1;
-		}
+		const fsbpf::RingBuffer names =
+			fsbpf::open_ring(skel_->maps.names, &FileTop::on_name, this);
 		open_sink(host);
 		host.ready("Tracing... Output every " + format_seconds(interval_s_) +
 			   " secs. Hit Ctrl-C to end");
@@ -359,34 +301,23 @@ private:
 
 	int try_backend(size_t backend, const fsbpf::plugin::Host &host)
 	{
-		skel_.reset(filetop_bpf__open());
-		if (!skel_)
-			return -errno;
-		configure(*skel_->rodata);
-		if (!kBackendPrograms.at(backend).pairs)
-			bpf_map__set_max_entries(skel_->maps.inflights, 1);
-		const bool cast = host.feature(FSBPF_FEATURE_RDONLY_CAST);
-		bpf_program *prog = nullptr;
-		bpf_object__for_each_program (prog, skel_->obj)
-			bpf_program__set_autoload(
-				prog, backend_loads(backend, bpf_program__name(prog), cast));
-		int err = filetop_bpf__load(skel_.get());
-		if (!err)
-			err = filetop_bpf__attach(skel_.get());
-		if (err)
-			skel_.reset(); // libbpf 1.1 cannot load an object twice
-		return err;
+		auto configure = [&](filetop_bpf &skel) {
+			configure_rodata(*skel.rodata);
+			return kBackends.at(backend).pairs
+				       ? 0
+				       : bpf_map__set_max_entries(skel.maps.inflights, 1);
+		};
+		return skel_.attempt(configure, [&](std::string_view name) {
+			return fsbpf::loads(kBackends.at(backend), name, host);
+		});
 	}
 
-	void configure(filetop_bpf::filetop_bpf__rodata &rodata) const
+	void configure_rodata(filetop_bpf::filetop_bpf__rodata &rodata) const
 	{
-		rodata.target_tgid = static_cast<__u32>(pid_);
+		filter_.apply(rodata);
 		rodata.all_files = all_files_ != 0;
 		rodata.count_reads = write_only_ == 0;
 		rodata.count_writes = read_only_ == 0;
-		if (comm_)
-			strncpy(const_cast<char *>(rodata.target_comm), comm_,
-				sizeof(rodata.target_comm) - 1);
 	}
 
 	void open_sink(const fsbpf::plugin::Host &host)
@@ -473,8 +404,8 @@ private:
 		interval_number_++;
 		overflow_total_ += interval.overflow;
 		lost_total_ += interval.lost;
-		const uint64_t skipped = fsbpf::kernel_skips(host, *skel_->obj);
-		const uint64_t missed = skel_->bss->missed_starts;
+		const uint64_t skipped = skel_.skips(host);
+		const uint64_t missed = skel_->bss->missed_calls;
 		const bool ok = print(interval, skipped - skipped_seen_, missed - missed_seen_);
 		skipped_seen_ = skipped;
 		missed_seen_ = missed;
@@ -534,7 +465,7 @@ private:
 
 	std::string title(const Interval &interval, uint64_t skipped, uint64_t missed) const
 	{
-		std::string text = clock_time() + " loadavg: " + load_average();
+		std::string text = fsbpf::local_hms(time(nullptr)) + " loadavg: " + load_average();
 		std::string losses;
 		const auto note = [&](uint64_t n, const char *what) {
 			if (n)
@@ -579,7 +510,7 @@ private:
 	{
 		if (table_ && !sink_->frame(title(interval, skipped, missed)))
 			return false;
-		const double ts = unix_time();
+		const double ts = fsbpf::unix_time();
 		for (const Row &row : interval.rows)
 			if (!print_row(row, ts))
 				return false;
@@ -589,7 +520,9 @@ private:
 	bool print_row(const Row &row, double ts)
 	{
 		const std::string &path = row.info.path;
-		const std::string file = path.empty() ? "?" : full_path_ ? path : basename_of(path);
+		const std::string file = path.empty() ? "?"
+					 : full_path_ ? path
+						      : fsbpf::last_name(path);
 		const std::string comm = row.info.comm.empty() ? "?" : row.info.comm;
 		const std::string type(1, row.info.type);
 		const filetop_counts &c = row.counts;
@@ -626,8 +559,7 @@ private:
 
 	double interval_s_ = 1;
 	int64_t count_ = 0;
-	int64_t pid_ = 0;
-	const char *comm_ = nullptr;
+	fsbpf::ProcessFilter filter_;
 	int noclear_ = 0;
 	int all_files_ = 0;
 	int64_t rows_ = 20;
@@ -653,7 +585,7 @@ private:
 constexpr std::array<fsbpf_command, 1> kCommands = {
 	fsbpf::plugin::make_command<FileTop>(
 		"filetop", "Top files by reads and writes, per thread, refreshed every interval",
-		kBackends.data(), kBackends.size()),
+		kBackendInfos.data(), kBackendInfos.size()),
 };
 
 } // namespace

@@ -12,7 +12,7 @@
 #ifndef FSBPF_FILETOP_H
 #define FSBPF_FILETOP_H
 
-#include "path.h"
+#include <fsbpf/path.h>
 
 #define FILETOP_COMM_LEN  16
 #define FILETOP_MAX_FILES 10240
@@ -43,23 +43,6 @@ enum filetop_side {
 };
 
 #define FILETOP_SLOTS ((int)FILETOP_CALL__COUNT * (int)FILETOP_SIDES)
-
-/* x86-64 system call numbers, as the raw sys_exit tracepoint reports them. */
-enum filetop_syscall_nr {
-	FILETOP_NR_READ = 0,
-	FILETOP_NR_WRITE = 1,
-	FILETOP_NR_PREAD64 = 17,
-	FILETOP_NR_PWRITE64 = 18,
-	FILETOP_NR_READV = 19,
-	FILETOP_NR_WRITEV = 20,
-	FILETOP_NR_SENDFILE = 40,
-	FILETOP_NR_SPLICE = 275,
-	FILETOP_NR_PREADV = 295,
-	FILETOP_NR_PWRITEV = 296,
-	FILETOP_NR_COPY_FILE_RANGE = 326,
-	FILETOP_NR_PREADV2 = 327,
-	FILETOP_NR_PWRITEV2 = 328,
-};
 
 enum filetop_type {
 	FILETOP_TYPE_REGULAR = 'R',

@@ -12,14 +12,14 @@
 #include "filter.bpf.h"
 #include "path.bpf.h"
 #include "ringbuf.bpf.h"
+#include "stash.bpf.h"
 #include "syscall.bpf.h"
 #include "syncsnoop.h"
 
 const volatile __u64 min_latency_ns = 0;
 
-/* Events the ring buffer had no room for, and calls whose start was not recorded. */
+/* Events the ring buffer had no room for. */
 __u64 lost_events = 0;
-__u64 missed_starts = 0;
 
 struct start {
 	__u64 ts;
@@ -28,12 +28,7 @@ struct start {
 	__u32 call;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, SYNCSNOOP_MAX_INFLIGHT);
-	__type(key, __u32);
-	__type(value, struct start);
-} starts SEC(".maps");
+FSBPF_STASH(starts, struct start, SYNCSNOOP_MAX_INFLIGHT);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -42,14 +37,10 @@ struct {
 
 static __always_inline int on_enter(enum sync_call call, int fd, __u64 addr)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
 	struct start start = {.ts = bpf_ktime_get_ns(), .addr = addr, .fd = fd, .call = call};
 
-	if (!fsbpf_traced_process())
-		return 0;
-	if (bpf_map_update_elem(&starts, &tid, &start, BPF_ANY))
-		__sync_fetch_and_add(&missed_starts, 1);
+	if (fsbpf_traced_process())
+		fsbpf_stash_put(&starts, &start);
 	return 0;
 }
 
@@ -79,8 +70,8 @@ static long vma_file_of(struct task_struct *task, struct vm_area_struct *vma, vo
 /*
  * bpf_find_vma() arrived in 5.17, and kernels before 5.13 reject any program
  * that merely refers to a callback. So every exit that can see msync comes in
- * two builds, find_vma true and false (its program named ..._novma), and user
- * space loads the one the host's find_vma probe allows.
+ * two builds, ..._vma and ..._novma, and user space loads the one the host's
+ * find_vma probe allows (fsbpf/skeleton.hpp's program variants).
  */
 static __always_inline struct file *mapped_file(__u64 addr)
 {
@@ -115,7 +106,7 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma)
 	struct start *start;
 	__u64 latency;
 
-	start = bpf_map_lookup_elem(&starts, &tid);
+	start = fsbpf_stash_get(&starts);
 	if (!start)
 		return 0;
 	latency = bpf_ktime_get_ns() - start->ts;
@@ -138,23 +129,26 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma)
 	fill_path(event, start, find_vma);
 	bpf_ringbuf_submit(event, fsbpf_ringbuf_wakeup(&events, sizeof(*event), true));
 done:
-	bpf_map_delete_elem(&starts, &tid);
+	fsbpf_stash_drop(&starts);
 	return 0;
 }
 
 /* ---- fentry/fexit on the syscall entry points ---- */
 
-#define FENTRY_PAIR(name, call)                                               \
+#define FENTRY_ENTRY(name, call)                                              \
 	SEC("fentry/__x64_sys_" #name)                                        \
 	int BPF_PROG(fentry_##name, const struct pt_regs *regs)               \
 	{                                                                     \
 		return on_enter_with(call, PT_REGS_PARM1_CORE_SYSCALL(regs)); \
-	}                                                                     \
-	SEC("fexit/__x64_sys_" #name)                                         \
-	int BPF_PROG(fexit_##name, const struct pt_regs *regs, long ret)      \
-	{                                                                     \
-		return on_exit(call, ret, call == SYNC_CALL_MSYNC);           \
 	}
+/* variant: empty, or _vma and _novma for msync's two builds (find_vma). */
+#define FENTRY_EXIT(name, call, variant, find_vma)                                \
+	SEC("fexit/__x64_sys_" #name)                                             \
+	int BPF_PROG(fexit_##name##variant, const struct pt_regs *regs, long ret) \
+	{                                                                         \
+		return on_exit(call, ret, find_vma);                              \
+	}
+#define FENTRY_PAIR(name, call) FENTRY_ENTRY(name, call) FENTRY_EXIT(name, call, , false)
 
 FENTRY_PAIR(sync, SYNC_CALL_SYNC)
 /* Where BTF lacks the zero-argument wrapper __x64_sys_sync (6.1): the work of sync(). */
@@ -172,38 +166,34 @@ FENTRY_PAIR(syncfs, SYNC_CALL_SYNCFS)
 FENTRY_PAIR(fsync, SYNC_CALL_FSYNC)
 FENTRY_PAIR(fdatasync, SYNC_CALL_FDATASYNC)
 FENTRY_PAIR(sync_file_range, SYNC_CALL_SYNC_FILE_RANGE)
-FENTRY_PAIR(msync, SYNC_CALL_MSYNC)
-SEC("fexit/__x64_sys_msync")
-int BPF_PROG(fexit_msync_novma, const struct pt_regs *regs, long ret)
-{
-	return on_exit(SYNC_CALL_MSYNC, ret, false);
-}
+FENTRY_ENTRY(msync, SYNC_CALL_MSYNC)
+FENTRY_EXIT(msync, SYNC_CALL_MSYNC, _vma, true)
+FENTRY_EXIT(msync, SYNC_CALL_MSYNC, _novma, false)
 
 /* ---- kprobes on the syscalls (libbpf resolves the arch prefix) ---- */
 
-#define KPROBE_PAIR(name, call)                                     \
-	SEC("ksyscall/" #name)                                      \
-	int BPF_KSYSCALL(kprobe_##name, long first)                 \
-	{                                                           \
-		return on_enter_with(call, first);                  \
-	}                                                           \
-	SEC("kretsyscall/" #name)                                   \
-	int BPF_KRETPROBE(kretprobe_##name, long ret)               \
-	{                                                           \
-		return on_exit(call, ret, call == SYNC_CALL_MSYNC); \
+#define KPROBE_ENTRY(name, call)                    \
+	SEC("ksyscall/" #name)                      \
+	int BPF_KSYSCALL(kprobe_##name, long first) \
+	{                                           \
+		return on_enter_with(call, first);  \
 	}
+#define KPROBE_EXIT(name, call, variant, find_vma)             \
+	SEC("kretsyscall/" #name)                              \
+	int BPF_KRETPROBE(kretprobe_##name##variant, long ret) \
+	{                                                      \
+		return on_exit(call, ret, find_vma);           \
+	}
+#define KPROBE_PAIR(name, call) KPROBE_ENTRY(name, call) KPROBE_EXIT(name, call, , false)
 
 KPROBE_PAIR(sync, SYNC_CALL_SYNC)
 KPROBE_PAIR(syncfs, SYNC_CALL_SYNCFS)
 KPROBE_PAIR(fsync, SYNC_CALL_FSYNC)
 KPROBE_PAIR(fdatasync, SYNC_CALL_FDATASYNC)
 KPROBE_PAIR(sync_file_range, SYNC_CALL_SYNC_FILE_RANGE)
-KPROBE_PAIR(msync, SYNC_CALL_MSYNC)
-SEC("kretsyscall/msync")
-int BPF_KRETPROBE(kretprobe_msync_novma, long ret)
-{
-	return on_exit(SYNC_CALL_MSYNC, ret, false);
-}
+KPROBE_ENTRY(msync, SYNC_CALL_MSYNC)
+KPROBE_EXIT(msync, SYNC_CALL_MSYNC, _vma, true)
+KPROBE_EXIT(msync, SYNC_CALL_MSYNC, _novma, false)
 
 /* ---- classic per-syscall tracepoints ---- */
 
@@ -213,46 +203,46 @@ static __always_inline __u64 first_arg(const struct sys_enter_ctx *ctx, enum syn
 	return call == SYNC_CALL_SYNC ? 0 : ctx->args[0];
 }
 
-#define TRACEPOINT_PAIR(name, call)                                      \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                      \
-	int tp_enter_##name(struct sys_enter_ctx *ctx)                   \
-	{                                                                \
-		return on_enter_with(call, first_arg(ctx, call));        \
-	}                                                                \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                       \
-	int tp_exit_##name(struct sys_exit_ctx *ctx)                     \
-	{                                                                \
-		return on_exit(call, ctx->ret, call == SYNC_CALL_MSYNC); \
+#define TRACEPOINT_ENTRY(name, call)                              \
+	SEC("tracepoint/syscalls/sys_enter_" #name)               \
+	int tp_enter_##name(struct sys_enter_ctx *ctx)            \
+	{                                                         \
+		return on_enter_with(call, first_arg(ctx, call)); \
 	}
+#define TRACEPOINT_EXIT(name, call, variant, find_vma)        \
+	SEC("tracepoint/syscalls/sys_exit_" #name)            \
+	int tp_exit_##name##variant(struct sys_exit_ctx *ctx) \
+	{                                                     \
+		return on_exit(call, ctx->ret, find_vma);     \
+	}
+#define TRACEPOINT_PAIR(name, call) \
+	TRACEPOINT_ENTRY(name, call) TRACEPOINT_EXIT(name, call, , false)
 
 TRACEPOINT_PAIR(sync, SYNC_CALL_SYNC)
 TRACEPOINT_PAIR(syncfs, SYNC_CALL_SYNCFS)
 TRACEPOINT_PAIR(fsync, SYNC_CALL_FSYNC)
 TRACEPOINT_PAIR(fdatasync, SYNC_CALL_FDATASYNC)
 TRACEPOINT_PAIR(sync_file_range, SYNC_CALL_SYNC_FILE_RANGE)
-TRACEPOINT_PAIR(msync, SYNC_CALL_MSYNC)
-SEC("tracepoint/syscalls/sys_exit_msync")
-int tp_exit_msync_novma(struct sys_exit_ctx *ctx)
-{
-	return on_exit(SYNC_CALL_MSYNC, ctx->ret, false);
-}
+TRACEPOINT_ENTRY(msync, SYNC_CALL_MSYNC)
+TRACEPOINT_EXIT(msync, SYNC_CALL_MSYNC, _vma, true)
+TRACEPOINT_EXIT(msync, SYNC_CALL_MSYNC, _novma, false)
 
 /* ---- raw sys_enter/sys_exit: sees every system call, keeps the sync family ---- */
 
 static __always_inline int sync_call_of(long nr)
 {
 	switch (nr) {
-	case SYNC_NR_SYNC:
+	case FSBPF_NR_SYNC:
 		return SYNC_CALL_SYNC;
-	case SYNC_NR_SYNCFS:
+	case FSBPF_NR_SYNCFS:
 		return SYNC_CALL_SYNCFS;
-	case SYNC_NR_FSYNC:
+	case FSBPF_NR_FSYNC:
 		return SYNC_CALL_FSYNC;
-	case SYNC_NR_FDATASYNC:
+	case FSBPF_NR_FDATASYNC:
 		return SYNC_CALL_FDATASYNC;
-	case SYNC_NR_SYNC_FILE_RANGE:
+	case FSBPF_NR_SYNC_FILE_RANGE:
 		return SYNC_CALL_SYNC_FILE_RANGE;
-	case SYNC_NR_MSYNC:
+	case FSBPF_NR_MSYNC:
 		return SYNC_CALL_MSYNC;
 	default:
 		return -1;
@@ -279,7 +269,7 @@ static __always_inline int raw_exit_of(struct pt_regs *regs, long ret, bool find
 }
 
 SEC("tp_btf/sys_exit")
-int BPF_PROG(raw_exit, struct pt_regs *regs, long ret)
+int BPF_PROG(raw_exit_vma, struct pt_regs *regs, long ret)
 {
 	return raw_exit_of(regs, ret, true);
 }

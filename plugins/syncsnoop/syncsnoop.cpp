@@ -2,12 +2,14 @@
 // sync-family call as it completes, and reports what it could not see.
 #include "syncsnoop.h"
 
-#include "clock.hpp"
-#include "libbpf.hpp"
-#include "path.hpp"
 #include "syncsnoop.bpf.skel.h"
 
+#include <fsbpf/clock.hpp>
+#include <fsbpf/filter.hpp>
+#include <fsbpf/path.hpp>
 #include <fsbpf/plugin.hpp>
+#include <fsbpf/ring.hpp>
+#include <fsbpf/skeleton.hpp>
 
 #include <bpf/libbpf.h>
 
@@ -33,20 +35,18 @@ constexpr std::array<const char *, SYNC_CALL__COUNT> kCallNames = {
 	"sync", "syncfs", "fsync", "fdatasync", "sync_file_range", "msync"};
 
 // Best first. The attach-type choice is measured: see the README's syncsnoop section.
-constexpr std::array<fsbpf_backend, 4> kBackends = {{
-	{"fentry", FSBPF_ATTACH_FENTRY, "fentry/fexit on the six syscall functions"},
-	{"kprobe", FSBPF_ATTACH_KPROBE, "kprobe/kretprobe on the six syscall functions"},
-	{"tracepoint", FSBPF_ATTACH_TRACEPOINT, "syscalls:sys_enter_*/sys_exit_* tracepoints"},
-	{"tp_btf", FSBPF_ATTACH_TP_BTF, "raw sys_enter/sys_exit, filtered by syscall number"},
+// fentry's programs are those kFentryHooks chooses.
+constexpr std::array<fsbpf::Backend, 4> kBackends = {{
+	{{"fentry", FSBPF_ATTACH_FENTRY, "fentry/fexit on the six syscall functions"},
+	 {"fentry_", "fexit_"}},
+	{{"kprobe", FSBPF_ATTACH_KPROBE, "kprobe/kretprobe on the six syscall functions"},
+	 {"kprobe_", "kretprobe_"}},
+	{{"tracepoint", FSBPF_ATTACH_TRACEPOINT, "syscalls:sys_enter_*/sys_exit_* tracepoints"},
+	 {"tp_enter_", "tp_exit_"}},
+	{{"tp_btf", FSBPF_ATTACH_TP_BTF, "raw sys_enter/sys_exit, filtered by syscall number"},
+	 {"raw_enter", "raw_exit"}},
 }};
-constexpr size_t kFentryBackend = 0;
-// Program name prefixes of the other backends, in kBackends order.
-constexpr std::array<std::array<std::string_view, 2>, 4> kProgramPrefixes = {{
-	{},
-	{"kprobe_", "kretprobe_"},
-	{"tp_enter_", "tp_exit_"},
-	{"raw_enter", "raw_exit"},
-}};
+constexpr auto kBackendInfos = fsbpf::backend_infos(kBackends);
 
 // fentry needs its target in the kernel's BTF, and a program that reads the
 // wrapper's pt_regs needs that argument's type complete there: 5.10's BTF
@@ -69,10 +69,12 @@ constexpr std::array<FentryHook, 7> kFentryHooks = {{
 	{SYNC_CALL_MSYNC, "__x64_sys_msync", true, "fentry_msync", "fexit_msync"},
 }};
 
-struct SkeletonDeleter {
-	void operator()(syncsnoop_bpf *skel) const { syncsnoop_bpf__destroy(skel); }
-};
-using Skeleton = std::unique_ptr<syncsnoop_bpf, SkeletonDeleter>;
+using Skeleton = fsbpf::Skeleton<syncsnoop_bpf, syncsnoop_bpf__open, syncsnoop_bpf__destroy>;
+
+bool is_fentry(size_t backend)
+{
+	return kBackends.at(backend).info.attach == FSBPF_ATTACH_FENTRY;
+}
 
 // The fentry programs to load on this kernel, or nothing if a call has no hook.
 std::vector<std::string_view> fentry_programs(const fsbpf::plugin::Host &host)
@@ -92,57 +94,14 @@ std::vector<std::string_view> fentry_programs(const fsbpf::plugin::Host &host)
 	return programs;
 }
 
-std::vector<std::string_view> program_names(bpf_object &obj)
+// Whether backend loads program `name` here; fentry loads only the hooks
+// kFentryHooks chose for this kernel.
+bool backend_loads(size_t backend, std::string_view name, const fsbpf::plugin::Host &host,
+		   const std::vector<std::string_view> &fentry_hooks)
 {
-	std::vector<std::string_view> names;
-	bpf_program *prog = nullptr;
-	bpf_object__for_each_program (prog, &obj)
-		names.emplace_back(bpf_program__name(prog));
-	return names;
-}
-
-constexpr std::string_view kNoVmaSuffix = "_novma";
-
-bool is_novma_variant(std::string_view name)
-{
-	return name.size() > kNoVmaSuffix.size() &&
-	       name.substr(name.size() - kNoVmaSuffix.size()) == kNoVmaSuffix;
-}
-
-// Each exit that can see msync has a twin without bpf_find_vma (see the BPF side).
-std::vector<std::string_view> choose_vma_variants(const std::vector<std::string_view> &programs,
-						  const std::vector<std::string_view> &all,
-						  bool find_vma)
-{
-	std::vector<std::string_view> chosen;
-	for (const std::string_view name : programs) {
-		if (is_novma_variant(name))
-			continue;
-		const std::string twin = std::string(name) + std::string(kNoVmaSuffix);
-		const auto found = std::find(all.begin(), all.end(), twin);
-		chosen.push_back(!find_vma && found != all.end() ? *found : name);
-	}
-	return chosen;
-}
-
-std::vector<std::string_view> prefixed_programs(size_t backend,
-						const std::vector<std::string_view> &all)
-{
-	std::vector<std::string_view> programs;
-	for (const std::string_view name : all)
-		if (fsbpf::named_with(name, kProgramPrefixes.at(backend)))
-			programs.push_back(name);
-	return programs;
-}
-
-// Names of the programs a backend loads on this kernel.
-std::vector<std::string_view> backend_programs(size_t backend, const fsbpf::plugin::Host &host,
-					       bpf_object &obj)
-{
-	const std::vector<std::string_view> all = program_names(obj);
-	const std::vector<std::string_view> programs =
-		backend == kFentryBackend ? fentry_programs(host) : prefixed_programs(backend, all);
-	return choose_vma_variants(programs, all, host.feature(FSBPF_FEATURE_FIND_VMA));
+	return fsbpf::loads(kBackends.at(backend), name, host) &&
+	       (!is_fentry(backend) ||
+		std::ranges::find(fentry_hooks, fsbpf::variant_stem(name)) != fentry_hooks.end());
 }
 
 class SyncSnoop {
@@ -151,8 +110,7 @@ public:
 	{
 		options.flag("-T,--timestamp",
 			     "Print wall-clock time instead of seconds since start", wall_clock_);
-		options.integer("-p,--pid", "Trace this process only", pid_, 1, 4194304);
-		options.string("-c,--comm", "Trace commands with this name only", comm_);
+		filter_.add_options(options);
 		options.number("--min-latency", "Show calls that took at least this many ms",
 			       min_latency_ms_, 0, 1e9);
 	}
@@ -162,63 +120,42 @@ public:
 		auto attach = [&](size_t backend) { return try_backend(backend, host); };
 		if (host.select_backend(attach) < 0)
 			return 1;
-		fsbpf::RingBuffer events(ring_buffer__new(bpf_map__fd(skel_->maps.events),
-							  &SyncSnoop::on_event, this, nullptr));
-		if (!events) {
-			host.error("syncsnoop: cannot read the ring buffer: " +
-				   std::string(std::strerror(errno)));
-			return 1;
-		}
+		const fsbpf::RingBuffer events =
+			fsbpf::open_ring(skel_->maps.events, &SyncSnoop::on_event, this);
 		open_sink(host);
 		clock_.start();
 		host.ready("Tracing sync-family calls... Hit Ctrl-C to end.");
 
 		fsbpf::read_until_stopped(host, *events, output_closed_,
-					  [this] { syncsnoop_bpf__detach(skel_.get()); });
+					  [this] { skel_.detach(); });
 		// Also when the output has failed: the sink then sends them to stderr.
 		sink_->summary({{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
 				{"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
 				{"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
-			       {u64(skel_->bss->lost_events), u64(skel_->bss->missed_starts),
-				u64(fsbpf::kernel_skips(host, *skel_->obj))});
+			       {u64(skel_->bss->lost_events), u64(skel_->bss->missed_calls),
+				u64(skel_.skips(host))});
 		return 0;
 	}
 
 	int check_backend(const fsbpf::plugin::Host &host, size_t backend)
 	{
-		return backend == kFentryBackend && fentry_programs(host).empty() ? -ENOENT : 0;
+		return is_fentry(backend) && fentry_programs(host).empty() ? -ENOENT : 0;
 	}
 
 private:
 	int try_backend(size_t backend, const fsbpf::plugin::Host &host)
 	{
-		skel_.reset(syncsnoop_bpf__open());
-		if (!skel_)
-			return -errno;
-		skel_->rodata->target_tgid = static_cast<__u32>(pid_);
-		skel_->rodata->min_latency_ns = static_cast<__u64>(min_latency_ms_ * 1e6);
-		if (comm_)
-			strncpy(const_cast<char *>(skel_->rodata->target_comm), comm_,
-				sizeof(skel_->rodata->target_comm) - 1);
-		const std::vector<std::string_view> programs =
-			backend_programs(backend, host, *skel_->obj);
-		if (programs.empty()) {
-			skel_.reset();
-			return -ENOENT;
-		}
-		bpf_program *prog = nullptr;
-		bpf_object__for_each_program (prog, skel_->obj) {
-			const std::string_view name = bpf_program__name(prog);
-			const bool wanted =
-				std::find(programs.begin(), programs.end(), name) != programs.end();
-			bpf_program__set_autoload(prog, wanted);
-		}
-		int err = syncsnoop_bpf__load(skel_.get());
-		if (!err)
-			err = syncsnoop_bpf__attach(skel_.get());
-		if (err)
-			skel_.reset(); // libbpf 1.1 cannot load an object twice
-		return err;
+		const std::vector<std::string_view> fentry_hooks =
+			is_fentry(backend) ? fentry_programs(host)
+					   : std::vector<std::string_view>{};
+		auto configure = [this](syncsnoop_bpf &skel) {
+			filter_.apply(*skel.rodata);
+			skel.rodata->min_latency_ns = static_cast<__u64>(min_latency_ms_ * 1e6);
+			return 0;
+		};
+		return skel_.attempt(configure, [&](std::string_view name) {
+			return backend_loads(backend, name, host, fentry_hooks);
+		});
 	}
 
 	void open_sink(fsbpf::plugin::Host &host)
@@ -273,8 +210,7 @@ private:
 	}
 
 	int wall_clock_ = 0;
-	int64_t pid_ = 0;
-	const char *comm_ = nullptr;
+	fsbpf::ProcessFilter filter_;
 	double min_latency_ms_ = 0;
 
 	Skeleton skel_;
@@ -286,7 +222,7 @@ private:
 constexpr std::array<fsbpf_command, 1> kCommands = {
 	fsbpf::plugin::make_command<SyncSnoop>(
 		"syncsnoop", "Trace sync, fsync, fdatasync, syncfs, sync_file_range and msync",
-		kBackends.data(), kBackends.size()),
+		kBackendInfos.data(), kBackendInfos.size()),
 };
 
 } // namespace

@@ -3,7 +3,7 @@
 #ifndef FSBPF_SYNCSNOOP_H
 #define FSBPF_SYNCSNOOP_H
 
-#include "path.h"
+#include <fsbpf/path.h>
 
 #define SYNCSNOOP_COMM_LEN     16
 #define SYNCSNOOP_MAX_INFLIGHT 10240
@@ -16,16 +16,6 @@ enum sync_call {
 	SYNC_CALL_SYNC_FILE_RANGE,
 	SYNC_CALL_MSYNC,
 	SYNC_CALL__COUNT,
-};
-
-/* x86-64 system call numbers, as the raw sys_enter tracepoint reports them. */
-enum sync_syscall_nr {
-	SYNC_NR_MSYNC = 26,
-	SYNC_NR_FSYNC = 74,
-	SYNC_NR_FDATASYNC = 75,
-	SYNC_NR_SYNC = 162,
-	SYNC_NR_SYNC_FILE_RANGE = 277,
-	SYNC_NR_SYNCFS = 306,
 };
 
 struct syncsnoop_event {

@@ -28,13 +28,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *text = nullptr;
 	static const char *const kChoices[] = {"all", "reads", nullptr};
 	const char *choice = nullptr;
-	binder.add({sizeof(fsbpf_option), FSBPF_OPT_FLAG, "-f,--flag", "", &flag, nullptr, 0, 0});
+	int other_flag = 0;
+	binder.add({sizeof(fsbpf_option), FSBPF_OPT_FLAG, "-f,--flag", "", &flag, nullptr, 0, 0,
+		    nullptr});
+	binder.add({sizeof(fsbpf_option), FSBPF_OPT_FLAG, "-g", "", &other_flag, nullptr, 0, 0,
+		    "--flag"});
 	binder.add({sizeof(fsbpf_option), FSBPF_OPT_INT, "-p,--pid", "", &integer, nullptr, 1,
-		    4194304});
-	binder.add({sizeof(fsbpf_option), FSBPF_OPT_UINT, "-n", "", &count, nullptr, 0, 0});
-	binder.add({sizeof(fsbpf_option), FSBPF_OPT_DOUBLE, "--age", "", &number, nullptr, 0, 1e9});
-	binder.add({sizeof(fsbpf_option), FSBPF_OPT_STRING, "-c", "", &text, nullptr, 0, 0});
-	binder.add({sizeof(fsbpf_option), FSBPF_OPT_STRING, "-s", "", &choice, kChoices, 0, 0});
+		    4194304, nullptr});
+	binder.add(
+		{sizeof(fsbpf_option), FSBPF_OPT_UINT, "-n", "", &count, nullptr, 0, 0, nullptr});
+	binder.add({sizeof(fsbpf_option), FSBPF_OPT_DOUBLE, "--age", "", &number, nullptr, 0, 1e9,
+		    nullptr});
+	binder.add(
+		{sizeof(fsbpf_option), FSBPF_OPT_STRING, "-c", "", &text, nullptr, 0, 0, nullptr});
+	binder.add({sizeof(fsbpf_option), FSBPF_OPT_STRING, "-s", "", &choice, kChoices, 0, 0,
+		    nullptr});
 	std::vector<const char *> argv;
 	argv.reserve(args.size());
 	for (const std::string &a : args)

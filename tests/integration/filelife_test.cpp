@@ -1,6 +1,6 @@
 // filelife against the real kernel: files born and removed by real system
 // calls on ext4 and on a tmpfs, and exactly which lives fsbpf reports.
-#include "clock.hpp"
+#include <fsbpf/clock.hpp>
 #include "process.hpp"
 #include "tracing.hpp"
 #include "workload.hpp"

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <array>
 #include <climits>
 #include <dirent.h>
@@ -271,7 +273,7 @@ TEST_P(FileTopBackend, CountsEveryCallOfTheFamilyExactlyPerThreadAndFile)
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, FileTopBackend,
-			 testing::Values("auto", "fentry", "tp_btf", "kprobe", "tracepoint"),
+			 testing::Values("auto", "fexit", "tp_btf", "kprobe", "tracepoint"),
 			 [](const testing::TestParamInfo<std::string> &info) {
 				 return info.param;
 			 });
@@ -368,7 +370,9 @@ TEST(FileTopFilter, ReadOnlyAndWriteOnlyTogetherAreAUsageError)
 {
 	const Finished done = run({fsbpf_binary(), "filetop", "--read-only", "--write-only"});
 	EXPECT_EQ(done.status, 2);
-	EXPECT_NE(done.err.find("exclude each other"), std::string::npos) << done.err;
+	EXPECT_NE(done.err.find("--read-only excludes --write-only"), std::string::npos)
+		<< done.err;
+	EXPECT_EQ(std::count(done.err.begin(), done.err.end(), '\n'), 1) << done.err;
 }
 
 TEST(FileTopFilter, DirThatIsNoDirectoryIsAUsageError)

@@ -17,8 +17,15 @@ protected:
 	int add(int type, const char *names, void *target, const char *const *choices = nullptr,
 		double min = 0, double max = 0)
 	{
-		const fsbpf_option option{
-			sizeof(fsbpf_option), type, names, "help", target, choices, min, max};
+		const fsbpf_option option{sizeof(fsbpf_option),
+					  type,
+					  names,
+					  "help",
+					  target,
+					  choices,
+					  min,
+					  max,
+					  nullptr};
 		return binder_.table()->add_option(binder_.table()->impl, &option);
 	}
 
@@ -224,6 +231,51 @@ TEST_F(OptionBinderTest, AnOlderOptionLayoutStillGetsOnlyFiniteNumbers)
 	EXPECT_EQ(refusal({"--old", "nan"}), "--old: must be a finite number");
 	parse({"--old", "1e300"});
 	EXPECT_EQ(ratio_, 1e300);
+}
+
+// What a tool's flag declares it cannot be given with (ABI 1.2).
+int add_flag_excluding(fsbpf::OptionBinder &binder, const char *names, int &target,
+		       const char *excludes)
+{
+	const fsbpf_option option{sizeof(fsbpf_option),
+				  FSBPF_OPT_FLAG,
+				  names,
+				  "help",
+				  &target,
+				  nullptr,
+				  0,
+				  0,
+				  excludes};
+	return binder.table()->add_option(binder.table()->impl, &option);
+}
+
+TEST_F(OptionBinderTest, AnExcludedPairIsAUsageErrorEitherWay)
+{
+	int read_only = 0;
+	int write_only = 0;
+	ASSERT_EQ(add(FSBPF_OPT_FLAG, "--read-only", &read_only), 0);
+	ASSERT_EQ(add_flag_excluding(binder_, "--write-only", write_only, "--read-only"), 0);
+	EXPECT_THROW(parse({"--write-only", "--read-only"}), CLI::ExcludesError);
+	EXPECT_THROW(parse({"--read-only", "--write-only"}), CLI::ExcludesError);
+}
+
+TEST_F(OptionBinderTest, AnOptionThatExcludesAnotherWorksAlone)
+{
+	int read_only = 0;
+	int write_only = 0;
+	ASSERT_EQ(add(FSBPF_OPT_FLAG, "--read-only", &read_only), 0);
+	ASSERT_EQ(add_flag_excluding(binder_, "--write-only", write_only, "--read-only"), 0);
+	parse({"--write-only"});
+	binder_.commit();
+	EXPECT_EQ(write_only, 1);
+	EXPECT_EQ(read_only, 0);
+}
+
+TEST_F(OptionBinderTest, ExcludingAnOptionNotDeclaredIsRefused)
+{
+	int flag = 0;
+	EXPECT_EQ(add_flag_excluding(binder_, "--write-only", flag, "--read-only"), -EINVAL);
+	EXPECT_EQ(add_flag_excluding(binder_, "--self", flag, "--self"), -EINVAL);
 }
 
 } // namespace

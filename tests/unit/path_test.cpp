@@ -1,4 +1,4 @@
-#include "path.hpp"
+#include <fsbpf/path.hpp>
 
 #include <gtest/gtest.h>
 

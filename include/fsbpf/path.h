@@ -2,7 +2,7 @@
 /*
  * A file's path as BPF captures it: the names from the file up to the root of
  * the mount tree, leaf first, each NUL-terminated. User space reverses them
- * (bpf/path.hpp). Shared by the BPF and user-space halves of every tool.
+ * (fsbpf/path.hpp). Shared by the BPF and user-space halves of every tool.
  */
 #ifndef FSBPF_BPF_PATH_H
 #define FSBPF_BPF_PATH_H

@@ -1,7 +1,7 @@
 // User-space side of bpf/path.h: turns the leaf-first names into a path.
 #pragma once
 
-#include "path.h"
+#include <fsbpf/path.h>
 
 #include <cstdint>
 #include <cstring>
@@ -38,6 +38,15 @@ inline std::string path_to_string(const fsbpf_path &path)
 {
 	const size_t len = path.len < sizeof(path.names) ? path.len : sizeof(path.names);
 	return path_to_string(std::string_view(path.names, len), path.depth, path.flags);
+}
+
+// The last name of a path ("c" of "/a/b/c"); a path ending in '/' whole.
+inline std::string last_name(std::string_view path)
+{
+	const size_t slash = path.rfind('/');
+	if (slash == std::string_view::npos || slash + 1 == path.size())
+		return std::string(path);
+	return std::string(path.substr(slash + 1));
 }
 
 // The last name only, as BCC's tools print files.

@@ -16,6 +16,21 @@ inline uint64_t clock_ns(clockid_t clock)
 	return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
 }
 
+// Seconds since the epoch, now.
+inline double unix_time()
+{
+	return static_cast<double>(clock_ns(CLOCK_REALTIME)) / 1e9;
+}
+
+// "HH:MM:SS", local time.
+inline std::string local_hms(time_t seconds)
+{
+	tm local{};
+	localtime_r(&seconds, &local);
+	std::array<char, 16> buf{};
+	return {buf.data(), strftime(buf.data(), buf.size(), "%H:%M:%S", &local)};
+}
+
 class EventClock {
 public:
 	// Call when tracing starts.
@@ -34,12 +49,7 @@ public:
 	std::string wall_clock(uint64_t monotonic_ns) const
 	{
 		const uint64_t realtime_ns = monotonic_ns + realtime_offset_ns_;
-		const auto seconds = static_cast<time_t>(realtime_ns / 1000000000ULL);
-		tm local{};
-		localtime_r(&seconds, &local);
-		std::array<char, 32> buf{};
-		const size_t len = strftime(buf.data(), buf.size(), "%H:%M:%S", &local);
-		return std::string(buf.data(), len) +
+		return local_hms(static_cast<time_t>(realtime_ns / 1000000000ULL)) +
 		       std::to_string(1000 + realtime_ns / 1000000ULL % 1000).replace(0, 1, ".");
 	}
 

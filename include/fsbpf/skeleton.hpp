@@ -1,0 +1,160 @@
+// The libbpf half every tool shares: an owner for its bpftool skeleton, one
+// record per backend, and the attempt that loads a backend or leaves nothing.
+#pragma once
+
+#include <fsbpf/plugin.hpp>
+
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+namespace fsbpf {
+
+// One way a tool attaches: what the host shows and probes, and the programs
+// of the tool's object it loads, by name prefix.
+struct Backend {
+	fsbpf_backend info;
+	std::array<std::string_view, 2> programs;
+	// Entry and exit programs that remember each call in flight between them.
+	bool pairs = false;
+};
+
+// What crosses the plugin boundary of each backend, in the same order.
+template <size_t N>
+constexpr std::array<fsbpf_backend, N> backend_infos(const std::array<Backend, N> &backends)
+{
+	std::array<fsbpf_backend, N> infos{};
+	for (size_t i = 0; i < N; i++)
+		infos.at(i) = backends.at(i).info;
+	return infos;
+}
+
+// A program may come in two variants, one for kernels with a feature and
+// one for kernels without it, told apart by the end of their names.
+struct ProgramVariant {
+	std::string_view with;
+	std::string_view without;
+	fsbpf_feature feature;
+};
+constexpr std::array<ProgramVariant, 2> kProgramVariants = {{
+	// Kernel memory by plain loads after bpf_rdonly_cast, or by CO-RE probe reads.
+	{"_cast", "_core", FSBPF_FEATURE_RDONLY_CAST},
+	// A user address's mapping found with bpf_find_vma, or not looked up.
+	{"_vma", "_novma", FSBPF_FEATURE_FIND_VMA},
+}};
+
+// name without the variant suffix it may end in.
+constexpr std::string_view variant_stem(std::string_view name)
+{
+	for (const ProgramVariant &variant : kProgramVariants)
+		for (const std::string_view suffix : {variant.with, variant.without})
+			if (name.ends_with(suffix))
+				return name.substr(0, name.size() - suffix.size());
+	return name;
+}
+
+// Whether backend loads the program `name` on this kernel: the name starts
+// with one of the backend's prefixes, and a variant suffix names what the
+// kernel has.
+inline bool loads(const Backend &backend, std::string_view name, const plugin::Host &host)
+{
+	const bool prefixed =
+		std::ranges::any_of(backend.programs, [name](std::string_view prefix) {
+			return !prefix.empty() && name.starts_with(prefix);
+		});
+	return prefixed &&
+	       std::ranges::all_of(kProgramVariants, [&](const ProgramVariant &variant) {
+		       if (name.ends_with(variant.with))
+			       return host.feature(variant.feature);
+		       if (name.ends_with(variant.without))
+			       return !host.feature(variant.feature);
+		       return true;
+	       });
+}
+
+// Runs of the loaded programs of obj that the kernel skipped, e.g. a
+// preempted program still active on the CPU when the next event came.
+inline uint64_t kernel_skips(const plugin::Host &host, const bpf_object &obj)
+{
+	uint64_t skips = 0;
+	bpf_program *prog = nullptr;
+	bpf_object__for_each_program (prog, &obj)
+		if (bpf_program__autoload(prog))
+			skips += host.program_misses(bpf_program__fd(prog));
+	return skips;
+}
+
+// Owns a skeleton that bpftool generated for NAME.bpf.c:
+//   fsbpf::Skeleton<NAME_bpf, NAME_bpf__open, NAME_bpf__destroy>
+template <typename Skel, Skel *(*Open)(), void (*Destroy)(Skel *)>
+class Skeleton {
+public:
+	Skel *operator->() const { return skel_.get(); }
+	Skel &operator*() const { return *skel_; }
+	explicit operator bool() const { return skel_ != nullptr; }
+	Skel *get() const { return skel_.get(); }
+	void reset() { skel_.reset(); }
+
+	// Opens the object afresh: 0 or -errno.
+	int open()
+	{
+		skel_.reset(Open());
+		return skel_ ? 0 : errno ? -errno : -ENOMEM;
+	}
+
+	// Opens the object afresh and sets it up with configure(Skel &) (read-only
+	// data, map sizes; 0 or -errno); loads the programs keep(name) keeps and
+	// attaches them, then runs attach_more(Skel &) for programs whose section
+	// names no target. On failure nothing stays open: libbpf 1.1 cannot load
+	// an object twice.
+	template <typename Configure, typename Keep, typename AttachMore>
+	int attempt(Configure configure, Keep keep, AttachMore attach_more)
+	{
+		int err = open();
+		if (!err)
+			err = configure(*skel_);
+		if (!err) {
+			keep_programs(keep);
+			err = bpf_object__load_skeleton(skel_->skeleton);
+		}
+		if (!err)
+			err = bpf_object__attach_skeleton(skel_->skeleton);
+		if (!err)
+			err = attach_more(*skel_);
+		if (err)
+			skel_.reset();
+		return err;
+	}
+	template <typename Configure, typename Keep>
+	int attempt(Configure configure, Keep keep)
+	{
+		return attempt(configure, keep, [](Skel &) { return 0; });
+	}
+
+	void detach() const { bpf_object__detach_skeleton(skel_->skeleton); }
+	uint64_t skips(const plugin::Host &host) const { return kernel_skips(host, *skel_->obj); }
+
+private:
+	struct Deleter {
+		void operator()(Skel *skel) const { Destroy(skel); }
+	};
+
+	template <typename Keep>
+	void keep_programs(Keep keep) const
+	{
+		bpf_program *prog = nullptr;
+		bpf_object__for_each_program (prog, skel_->obj)
+			bpf_program__set_autoload(prog,
+						  keep(std::string_view(bpf_program__name(prog))));
+	}
+
+	std::unique_ptr<Skel, Deleter> skel_;
+};
+
+} // namespace fsbpf
