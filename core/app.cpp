@@ -1,8 +1,8 @@
 #include "app.hpp"
 
+#include "builtin_commands.hpp"
 #include "host.hpp"
 #include "options.hpp"
-#include "report.hpp"
 #include "text.hpp"
 
 #include <fsbpf/path.hpp>
@@ -357,6 +357,82 @@ std::optional<std::string> applet_for(std::string_view argv0, const PluginRegist
 	return std::nullopt;
 }
 
+namespace {
+
+// The commands fsbpf has of its own, beside the tools' commands.
+struct BuiltinCommands {
+	CLI::App *list = nullptr;
+	bool names_only = false;
+	CLI::App *features = nullptr;
+	bool features_json = false;
+};
+
+void add_builtin_commands(CLI::App &app, BuiltinCommands &builtins, int &verbosity)
+{
+	builtins.list = app.add_subcommand("list", "List plugins, their files and subcommands");
+	builtins.list->add_flag("--names", builtins.names_only,
+				"Only the subcommand names, one a line");
+	builtins.features = app.add_subcommand("features", "What this kernel supports");
+	builtins.features->add_flag("--json", builtins.features_json, "Print one JSON object");
+	builtins.features->add_flag("-v,--verbose", verbosity, "Log what fsbpf and libbpf do");
+}
+
+// args as `fsbpf TOOL ...` whichever name fsbpf was started by.
+std::vector<std::string> as_fsbpf_command(std::vector<std::string> args,
+					  const PluginRegistry &registry)
+{
+	if (auto applet = applet_for(args.empty() ? "fsbpf" : args[0], registry))
+		args.insert(args.begin() + 1, *applet);
+	else if (!args.empty())
+		args[0] = "fsbpf";
+	return args;
+}
+
+int run_list(const PluginRegistry &registry, bool names_only)
+{
+	if (names_only)
+		for (const Command &command : registry.commands())
+			fmt::print("{}\n", command.name);
+	else
+		print_plugins(registry, stdout);
+	return stdout_status(kExitOk);
+}
+
+int run_features(Features &features, const PluginRegistry &registry, const Tools &tools,
+		 StopSource &stop, bool json)
+{
+	const auto check_backend = [&](const Command &command, size_t index) {
+		for (const auto &tool : tools)
+			if (tool->command.name == command.name)
+				return Host(features, command, {}, stop, tool->state.get())
+					.check_backend(index);
+		return -ENOENT;
+	};
+	print_features(features, registry, check_backend, json, stdout);
+	return stdout_status(kExitOk);
+}
+
+// The command the user asked for, once the command line is parsed.
+int run_parsed(const BuiltinCommands &builtins, const PluginRegistry &registry, Tools &tools,
+	       StopSource &stop)
+{
+	if (builtins.list->parsed())
+		return run_list(registry, builtins.names_only);
+	const std::optional<Disabled> disabled = disabled_from_environment();
+	if (!disabled)
+		return kExitUsage;
+	// Loads the kernel's BTF: only for the commands that need the kernel.
+	Features features(*disabled);
+	if (builtins.features->parsed())
+		return run_features(features, registry, tools, stop, builtins.features_json);
+	for (auto &tool : tools)
+		if (tool->app->parsed())
+			return run_tool(*tool, features, stop);
+	return kExitUsage;
+}
+
+} // namespace
+
 int run_fsbpf(std::vector<std::string> args)
 {
 	setup_logging();
@@ -374,22 +450,12 @@ int run_fsbpf(std::vector<std::string> args)
 	app.require_subcommand(1);
 	app.add_flag("-v,--verbose", verbosity, "Log what fsbpf and libbpf do");
 	app.footer("Tools come from plugins; 'fsbpf list' shows them.");
-
-	CLI::App *list = app.add_subcommand("list", "List plugins, their files and subcommands");
-	bool names_only = false;
-	list->add_flag("--names", names_only, "Only the subcommand names, one a line");
-	CLI::App *features_cmd = app.add_subcommand("features", "What this kernel supports");
-	bool features_json = false;
-	features_cmd->add_flag("--json", features_json, "Print one JSON object");
-	features_cmd->add_flag("-v,--verbose", verbosity, "Log what fsbpf and libbpf do");
-
+	BuiltinCommands builtins;
+	add_builtin_commands(app, builtins, verbosity);
 	Tools tools = add_plugin_tools(app, registry, verbosity);
 	report_rejections(registry);
 
-	if (auto applet = applet_for(args.empty() ? "fsbpf" : args[0], registry))
-		args.insert(args.begin() + 1, *applet);
-	else if (!args.empty())
-		args[0] = "fsbpf";
+	args = as_fsbpf_command(std::move(args), registry);
 	if (args.size() > 1 && args[1][0] != '-' && !registry.find(args[1]) &&
 	    !is_reserved_command(args[1]))
 		return usage_error("fsbpf", "no tool named '" + args[1] + "'", "fsbpf list");
@@ -403,35 +469,7 @@ int run_fsbpf(std::vector<std::string> args)
 	}
 	if (verbosity > 0)
 		spdlog::set_level(spdlog::level::debug);
-
-	if (list->parsed()) {
-		if (names_only)
-			for (const Command &command : registry.commands())
-				fmt::print("{}\n", command.name);
-		else
-			print_plugins(registry, stdout);
-		return stdout_status(kExitOk);
-	}
-	const std::optional<Disabled> disabled = disabled_from_environment();
-	if (!disabled)
-		return kExitUsage;
-	// Loads the kernel's BTF: only for the commands that need the kernel.
-	Features features(*disabled);
-	if (features_cmd->parsed()) {
-		const auto check_backend = [&](const Command &command, size_t index) {
-			for (const auto &tool : tools)
-				if (tool->command.name == command.name)
-					return Host(features, command, {}, stop, tool->state.get())
-						.check_backend(index);
-			return -ENOENT;
-		};
-		print_features(features, registry, check_backend, features_json, stdout);
-		return stdout_status(kExitOk);
-	}
-	for (auto &tool : tools)
-		if (tool->app->parsed())
-			return run_tool(*tool, features, stop);
-	return kExitUsage;
+	return run_parsed(builtins, registry, tools, stop);
 }
 
 } // namespace fsbpf

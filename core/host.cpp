@@ -61,21 +61,15 @@ Host::Host(Features &features, const Command &command, RunOptions options, StopS
 	table_.size = sizeof(fsbpf_host);
 	table_.abi_minor = FSBPF_ABI_MINOR;
 	table_.impl = this;
-	table_.log = [](void *, fsbpf_log_level level, const char *message) noexcept {
-		guarded(
-			[&] {
-				static constexpr spdlog::level::level_enum kLevels[] = {
-					spdlog::level::debug, spdlog::level::info,
-					spdlog::level::warn, spdlog::level::err};
-				const auto index =
-					static_cast<size_t>(level) < 4 ? level : FSBPF_LOG_ERROR;
-				// One line each, whatever a plugin quotes in it.
-				spdlog::log(kLevels[index], "{}",
-					    sanitize_for_terminal(message ? message : ""));
-				return 0;
-			},
-			0);
-	};
+	add_btf_services();
+	add_probe_services();
+	add_sink_services();
+	add_run_services();
+}
+
+// What the kernel's BTF says.
+void Host::add_btf_services()
+{
 	table_.btf_has_type = [](void *impl, const char *name) noexcept {
 		return guarded(
 			[&] { return bool_result(self(impl).features_.btf().has_struct(name)); },
@@ -110,6 +104,20 @@ Host::Host(Features &features, const Command &command, RunOptions options, StopS
 			},
 			-EINVAL);
 	};
+	table_.btf_param_complete = [](void *impl, const char *func, int index) noexcept {
+		return guarded(
+			[&] {
+				const auto complete =
+					self(impl).features_.btf().param_complete(func, index);
+				return complete ? bool_result(*complete) : -ENOENT;
+			},
+			-EINVAL);
+	};
+}
+
+// Load-and-attach probes and the backend choice built on them.
+void Host::add_probe_services()
+{
 	table_.probe_attach = [](void *impl, int attach) noexcept {
 		return guarded(
 			[&] {
@@ -134,6 +142,29 @@ Host::Host(Features &features, const Command &command, RunOptions options, StopS
 				   void *state) noexcept {
 		return guarded([&] { return self(impl).select_backend(try_backend, state); },
 			       -EINVAL);
+	};
+	table_.program_misses = [](void *, int prog_fd) noexcept {
+		bpf_prog_info info{};
+		__u32 len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0)
+			return uint64_t{0};
+		return static_cast<uint64_t>(info.recursion_misses);
+	};
+}
+
+// Output in the format the user chose.
+void Host::add_sink_services()
+{
+	table_.output_format = [](void *impl) noexcept {
+		switch (self(impl).options_.format) {
+		case OutputFormat::Json:
+			return FSBPF_OUTPUT_JSON;
+		case OutputFormat::Csv:
+			return FSBPF_OUTPUT_CSV;
+		case OutputFormat::Table:
+			break;
+		}
+		return FSBPF_OUTPUT_TABLE;
 	};
 	table_.sink_open = [](void *impl, const fsbpf_column *columns, size_t count) noexcept {
 		return guarded([&] { return self(impl).open_sink(columns, count); }, nullptr);
@@ -166,43 +197,30 @@ Host::Host(Features &features, const Command &command, RunOptions options, StopS
 			},
 			-EINVAL);
 	};
-	table_.wait = [](void *impl, int fd, int timeout_ms) noexcept {
-		return guarded([&] { return self(impl).wait(fd, timeout_ms); }, -1);
-	};
-	table_.elapsed = [](void *impl) noexcept {
-		return guarded([&] { return self(impl).stop_.elapsed(); }, 0.0);
-	};
-	table_.btf_param_complete = [](void *impl, const char *func, int index) noexcept {
-		return guarded(
-			[&] {
-				const auto complete =
-					self(impl).features_.btf().param_complete(func, index);
-				return complete ? bool_result(*complete) : -ENOENT;
-			},
-			-EINVAL);
-	};
-	table_.program_misses = [](void *, int prog_fd) noexcept {
-		bpf_prog_info info{};
-		__u32 len = sizeof(info);
-		if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0)
-			return uint64_t{0};
-		return static_cast<uint64_t>(info.recursion_misses);
-	};
-	table_.output_format = [](void *impl) noexcept {
-		switch (self(impl).options_.format) {
-		case OutputFormat::Json:
-			return FSBPF_OUTPUT_JSON;
-		case OutputFormat::Csv:
-			return FSBPF_OUTPUT_CSV;
-		case OutputFormat::Table:
-			break;
-		}
-		return FSBPF_OUTPUT_TABLE;
-	};
 	table_.sink_keep_screen = [](void *impl, fsbpf_sink *sink) noexcept {
 		guarded(
 			[&] {
 				self(impl).sink(sink).keep_screen();
+				return 0;
+			},
+			0);
+	};
+}
+
+// Logging, readiness and waiting until the command must stop.
+void Host::add_run_services()
+{
+	table_.log = [](void *, fsbpf_log_level level, const char *message) noexcept {
+		guarded(
+			[&] {
+				static constexpr spdlog::level::level_enum kLevels[] = {
+					spdlog::level::debug, spdlog::level::info,
+					spdlog::level::warn, spdlog::level::err};
+				const auto index =
+					static_cast<size_t>(level) < 4 ? level : FSBPF_LOG_ERROR;
+				// One line each, whatever a plugin quotes in it.
+				spdlog::log(kLevels[index], "{}",
+					    sanitize_for_terminal(message ? message : ""));
 				return 0;
 			},
 			0);
@@ -215,6 +233,12 @@ Host::Host(Features &features, const Command &command, RunOptions options, StopS
 				return 0;
 			},
 			0);
+	};
+	table_.wait = [](void *impl, int fd, int timeout_ms) noexcept {
+		return guarded([&] { return self(impl).wait(fd, timeout_ms); }, -1);
+	};
+	table_.elapsed = [](void *impl) noexcept {
+		return guarded([&] { return self(impl).stop_.elapsed(); }, 0.0);
 	};
 }
 

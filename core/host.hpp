@@ -48,6 +48,10 @@ public:
 
 private:
 	static Host &self(void *impl) { return *static_cast<Host *>(impl); }
+	void add_btf_services();
+	void add_probe_services();
+	void add_sink_services();
+	void add_run_services();
 	int sink_result(int err);
 	int wait(int fd, int timeout_ms);
 	fsbpf_sink *open_sink(const fsbpf_column *columns, size_t count);

@@ -1,4 +1,4 @@
-#include "report.hpp"
+#include "builtin_commands.hpp"
 
 #include "text.hpp"
 
