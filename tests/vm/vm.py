@@ -55,7 +55,8 @@ REQUIRED_ATTACH = ["fentry", "fexit", "kprobe", "kretprobe", "tp_btf", "raw_tp",
 # The integration tests that exercise the kernel; the rest test the host
 # program and need tools the guest does not carry.
 # The guests have busybox only: no git, tar, python3 or sqlite3 for the real-program tests.
-GUEST_TESTS = "*SyncSnoop*:*FileTop*:*FileLife*:Features.*:Lifecycle.*-*FileLifeRealPrograms*"
+GUEST_TESTS = ("*SyncSnoop*:*FileTop*:*FileLife*:*ExamplePlugin*:Features.*:Lifecycle.*"
+               "-*FileLifeRealPrograms*")
 BOOT_TIMEOUT = int(os.environ.get("FSBPF_VM_TIMEOUT", "900"))
 GUEST_MEMORY_MB = 1024
 
@@ -246,7 +247,7 @@ echo "FSBPF-VM-BEGIN $(uname -r)" > $R
 grep -q " /mnt/ext4 ext4 " /proc/mounts && echo "EXT4 mounted" > $R
 echo "FEATURES $(/fsbpf/fsbpf features --json)" > $R
 @COMMAND@
-FSBPF_BINARY=/fsbpf/fsbpf /fsbpf/integration_tests --gtest_filter='@FILTER@' > /tmp/gtest.log 2>&1
+FSBPF_BINARY=/fsbpf/fsbpf FSBPF_EXAMPLE_PLUGIN_PATH=/fsbpf/examples /fsbpf/integration_tests --gtest_filter='@FILTER@' > /tmp/gtest.log 2>&1
 echo "GTEST-EXIT $?" > $R
 sed 's/^/GTEST /' /tmp/gtest.log > $R
 echo "FSBPF-VM-DONE" > $R
@@ -272,6 +273,13 @@ def debug_command():
     return f"({command}) > $R 2>&1" if command else ""
 
 
+def example_plugin(build_dir, out):
+    """examples/plugin built out of tree against the installed SDK."""
+    script = Path(__file__).resolve().parent.parent / "integration" / "example_plugin.sh"
+    subprocess.run([str(script), str(build_dir), str(out)], check=True, stdout=subprocess.DEVNULL)
+    return out / "fscalls.so"
+
+
 def build_initramfs(build_dir, out):
     """Packs busybox, fsbpf, its plugins, the integration tests, bpftool and
     every shared library they load into a cpio archive."""
@@ -289,6 +297,8 @@ def build_initramfs(build_dir, out):
             elves[Path(extra)] = root / "fsbpf" / Path(extra).name
         for plugin in (build_dir / "plugins").glob("*/*.so"):
             elves[plugin] = root / "fsbpf" / "plugins" / plugin.parent.name / plugin.name
+        elves[example_plugin(build_dir, Path(tmp) / "examples")] = \
+            root / "fsbpf" / "examples" / "fscalls.so"
         libraries = set()
         for source, target in elves.items():
             copy_stripped(source, target)
@@ -433,6 +443,8 @@ def group_of(case):
         return "filelife", case.rsplit("/", 1)[1].rsplit("_", 1)[0]
     if "FileLife" in case:
         return "filelife", "auto (filters, output)"
+    if "ExamplePlugin" in case:
+        return "fscalls (SDK example)", case.rsplit("/", 1)[1]
     return "fsbpf", case.split(".")[0].lower()
 
 
