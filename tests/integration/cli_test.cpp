@@ -27,7 +27,7 @@ using namespace std::chrono_literals;
 std::string plugin_path()
 {
 	const std::string binary = fsbpf_binary();
-	return binary.substr(0, binary.rfind('/')) + "/plugins/syncsnoop/syncsnoop.so";
+	return binary.substr(0, binary.rfind('/')) + "/plugins/syncsnoop.so";
 }
 
 TEST(Usage, UnknownToolExitsTwoWithOneLineAndHint)

@@ -52,11 +52,6 @@ IDMAP_FIELDS = {"old_mnt_userns", "new_mnt_userns", "old_mnt_idmap", "new_mnt_id
 # backends this machine's kernel cannot.
 REQUIRED_ATTACH = ["fentry", "fexit", "kprobe", "kretprobe", "tp_btf", "raw_tp", "tracepoint"]
 
-# The integration tests that exercise the kernel; the rest test the host
-# program and need tools the guest does not carry.
-# The guests have busybox only: no git, tar, python3 or sqlite3 for the real-program tests.
-GUEST_TESTS = ("*SyncSnoop*:*FileTop*:*FileLife*:*ExamplePlugin*:Features.*:Lifecycle.*"
-               "-*FileLifeRealPrograms*")
 BOOT_TIMEOUT = int(os.environ.get("FSBPF_VM_TIMEOUT", "900"))
 GUEST_MEMORY_MB = 1024
 
@@ -280,7 +275,13 @@ def example_plugin(build_dir, out):
     return out / "fscalls.so"
 
 
-def build_initramfs(build_dir, out):
+def guest_tests(build_dir):
+    """The gtest filter of what the guests run, and each tool's gtest suite
+    prefix, as the build's list of tools made them (tests/integration/meson.build)."""
+    return json.loads((build_dir / "tests" / "integration" / "guest_tests.json").read_text())
+
+
+def build_initramfs(build_dir, out, test_filter):
     """Packs busybox, fsbpf, its plugins, the integration tests, bpftool and
     every shared library they load into a cpio archive."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -309,7 +310,7 @@ def build_initramfs(build_dir, out):
                        capture_output=True)
         init = root / "init"
         # FSBPF_VM_COMMAND: a shell command to run in each guest first, to debug.
-        init.write_text(INIT.replace("@FILTER@", os.environ.get("FSBPF_VM_TESTS", GUEST_TESTS))
+        init.write_text(INIT.replace("@FILTER@", os.environ.get("FSBPF_VM_TESTS", test_filter))
                         .replace("@COMMAND@", debug_command()))
         init.chmod(0o755)
         files = subprocess.run(["find", "."], cwd=root, capture_output=True, check=True).stdout
@@ -429,20 +430,16 @@ def feature_problems(series, features):
 # ---- The table -------------------------------------------------------------
 
 
-def group_of(case):
-    """(tool, backend) a test case belongs to, for the table."""
-    if "SyncSnoopBackend." in case:
-        return "syncsnoop", case.rsplit("/", 1)[1]
-    if "SyncSnoop" in case:
-        return "syncsnoop", "auto (filters, output, lifecycle)"
-    if "FileTopBackend." in case:
-        return "filetop", case.rsplit("/", 1)[1]
-    if "FileTop" in case:
-        return "filetop", "auto (filters, output, limits)"
-    if "FileLifeBackend." in case:
-        return "filelife", case.rsplit("/", 1)[1].rsplit("_", 1)[0]
-    if "FileLife" in case:
-        return "filelife", "auto (filters, output)"
+def group_of(case, tools):
+    """(tool, backend) a test case belongs to, for the table. Cases of a
+    tool's SuiteBackend suites are named after their backend, a file system
+    name perhaps appended (tp_btf_ext4)."""
+    suite = case.split("/")[1] if case.count("/") == 2 else case
+    for tool, prefix in tools.items():
+        if suite.startswith(prefix + "Backend."):
+            return tool, re.sub(r"_(tmpfs|ext4)$", "", case.rsplit("/", 1)[1])
+        if prefix in suite:
+            return tool, "auto (filters, output, limits)"
     if "ExamplePlugin" in case:
         return "fscalls (SDK example)", case.rsplit("/", 1)[1]
     return "fsbpf", case.split(".")[0].lower()
@@ -457,7 +454,7 @@ class Row:
     detail: str = ""
 
 
-def rows_of(boot_result):
+def rows_of(boot_result, tools):
     series = boot_result.kernel.series
     label = f"{series} ({boot_result.release or boot_result.kernel.package})"
     if not boot_result.finished:
@@ -472,7 +469,7 @@ def rows_of(boot_result):
                     "" if boot_result.ext4 else "the ext4 image was not mounted"))
     groups = {}
     for case, verdict in boot_result.cases.items():
-        groups.setdefault(group_of(case), []).append((case, verdict))
+        groups.setdefault(group_of(case, tools), []).append((case, verdict))
     if not groups:
         rows.append(Row(label, "tests", "-", "FAIL", "no test ran"))
     for (tool, backend), cases in sorted(groups.items()):
@@ -510,7 +507,8 @@ def main(argv):
         return 2
     CACHE.mkdir(parents=True, exist_ok=True)
     base = CACHE / "initramfs.cpio"
-    build_initramfs(build_dir, base)
+    guest = guest_tests(build_dir)
+    build_initramfs(build_dir, base, guest["filter"])
 
     rows = []
     kernels = []
@@ -527,7 +525,7 @@ def main(argv):
     for kernel in kernels:
         result = booted[kernel.series]
         log(f"{kernel.series}: {kernel.package} ran in {result.seconds:.0f} s")
-        rows += rows_of(result)
+        rows += rows_of(result, guest["tools"])
     print_table(rows)
     results = [row.result for row in rows]
     failed = results.count("FAIL")
