@@ -120,21 +120,11 @@ private:
 constexpr std::array<fsbpf_command, 1> kCommands = {
 	fsbpf::plugin::make_command<FsCalls>(
 		"fscalls", "Count open, stat and unlink calls per command, every interval",
-		kBackendInfos.data(), kBackendInfos.size()),
+		kBackendInfos),
 };
 
 } // namespace
 
-extern "C" FSBPF_EXPORT const fsbpf_plugin FSBPF_PLUGIN_SYMBOL = {
-	FSBPF_ABI_MAJOR,
-	FSBPF_ABI_MINOR,
-	sizeof(fsbpf_plugin),
-	sizeof(fsbpf_command),
-	"fscalls",
-	"0.1.0",
-	"GPL-2.0-only",
-	"Example tool of the fsbpf SDK: file-system calls per command",
-	kCommands.data(),
-	kCommands.size(),
-	{},
-};
+extern "C" FSBPF_EXPORT const fsbpf_plugin FSBPF_PLUGIN_SYMBOL = fsbpf::plugin::make_plugin(
+	"fscalls", "0.1.0", "GPL-2.0-only",
+	"Example tool of the fsbpf SDK: file-system calls per command", kCommands);

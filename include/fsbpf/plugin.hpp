@@ -306,4 +306,32 @@ constexpr fsbpf_command make_command(const char *name, const char *summary,
 			     backend_checker<Tool>()};
 }
 
+template <typename Tool, size_t N>
+constexpr fsbpf_command make_command(const char *name, const char *summary,
+				     const std::array<fsbpf_backend, N> &backends)
+{
+	return make_command<Tool>(name, summary, backends.data(), N);
+}
+
+// The descriptor a plugin exports, for commands of static storage:
+//   extern "C" FSBPF_EXPORT const fsbpf_plugin FSBPF_PLUGIN_SYMBOL =
+//           fsbpf::plugin::make_plugin("name", "0.1.0", "GPL-2.0-only", "what", kCommands);
+template <size_t N>
+constexpr fsbpf_plugin make_plugin(const char *name, const char *version, const char *license,
+				   const char *description,
+				   const std::array<fsbpf_command, N> &commands)
+{
+	return fsbpf_plugin{FSBPF_ABI_MAJOR,
+			    FSBPF_ABI_MINOR,
+			    sizeof(fsbpf_plugin),
+			    sizeof(fsbpf_command),
+			    name,
+			    version,
+			    license,
+			    description,
+			    commands.data(),
+			    N,
+			    {}};
+}
+
 } // namespace fsbpf::plugin

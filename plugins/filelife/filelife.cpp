@@ -526,23 +526,12 @@ private:
 };
 
 constexpr std::array<fsbpf_command, 1> kCommands = {
-	fsbpf::plugin::make_command<FileLife>("filelife",
-					      "Trace files created and deleted while tracing",
-					      kBackendInfos.data(), kBackendInfos.size()),
+	fsbpf::plugin::make_command<FileLife>(
+		"filelife", "Trace files created and deleted while tracing", kBackendInfos),
 };
 
 } // namespace
 
-extern "C" FSBPF_EXPORT const fsbpf_plugin FSBPF_PLUGIN_SYMBOL = {
-	FSBPF_ABI_MAJOR,
-	FSBPF_ABI_MINOR,
-	sizeof(fsbpf_plugin),
-	sizeof(fsbpf_command),
-	"filelife",
-	"0.1.0",
-	"GPL-2.0-only",
-	"Short-lived files: who deleted them and how old they were",
-	kCommands.data(),
-	kCommands.size(),
-	{},
-};
+extern "C" FSBPF_EXPORT const fsbpf_plugin FSBPF_PLUGIN_SYMBOL = fsbpf::plugin::make_plugin(
+	"filelife", "0.1.0", "GPL-2.0-only",
+	"Short-lived files: who deleted them and how old they were", kCommands);

@@ -585,21 +585,11 @@ private:
 constexpr std::array<fsbpf_command, 1> kCommands = {
 	fsbpf::plugin::make_command<FileTop>(
 		"filetop", "Top files by reads and writes, per thread, refreshed every interval",
-		kBackendInfos.data(), kBackendInfos.size()),
+		kBackendInfos),
 };
 
 } // namespace
 
-extern "C" FSBPF_EXPORT const fsbpf_plugin FSBPF_PLUGIN_SYMBOL = {
-	FSBPF_ABI_MAJOR,
-	FSBPF_ABI_MINOR,
-	sizeof(fsbpf_plugin),
-	sizeof(fsbpf_command),
-	"filetop",
-	"0.1.0",
-	"GPL-2.0-only",
-	"Files read and written most, by thread, with bytes and calls",
-	kCommands.data(),
-	kCommands.size(),
-	{},
-};
+extern "C" FSBPF_EXPORT const fsbpf_plugin FSBPF_PLUGIN_SYMBOL = fsbpf::plugin::make_plugin(
+	"filetop", "0.1.0", "GPL-2.0-only",
+	"Files read and written most, by thread, with bytes and calls", kCommands);

@@ -222,21 +222,11 @@ private:
 constexpr std::array<fsbpf_command, 1> kCommands = {
 	fsbpf::plugin::make_command<SyncSnoop>(
 		"syncsnoop", "Trace sync, fsync, fdatasync, syncfs, sync_file_range and msync",
-		kBackendInfos.data(), kBackendInfos.size()),
+		kBackendInfos),
 };
 
 } // namespace
 
-extern "C" FSBPF_EXPORT const fsbpf_plugin FSBPF_PLUGIN_SYMBOL = {
-	FSBPF_ABI_MAJOR,
-	FSBPF_ABI_MINOR,
-	sizeof(fsbpf_plugin),
-	sizeof(fsbpf_command),
-	"syncsnoop",
-	"0.1.0",
-	"GPL-2.0-only",
-	"Sync-family system calls with file, latency and result",
-	kCommands.data(),
-	kCommands.size(),
-	{},
-};
+extern "C" FSBPF_EXPORT const fsbpf_plugin FSBPF_PLUGIN_SYMBOL = fsbpf::plugin::make_plugin(
+	"syncsnoop", "0.1.0", "GPL-2.0-only",
+	"Sync-family system calls with file, latency and result", kCommands);

@@ -296,8 +296,8 @@ def build_initramfs(build_dir, out, test_filter):
         # FSBPF_VM_EXTRA: more programs for /fsbpf, e.g. the benchmark and the peers.
         for extra in os.environ.get("FSBPF_VM_EXTRA", "").split():
             elves[Path(extra)] = root / "fsbpf" / Path(extra).name
-        for plugin in (build_dir / "plugins").glob("*/*.so"):
-            elves[plugin] = root / "fsbpf" / "plugins" / plugin.parent.name / plugin.name
+        for plugin in (build_dir / "plugins").glob("*.so"):
+            elves[plugin] = root / "fsbpf" / "plugins" / plugin.name
         elves[example_plugin(build_dir, Path(tmp) / "examples")] = \
             root / "fsbpf" / "examples" / "fscalls.so"
         libraries = set()
