@@ -109,20 +109,20 @@ public:
 	}
 
 	// Opens the object afresh and sets it up with configure(Skel &) (read-only
-	// data, map sizes; 0 or -errno); loads the programs keep(name) keeps and
-	// attaches them, then runs attach_more(Skel &) for programs whose section
-	// names no target. On failure nothing stays open: libbpf 1.1 cannot load
-	// an object twice.
+	// data, map sizes; 0 or -errno); loads the programs keep(name) keeps (at
+	// least one) and attaches them, then runs attach_more(Skel &) for programs
+	// whose section names no target. On failure nothing stays open: libbpf
+	// 1.1 cannot load an object twice.
 	template <typename Configure, typename Keep, typename AttachMore>
 	int attempt(Configure configure, Keep keep, AttachMore attach_more)
 	{
 		int err = open();
 		if (!err)
 			err = configure(*skel_);
-		if (!err) {
-			keep_programs(keep);
+		if (!err)
+			err = keep_programs(keep);
+		if (!err)
 			err = bpf_object__load_skeleton(skel_->skeleton);
-		}
 		if (!err)
 			err = bpf_object__attach_skeleton(skel_->skeleton);
 		if (!err)
@@ -145,13 +145,18 @@ private:
 		void operator()(Skel *skel) const { Destroy(skel); }
 	};
 
+	// -ENOENT when keep keeps none: a backend without programs traces nothing.
 	template <typename Keep>
-	void keep_programs(Keep keep) const
+	int keep_programs(Keep keep) const
 	{
+		size_t kept = 0;
 		bpf_program *prog = nullptr;
-		bpf_object__for_each_program (prog, skel_->obj)
-			bpf_program__set_autoload(prog,
-						  keep(std::string_view(bpf_program__name(prog))));
+		bpf_object__for_each_program (prog, skel_->obj) {
+			const bool wanted = keep(std::string_view(bpf_program__name(prog)));
+			bpf_program__set_autoload(prog, wanted);
+			kept += wanted ? 1 : 0;
+		}
+		return kept > 0 ? 0 : -ENOENT;
 	}
 
 	std::unique_ptr<Skel, Deleter> skel_;

@@ -13,7 +13,8 @@ meson install -C "$build_dir" --no-rebuild --quiet --destdir "$root"
 prefix=$(meson introspect "$build_dir" --buildoptions |
 	python3 -c 'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="prefix"][0])')
 pcdir=$(find "$root" -name fsbpf.pc -printf '%h\n' | head -n1)
-export PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$root"
+# fsbpf.pc is relocatable: its prefix is where it lies.
+export PKG_CONFIG_PATH="$pcdir"
 
 mkdir -m 755 "$root/plugins"
 cc -shared -fPIC -fvisibility=hidden -Wall -Werror $(pkg-config --cflags fsbpf) \

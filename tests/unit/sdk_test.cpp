@@ -1,5 +1,7 @@
 // The SDK's C++ helpers (include/fsbpf/skeleton.hpp, plugin.hpp): which
 // programs a backend loads on a kernel, and the descriptor a plugin exports.
+#include "probes.bpf.skel.h"
+
 #include <fsbpf/plugin.hpp>
 #include <fsbpf/skeleton.hpp>
 
@@ -75,6 +77,36 @@ TEST(Backends, AVariantsStemIsItsNameWithoutTheSuffix)
 	EXPECT_EQ(fsbpf::variant_stem("fexit_msync_vma"), "fexit_msync");
 	EXPECT_EQ(fsbpf::variant_stem("raw_exit_cast"), "raw_exit");
 	EXPECT_EQ(fsbpf::variant_stem("fexit_sync"), "fexit_sync");
+}
+
+// fsbpf's own feature probes serve as a skeleton to own; nothing is loaded.
+TEST(Skeletons, AnAttemptThatKeepsNoProgramFailsAndLeavesNothingOpen)
+{
+	fsbpf::Skeleton<probes_bpf, probes_bpf__open, probes_bpf__destroy> skel;
+	bool configured = false;
+	const int err = skel.attempt(
+		[&](probes_bpf & /*skel*/) {
+			configured = true;
+			return 0;
+		},
+		[](std::string_view /*name*/) { return false; });
+	EXPECT_EQ(err, -ENOENT);
+	EXPECT_TRUE(configured);
+	EXPECT_FALSE(skel);
+}
+
+TEST(Skeletons, AnAttemptStopsAtAConfigurationError)
+{
+	fsbpf::Skeleton<probes_bpf, probes_bpf__open, probes_bpf__destroy> skel;
+	bool asked = false;
+	const int err = skel.attempt([](probes_bpf & /*skel*/) { return -E2BIG; },
+				     [&](std::string_view /*name*/) {
+					     asked = true;
+					     return true;
+				     });
+	EXPECT_EQ(err, -E2BIG);
+	EXPECT_FALSE(asked);
+	EXPECT_FALSE(skel);
 }
 
 struct Tool {

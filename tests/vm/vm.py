@@ -52,7 +52,7 @@ IDMAP_FIELDS = {"old_mnt_userns", "new_mnt_userns", "old_mnt_idmap", "new_mnt_id
 # backends this machine's kernel cannot.
 REQUIRED_ATTACH = ["fentry", "fexit", "kprobe", "kretprobe", "tp_btf", "raw_tp", "tracepoint"]
 
-BOOT_TIMEOUT = int(os.environ.get("FSBPF_VM_TIMEOUT", "900"))
+BOOT_TIMEOUT = int(os.environ.get("FSBPF_VM_TIMEOUT", "1500"))
 GUEST_MEMORY_MB = 1024
 
 
