@@ -1,6 +1,7 @@
 #include "app.hpp"
 
 #include "builtin_commands.hpp"
+#include "exporter.hpp"
 #include "host.hpp"
 #include "options.hpp"
 #include "text.hpp"
@@ -365,6 +366,8 @@ struct BuiltinCommands {
 	bool names_only = false;
 	CLI::App *features = nullptr;
 	bool features_json = false;
+	CLI::App *exporter = nullptr;
+	ExporterOptions exporter_options;
 };
 
 void add_builtin_commands(CLI::App &app, BuiltinCommands &builtins, int &verbosity)
@@ -375,6 +378,7 @@ void add_builtin_commands(CLI::App &app, BuiltinCommands &builtins, int &verbosi
 	builtins.features = app.add_subcommand("features", "What this kernel supports");
 	builtins.features->add_flag("--json", builtins.features_json, "Print one JSON object");
 	builtins.features->add_flag("-v,--verbose", verbosity, "Log what fsbpf and libbpf do");
+	builtins.exporter = add_exporter_command(app, builtins.exporter_options, verbosity);
 }
 
 // args as `fsbpf TOOL ...` whichever name fsbpf was started by.
@@ -412,6 +416,19 @@ int run_features(Features &features, const PluginRegistry &registry, const Tools
 	return stdout_status(kExitOk);
 }
 
+int run_exporter_of(const ExporterOptions &options, Features &features, const Tools &tools,
+		    StopSource &stop)
+{
+	if (!has_bpf_privileges()) {
+		spdlog::error("exporter: needs root, or CAP_BPF and CAP_PERFMON");
+		return kExitFailure;
+	}
+	std::vector<ExportableTool> exportable;
+	for (const auto &tool : tools)
+		exportable.push_back({&tool->command, tool->state.get()});
+	return run_exporter(options, features, stop, exportable);
+}
+
 // The command the user asked for, once the command line is parsed.
 int run_parsed(const BuiltinCommands &builtins, const PluginRegistry &registry, Tools &tools,
 	       StopSource &stop)
@@ -425,6 +442,8 @@ int run_parsed(const BuiltinCommands &builtins, const PluginRegistry &registry, 
 	Features features(*disabled);
 	if (builtins.features->parsed())
 		return run_features(features, registry, tools, stop, builtins.features_json);
+	if (builtins.exporter->parsed())
+		return run_exporter_of(builtins.exporter_options, features, tools, stop);
 	for (auto &tool : tools)
 		if (tool->app->parsed())
 			return run_tool(*tool, features, stop);

@@ -126,6 +126,14 @@ std::optional<Disabled> parse_disabled(std::string_view names, std::string &unkn
 
 Features::Features(Disabled disabled) : disabled_(disabled) {}
 
+void Features::probe_all()
+{
+	for (int attach = 0; attach < FSBPF_ATTACH__COUNT; attach++)
+		this->attach(static_cast<fsbpf_attach>(attach));
+	for (int feature = 0; feature < FSBPF_FEATURE__COUNT; feature++)
+		this->feature(static_cast<fsbpf_feature>(feature));
+}
+
 int Features::attach(fsbpf_attach attach)
 {
 	std::optional<int> &cached = attach_cache_.at(attach);

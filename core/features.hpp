@@ -40,6 +40,9 @@ public:
 	int attach(fsbpf_attach attach);
 	int feature(fsbpf_feature feature);
 	KernelBtf &btf() { return btf_; }
+	// Every probe at once: afterwards, threads may share this object, as
+	// they only read.
+	void probe_all();
 
 protected:
 	virtual int probe_attach(fsbpf_attach attach);

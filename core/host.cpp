@@ -65,6 +65,7 @@ Host::Host(Features &features, const Command &command, RunOptions options, StopS
 	add_probe_services();
 	add_sink_services();
 	add_run_services();
+	add_metric_services();
 }
 
 // What the kernel's BTF says.
@@ -242,6 +243,63 @@ void Host::add_run_services()
 	};
 }
 
+// Counting into the exporter's registry; refused outside `fsbpf exporter`.
+void Host::add_metric_services()
+{
+	table_.metric_register = [](void *impl, const fsbpf_metric *metric) noexcept {
+		return guarded(
+			[&]() -> fsbpf_metric_family * {
+				Host &host = self(impl);
+				MetricRegistry *registry = host.options_.metrics.registry;
+				if (!registry || !metric)
+					return nullptr;
+				std::string why;
+				auto *family = registry->add_family(*metric, why);
+				if (!family)
+					spdlog::error("{}: metric {}: {}", host.command_.name,
+						      sanitize_for_terminal(metric->name ? metric->name
+											 : "?"),
+						      why);
+				return reinterpret_cast<fsbpf_metric_family *>(family);
+			},
+			nullptr);
+	};
+	table_.metric_add = [](void *impl, fsbpf_metric_family *family, const char *const *values,
+			       double value) noexcept {
+		return guarded(
+			[&] {
+				MetricRegistry *registry = self(impl).options_.metrics.registry;
+				return registry && family
+					       ? registry->add(*reinterpret_cast<MetricRegistry::Family *>(
+								       family),
+							       values, value)
+					       : -EINVAL;
+			},
+			-EINVAL);
+	};
+	table_.metric_observe = [](void *impl, fsbpf_metric_family *family,
+				   const char *const *values, const uint64_t *counts,
+				   double sum) noexcept {
+		return guarded(
+			[&] {
+				MetricRegistry *registry = self(impl).options_.metrics.registry;
+				if (!registry || !family || !counts)
+					return -EINVAL;
+				auto &f = *reinterpret_cast<MetricRegistry::Family *>(family);
+				return registry->observe(f, values,
+							 {counts, registry->bucket_count(f) + 1},
+							 sum);
+			},
+			-EINVAL);
+	};
+	table_.metric_interval = [](void *impl) noexcept {
+		return self(impl).options_.metrics.interval;
+	};
+	table_.metric_file_series = [](void *impl) noexcept {
+		return self(impl).options_.metrics.file_series;
+	};
+}
+
 int Host::sink_result(int err)
 {
 	if (err < 0 && !output_error_) {
@@ -309,6 +367,8 @@ int Host::select_backend(fsbpf_try_backend_fn try_backend, void *state)
 			if (err == 0) {
 				spdlog::debug("{}: using the {} backend", command_.name,
 					      backend.name);
+				if (options_.metrics.on_backend)
+					options_.metrics.on_backend(backend.name);
 				return static_cast<int>(i);
 			}
 		}

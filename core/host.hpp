@@ -3,12 +3,14 @@
 #pragma once
 
 #include "features.hpp"
+#include "metrics.hpp"
 #include "plugin_loader.hpp"
 #include "sink.hpp"
 #include "stop.hpp"
 
 #include <fsbpf/plugin.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,10 +18,19 @@
 
 namespace fsbpf {
 
+// Where a command under `fsbpf exporter` counts, instead of printing.
+struct MetricsTarget {
+	MetricRegistry *registry = nullptr;
+	double interval = 1;      // seconds between collections
+	uint64_t file_series = 0; // series a file-path label may take
+	std::function<void(std::string_view backend)> on_backend;
+};
+
 struct RunOptions {
 	OutputFormat format = OutputFormat::Table;
 	std::optional<double> duration;
 	std::string backend; // forced backend name, "" for automatic
+	MetricsTarget metrics;
 };
 
 // Is `err` a reason to try the next backend rather than give up?
@@ -52,6 +63,7 @@ private:
 	void add_probe_services();
 	void add_sink_services();
 	void add_run_services();
+	void add_metric_services();
 	int sink_result(int err);
 	int wait(int fd, int timeout_ms);
 	fsbpf_sink *open_sink(const fsbpf_column *columns, size_t count);

@@ -211,7 +211,8 @@ void DlHandleCloser::operator()(void *handle) const
 
 bool is_reserved_command(const std::string &name)
 {
-	return name == "list" || name == "features" || name == "help" || name == "fsbpf";
+	return name == "list" || name == "features" || name == "exporter" || name == "help" ||
+	       name == "fsbpf";
 }
 
 TrustedFile open_plugin_file(const std::string &path, uid_t trusted_uid)

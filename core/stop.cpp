@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -20,13 +21,23 @@ StopSource::StopSource()
 		sigaddset(&mask, sig);
 	sigprocmask(SIG_BLOCK, &mask, nullptr);
 	signal_fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	std::signal(SIGPIPE, SIG_IGN);
 }
 
 StopSource::~StopSource()
 {
-	if (signal_fd_ >= 0)
-		close(signal_fd_);
+	for (const int fd : {signal_fd_, wake_fd_})
+		if (fd >= 0)
+			close(fd);
+}
+
+void StopSource::request_stop()
+{
+	stopped_ = true;
+	const uint64_t one = 1;
+	if (wake_fd_ >= 0 && write(wake_fd_, &one, sizeof(one)) < 0)
+		return; // the counter is already readable: every waiter wakes anyway
 }
 
 void StopSource::set_duration(std::chrono::duration<double> duration)
@@ -57,10 +68,9 @@ bool StopSource::stopped()
 	if (stopped_)
 		return true;
 	signalfd_siginfo info{};
-	if (read(signal_fd_, &info, sizeof(info)) == sizeof(info))
-		stopped_ = true;
-	if (deadline_ && std::chrono::steady_clock::now() >= *deadline_)
-		stopped_ = true;
+	if (read(signal_fd_, &info, sizeof(info)) == sizeof(info) ||
+	    (deadline_ && std::chrono::steady_clock::now() >= *deadline_))
+		request_stop();
 	return stopped_;
 }
 
@@ -68,12 +78,12 @@ int StopSource::wait(int fd, int timeout_ms)
 {
 	if (stopped())
 		return -1;
-	std::array<pollfd, 2> fds{{{signal_fd_, POLLIN, 0}, {fd, POLLIN, 0}}};
-	const int nfds = fd >= 0 ? 2 : 1;
+	std::array<pollfd, 3> fds{{{signal_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}, {fd, POLLIN, 0}}};
+	const int nfds = fd >= 0 ? 3 : 2;
 	const int ready = poll(fds.data(), nfds, remaining_ms(timeout_ms));
 	if (stopped())
 		return -1;
-	if (ready > 0 && nfds == 2 && (fds[1].revents & POLLIN))
+	if (ready > 0 && nfds == 3 && (fds[2].revents & POLLIN))
 		return 1;
 	return 0;
 }

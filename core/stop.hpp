@@ -3,11 +3,13 @@
 // output closed.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 
 namespace fsbpf {
 
+// Threads may share one: a stop seen by any wakes every wait().
 class StopSource {
 public:
 	// Blocks the four stop signals for this thread (inherited by later
@@ -24,7 +26,7 @@ public:
 
 	// duration: at most kLongestDurationSeconds.
 	void set_duration(std::chrono::duration<double> duration);
-	void request_stop() { stopped_ = true; }
+	void request_stop();
 	bool stopped();
 
 	// 1 fd readable, 0 timeout, -1 stop. fd may be -1 to only wait.
@@ -35,7 +37,8 @@ private:
 	int remaining_ms(int timeout_ms) const;
 
 	int signal_fd_ = -1;
-	bool stopped_ = false;
+	int wake_fd_ = -1; // readable once stopped
+	std::atomic<bool> stopped_ = false;
 	std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 	std::optional<std::chrono::steady_clock::time_point> deadline_;
 };

@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 #define FSBPF_ABI_MAJOR 1
-#define FSBPF_ABI_MINOR 2
+#define FSBPF_ABI_MINOR 3
 
 #define FSBPF_PLUGIN_SYMBOL      fsbpf_plugin
 #define FSBPF_PLUGIN_SYMBOL_NAME "fsbpf_plugin"
@@ -138,6 +138,33 @@ struct fsbpf_backend {
  */
 typedef int (*fsbpf_try_backend_fn)(void *state, size_t index);
 
+/* ---- Metrics (ABI 1.3): what a command exports under `fsbpf exporter` ---- */
+
+enum fsbpf_metric_type {
+	FSBPF_METRIC_COUNTER = 0,
+	FSBPF_METRIC_GAUGE,
+	FSBPF_METRIC_HISTOGRAM,
+};
+
+/*
+ * A metric family, named as Prometheus names them: fsbpf_<tool>_<what>_<unit>,
+ * counters ending in _total. Label values of a family beyond the exporter's
+ * series limit are summed into one series whose every label is "other".
+ */
+struct fsbpf_metric {
+	uint32_t size; /* sizeof(struct fsbpf_metric) */
+	int type;      /* enum fsbpf_metric_type */
+	const char *name;
+	const char *help;
+	const char *unit;          /* "bytes", "seconds", ... or NULL */
+	const char *const *labels; /* NULL-terminated label names, or NULL for none */
+	const double *buckets;     /* histogram upper bounds, ascending, without +Inf */
+	size_t bucket_count;
+	uint64_t max_series; /* 0: the exporter's limit; a file-path label: metric_file_series() */
+};
+
+struct fsbpf_metric_family; /* host-owned */
+
 /* ---- Services the host gives every plugin ---- */
 
 struct fsbpf_host {
@@ -215,6 +242,27 @@ struct fsbpf_host {
 	enum fsbpf_output (*output_format)(void *impl);
 	/* Frames of this sink no longer clear the screen (filetop -C). */
 	void (*sink_keep_screen)(void *impl, struct fsbpf_sink *sink);
+
+	/* ---- ABI 1.3: metrics, for export_metrics() ---- */
+	/* Returns the family, or NULL (and logs why) when the metric is malformed. */
+	struct fsbpf_metric_family *(*metric_register)(void *impl,
+							const struct fsbpf_metric *metric);
+	/*
+	 * Adds value to a counter (value >= 0) or sets a gauge; label_values has
+	 * one entry per label name. Returns 0 or a negative errno.
+	 */
+	int (*metric_add)(void *impl, struct fsbpf_metric_family *family,
+			  const char *const *label_values, double value);
+	/*
+	 * Adds observations to a histogram: counts[i] fell in bucket i (not
+	 * cumulative), counts[bucket_count] above the last bound; sum is theirs.
+	 */
+	int (*metric_observe)(void *impl, struct fsbpf_metric_family *family,
+			      const char *const *label_values, const uint64_t *counts, double sum);
+	/* Seconds between two collections. */
+	double (*metric_interval)(void *impl);
+	/* How many series a family may have with a file path label: 0 means none. */
+	uint64_t (*metric_file_series)(void *impl);
 };
 
 /* ---- What a plugin exports ---- */
@@ -241,6 +289,12 @@ struct fsbpf_command {
 	 * `fsbpf features`; options are not parsed yet when features calls it.
 	 */
 	int (*check_backend)(void *state, const struct fsbpf_host *host, size_t index);
+	/*
+	 * Since ABI 1.3, optional: what run() does, counted into the host's
+	 * metrics instead of printed, until the host says stop. `fsbpf exporter`
+	 * runs every command that has it. Same exit statuses as run().
+	 */
+	int (*export_metrics)(void *state, const struct fsbpf_host *host);
 };
 
 struct fsbpf_plugin {

@@ -10,6 +10,7 @@
 #include <concepts>
 #include <exception>
 #include <initializer_list>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -214,6 +215,11 @@ public:
 			&fn);
 	}
 
+	// Under `fsbpf exporter` (export_metrics): seconds between collections,
+	// and how many series may carry a file path label (0: none may).
+	double metric_interval() const { return host_.metric_interval(host_.impl); }
+	uint64_t metric_file_series() const { return host_.metric_file_series(host_.impl); }
+
 	fsbpf_output output_format() const { return host_.output_format(host_.impl); }
 	int wait(int fd, int timeout_ms) const { return host_.wait(host_.impl, fd, timeout_ms); }
 	double elapsed() const { return host_.elapsed(host_.impl); }
@@ -223,9 +229,94 @@ private:
 	const fsbpf_host &host_;
 };
 
+// One metric family of `fsbpf exporter`; label values are given in the
+// order of the label names.
+class Metric {
+public:
+	struct Spec {
+		fsbpf_metric_type type;
+		const char *name;
+		const char *help;
+		const char *unit;
+		std::vector<const char *> labels;
+		std::vector<double> buckets = {};
+		uint64_t max_series = 0;
+	};
+
+	Metric(const Host &host, Spec spec) : host_(host.raw()), spec_(std::move(spec))
+	{
+		spec_.labels.push_back(nullptr);
+		const fsbpf_metric metric{sizeof(fsbpf_metric),
+					  spec_.type,
+					  spec_.name,
+					  spec_.help,
+					  spec_.unit,
+					  spec_.labels.data(),
+					  spec_.buckets.data(),
+					  spec_.buckets.size(),
+					  spec_.max_series};
+		family_ = host_.metric_register(host_.impl, &metric);
+		if (!family_)
+			throw std::invalid_argument(std::string("invalid metric ") + spec_.name);
+	}
+
+	// A counter: adds value; a gauge: sets it.
+	void add(std::initializer_list<const char *> values, double value) const
+	{
+		host_.metric_add(host_.impl, family_, values.begin(), value);
+	}
+	void add(const std::vector<const char *> &values, double value) const
+	{
+		host_.metric_add(host_.impl, family_, values.data(), value);
+	}
+	// counts: one per bucket and one above the last (not cumulative).
+	void observe(std::initializer_list<const char *> values, const std::vector<uint64_t> &counts,
+		     double sum) const
+	{
+		if (counts.size() == spec_.buckets.size() + 1)
+			host_.metric_observe(host_.impl, family_, values.begin(), counts.data(),
+					     sum);
+	}
+	size_t bucket_count() const { return spec_.buckets.size(); }
+
+private:
+	const fsbpf_host &host_;
+	Spec spec_;
+	fsbpf_metric_family *family_ = nullptr;
+};
+
+// The counters a tool's summary prints (lost, missed, ...) as one family
+// shared by every tool: fsbpf_events_unreported_total{tool, reason}.
+class UnreportedCounters {
+public:
+	UnreportedCounters(const Host &host, const char *tool)
+		: tool_(tool),
+		  metric_(host, {FSBPF_METRIC_COUNTER,
+				 "fsbpf_events_unreported_total",
+				 "Events a tool could not report, by reason: the counters its "
+				 "terminal summary prints",
+				 nullptr,
+				 {"tool", "reason"}})
+	{
+	}
+
+	// total: the counter's value since the tool started.
+	void update(const char *reason, uint64_t total)
+	{
+		uint64_t &seen = seen_[reason];
+		metric_.add({tool_, reason}, static_cast<double>(total - seen));
+		seen = total;
+	}
+
+private:
+	const char *tool_;
+	Metric metric_;
+	std::map<std::string, uint64_t> seen_;
+};
+
 // Adapts a C++ class to struct fsbpf_command. Tool must provide
 // `void add_options(Options &)` and `int run(Host &)`, and may provide
-// `int check_backend(const Host &, size_t index)`.
+// `int check_backend(const Host &, size_t index)` and `int export_metrics(Host &)`.
 template <typename Tool>
 struct CommandAdapter {
 	static void *create() noexcept
@@ -257,9 +348,24 @@ struct CommandAdapter {
 	}
 	static int run(void *state, const fsbpf_host *host) noexcept
 	{
-		Host wrapped(*host);
-		try {
+		return guarded(*host, [&](Host &wrapped) {
 			return static_cast<Tool *>(state)->run(wrapped);
+		});
+	}
+	static int export_metrics(void *state, const fsbpf_host *host) noexcept
+	{
+		return guarded(*host, [&](Host &wrapped) {
+			return static_cast<Tool *>(state)->export_metrics(wrapped);
+		});
+	}
+
+private:
+	template <typename Fn>
+	static int guarded(const fsbpf_host &host, Fn fn) noexcept
+	{
+		Host wrapped(host);
+		try {
+			return fn(wrapped);
 		} catch (const std::exception &e) {
 			wrapped.error(e.what());
 			return 1;
@@ -291,6 +397,24 @@ constexpr auto backend_checker()
 }
 
 template <typename Tool>
+constexpr bool exports_metrics = requires(Tool &tool, Host &host)
+{
+	{
+		tool.export_metrics(host)
+		} -> std::same_as<int>;
+};
+
+template <typename Tool>
+constexpr auto metrics_exporter()
+{
+	using Export = int (*)(void *, const fsbpf_host *);
+	if constexpr (exports_metrics<Tool>)
+		return Export{&CommandAdapter<Tool>::export_metrics};
+	else
+		return Export{nullptr};
+}
+
+template <typename Tool>
 constexpr fsbpf_command make_command(const char *name, const char *summary,
 				     const fsbpf_backend *backends, size_t backend_count)
 {
@@ -303,7 +427,8 @@ constexpr fsbpf_command make_command(const char *name, const char *summary,
 			     &CommandAdapter<Tool>::destroy,
 			     &CommandAdapter<Tool>::add_options,
 			     &CommandAdapter<Tool>::run,
-			     backend_checker<Tool>()};
+			     backend_checker<Tool>(),
+			     metrics_exporter<Tool>()};
 }
 
 template <typename Tool, size_t N>

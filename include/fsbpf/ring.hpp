@@ -2,6 +2,7 @@
 // until the command stops.
 #pragma once
 
+#include <algorithm>
 #include <fsbpf/plugin.hpp>
 
 #include <bpf/libbpf.h>
@@ -47,6 +48,26 @@ void read_until_stopped(const plugin::Host &host, ring_buffer &rb, const bool &o
 	detach();
 	if (!output_closed)
 		ring_buffer__consume(&rb);
+}
+
+// For export_metrics(): as read_until_stopped, with collect() every metric
+// interval and once more after the last records.
+template <typename Detach, typename Collect>
+void read_and_collect(const plugin::Host &host, ring_buffer &rb, Detach detach, Collect collect)
+{
+	const int fd = ring_buffer__epoll_fd(&rb);
+	const double interval = host.metric_interval();
+	double next = host.elapsed() + interval;
+	while (host.wait(fd, std::min(kRingPollMs, static_cast<int>(interval * 1000))) >= 0) {
+		ring_buffer__consume(&rb);
+		if (host.elapsed() >= next) {
+			collect();
+			next += interval;
+		}
+	}
+	detach();
+	ring_buffer__consume(&rb);
+	collect();
 }
 
 } // namespace fsbpf

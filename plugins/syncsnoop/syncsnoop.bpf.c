@@ -10,6 +10,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "filter.bpf.h"
+#include "histogram.bpf.h"
 #include "path.bpf.h"
 #include "ringbuf.bpf.h"
 #include "stash.bpf.h"
@@ -29,6 +30,14 @@ struct start {
 };
 
 FSBPF_STASH(starts, struct start, SYNCSNOOP_MAX_INFLIGHT);
+
+/* Every call's latency, including those whose event was lost: the exporter's histograms. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYNC_CALL__COUNT);
+	__type(key, __u32);
+	__type(value, struct fsbpf_log2_hist);
+} latencies SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -103,7 +112,9 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
 	struct syncsnoop_event *event;
+	struct fsbpf_log2_hist *hist;
 	struct start *start;
+	__u32 key = call;
 	__u64 latency;
 
 	start = fsbpf_stash_get(&starts);
@@ -112,6 +123,9 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma)
 	latency = bpf_ktime_get_ns() - start->ts;
 	if (start->call != call || latency < min_latency_ns)
 		goto done;
+	hist = bpf_map_lookup_elem(&latencies, &key);
+	if (hist)
+		fsbpf_log2_add(hist, latency);
 	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
 	if (!event) {
 		__sync_fetch_and_add(&lost_events, 1);

@@ -6,17 +6,20 @@
 
 #include <fsbpf/clock.hpp>
 #include <fsbpf/filter.hpp>
+#include <fsbpf/histogram.hpp>
 #include <fsbpf/path.hpp>
 #include <fsbpf/plugin.hpp>
 #include <fsbpf/ring.hpp>
 #include <fsbpf/skeleton.hpp>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -70,6 +73,57 @@ constexpr std::array<FentryHook, 7> kFentryHooks = {{
 }};
 
 using Skeleton = fsbpf::Skeleton<syncsnoop_bpf, syncsnoop_bpf__open, syncsnoop_bpf__destroy>;
+
+// The exporter's latency buckets: 2^10 ns (about 1 us) to 2^34 ns (about 17 s).
+constexpr fsbpf::Log2Buckets kLatencyBuckets{10, 34, 1e-9};
+
+// What the exporter counts between two collections, and the counters it reads.
+class SyncMetrics {
+public:
+	explicit SyncMetrics(const fsbpf::plugin::Host &host)
+		: calls_(host, {FSBPF_METRIC_COUNTER,
+				"fsbpf_syncsnoop_calls_total",
+				"Sync-family calls that returned, by call and command",
+				nullptr,
+				{"call", "comm"}}),
+		  latency_(host, {FSBPF_METRIC_HISTOGRAM,
+				  "fsbpf_syncsnoop_latency_seconds",
+				  "Time sync-family calls took, lost events included",
+				  "seconds",
+				  {"call"},
+				  kLatencyBuckets.bounds()}),
+		  unreported_(host, "syncsnoop")
+	{
+	}
+
+	void count(uint32_t call, std::string comm) { pending_[{call, std::move(comm)}]++; }
+
+	void collect(const syncsnoop_bpf &skel, uint64_t skipped)
+	{
+		for (const auto &[key, calls] : pending_)
+			calls_.add({kCallNames.at(key.first), key.second.c_str()},
+				   static_cast<double>(calls));
+		pending_.clear();
+		const int fd = bpf_map__fd(skel.maps.latencies);
+		for (uint32_t call = 0; call < SYNC_CALL__COUNT; call++) {
+			fsbpf_log2_hist now{};
+			if (bpf_map_lookup_elem(fd, &call, &now) != 0)
+				continue;
+			double sum = 0;
+			const auto counts = kLatencyBuckets.take(now, seen_.at(call), sum);
+			latency_.observe({kCallNames.at(call)}, counts, sum);
+		}
+		unreported_.update("lost", skel.bss->lost_events);
+		unreported_.update("missed", skel.bss->missed_calls);
+		unreported_.update("skipped", skipped);
+	}
+
+private:
+	fsbpf::plugin::Metric calls_, latency_;
+	fsbpf::plugin::UnreportedCounters unreported_;
+	std::map<std::pair<uint32_t, std::string>, uint64_t> pending_;
+	std::array<fsbpf_log2_hist, SYNC_CALL__COUNT> seen_{};
+};
 
 bool is_fentry(size_t backend)
 {
@@ -137,6 +191,20 @@ public:
 		return 0;
 	}
 
+	int export_metrics(fsbpf::plugin::Host &host)
+	{
+		auto attach = [&](size_t backend) { return try_backend(backend, host); };
+		if (host.select_backend(attach) < 0)
+			return 1;
+		metrics_ = std::make_unique<SyncMetrics>(host);
+		const fsbpf::RingBuffer events =
+			fsbpf::open_ring(skel_->maps.events, &SyncSnoop::on_counted_event, this);
+		fsbpf::read_and_collect(
+			host, *events, [this] { skel_.detach(); },
+			[&] { metrics_->collect(*skel_, skel_.skips(host)); });
+		return 0;
+	}
+
 	int check_backend(const fsbpf::plugin::Host &host, size_t backend)
 	{
 		return is_fentry(backend) && fentry_programs(host).empty() ? -ENOENT : 0;
@@ -184,6 +252,17 @@ private:
 		return self->print(*static_cast<const syncsnoop_event *>(data));
 	}
 
+	static int on_counted_event(void *ctx, void *data, size_t size)
+	{
+		auto *self = static_cast<SyncSnoop *>(ctx);
+		const auto *event = static_cast<const syncsnoop_event *>(data);
+		if (size >= sizeof(syncsnoop_event) && event->call < SYNC_CALL__COUNT)
+			self->metrics_->count(event->call,
+					      std::string(event->comm,
+							  strnlen(event->comm, sizeof(event->comm))));
+		return 0;
+	}
+
 	int print(const syncsnoop_event &event)
 	{
 		const std::string comm(event.comm, strnlen(event.comm, sizeof(event.comm)));
@@ -217,6 +296,7 @@ private:
 	std::unique_ptr<fsbpf::plugin::Sink> sink_;
 	fsbpf::EventClock clock_;
 	bool output_closed_ = false;
+	std::unique_ptr<SyncMetrics> metrics_;
 };
 
 constexpr std::array<fsbpf_command, 1> kCommands = {
