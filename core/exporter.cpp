@@ -86,7 +86,7 @@ bool exports(const ExportableTool &tool)
 // The tools --tools names, or every one that exports; nullopt after saying
 // which name is wrong.
 std::optional<std::vector<ExportableTool>> chosen_tools(const std::string &names,
-						       std::span<const ExportableTool> tools)
+							std::span<const ExportableTool> tools)
 {
 	if (names.empty()) {
 		std::vector<ExportableTool> all;
@@ -222,11 +222,11 @@ public:
 		static constexpr const char *kToolLabels[] = {"tool", nullptr};
 		static constexpr const char *kBackendLabels[] = {"tool", "backend", nullptr};
 		std::string why;
-		auto *build = registry.add_family({sizeof(fsbpf_metric), FSBPF_METRIC_GAUGE,
-						   "fsbpf_build_info",
-						   "fsbpf's version and the running kernel's release",
-						   nullptr, kBuildLabels, nullptr, 0, 0},
-						  why);
+		auto *build = registry.add_family(
+			{sizeof(fsbpf_metric), FSBPF_METRIC_GAUGE, "fsbpf_build_info",
+			 "fsbpf's version and the running kernel's release", nullptr, kBuildLabels,
+			 nullptr, 0, 0},
+			why);
 		const std::string release = kernel_release();
 		const char *build_values[] = {FSBPF_VERSION, release.c_str()};
 		registry.add(*build, build_values, 1);
@@ -343,18 +343,10 @@ std::optional<Outputs> open_outputs(const ExporterOptions &options)
 	return outputs;
 }
 
-// Until the stop: the textfile every interval, and once more at the end
-// so that it holds the last counts.
+// Until the stop: the textfile every interval.
 int serve(const ExporterOptions &options, Outputs &outputs, MetricRegistry &registry,
 	  StopSource &stop)
 {
-	MetricsServer server(registry);
-	if (outputs.listen && !server.start(*outputs.listen)) {
-		spdlog::error("exporter: cannot listen on {}: {}",
-			      excerpt_for_terminal(options.listen), std::strerror(errno));
-		stop.request_stop();
-		return kExitFailure;
-	}
 	spdlog::info("exporter: serving {}{}{}",
 		     outputs.listen ? "http://" + options.listen + "/metrics" : "",
 		     outputs.listen && outputs.textfile ? " and " : "",
@@ -391,8 +383,7 @@ CLI::App *add_exporter_command(CLI::App &app, ExporterOptions &options, int &ver
 	sub->add_option("--textfile", options.textfile,
 			"Also write DIR/fsbpf.prom every interval, for node_exporter's "
 			"textfile collector");
-	sub->add_option("--interval", options.interval,
-			"Seconds between collections (default 1)")
+	sub->add_option("--interval", options.interval, "Seconds between collections (default 1)")
 		->check(CLI::Range(0.01, 3600.0));
 	sub->add_option("--max-series", options.max_series,
 			"Series per metric before the rest are summed as \"other\" "
@@ -424,14 +415,29 @@ int run_exporter(const ExporterOptions &options, Features &features, StopSource 
 	// Every probe now, so that the tools' threads only read their results.
 	features.probe_all();
 	MetricRegistry registry(options.max_series);
+	// Listening first: a port in use fails before anything is loaded.
+	MetricsServer server(registry);
+	if (outputs->listen && !server.start(*outputs->listen)) {
+		spdlog::error("exporter: cannot listen on {}: {}",
+			      excerpt_for_terminal(options.listen), std::strerror(errno));
+		return kExitFailure;
+	}
 	ToolStatus status(registry);
 	std::vector<std::unique_ptr<ToolThread>> threads;
 	for (const ExportableTool &tool : *chosen)
 		threads.push_back(std::make_unique<ToolThread>(tool, features, stop, options,
 							       registry, status));
-	const int served = serve(options, *outputs, registry, stop);
+	int served = serve(options, *outputs, registry, stop);
 	for (const auto &thread : threads)
 		thread->join();
+	// The tools' last collections came after the loop's last write.
+	if (served == kExitOk && outputs->textfile &&
+	    !outputs->textfile->write(registry.render(Exposition::Prometheus))) {
+		spdlog::error("exporter: cannot write {}/{}: {}",
+			      excerpt_for_terminal(options.textfile), kTextfileName,
+			      std::strerror(errno));
+		served = kExitFailure;
+	}
 	const bool any_ok = std::any_of(threads.begin(), threads.end(),
 					[](const auto &thread) { return thread->ok(); });
 	return served != kExitOk || !any_ok ? kExitFailure : kExitOk;

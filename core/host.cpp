@@ -257,8 +257,8 @@ void Host::add_metric_services()
 				auto *family = registry->add_family(*metric, why);
 				if (!family)
 					spdlog::error("{}: metric {}: {}", host.command_.name,
-						      sanitize_for_terminal(metric->name ? metric->name
-											 : "?"),
+						      sanitize_for_terminal(
+							      metric->name ? metric->name : "?"),
 						      why);
 				return reinterpret_cast<fsbpf_metric_family *>(family);
 			},
@@ -270,9 +270,10 @@ void Host::add_metric_services()
 			[&] {
 				MetricRegistry *registry = self(impl).options_.metrics.registry;
 				return registry && family
-					       ? registry->add(*reinterpret_cast<MetricRegistry::Family *>(
-								       family),
-							       values, value)
+					       ? registry->add(
+							 *reinterpret_cast<
+								 MetricRegistry::Family *>(family),
+							 values, value)
 					       : -EINVAL;
 			},
 			-EINVAL);
@@ -286,9 +287,8 @@ void Host::add_metric_services()
 				if (!registry || !family || !counts)
 					return -EINVAL;
 				auto &f = *reinterpret_cast<MetricRegistry::Family *>(family);
-				return registry->observe(f, values,
-							 {counts, registry->bucket_count(f) + 1},
-							 sum);
+				return registry->observe(
+					f, values, {counts, registry->bucket_count(f) + 1}, sum);
 			},
 			-EINVAL);
 	};

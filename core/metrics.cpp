@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <numeric>
 
 namespace fsbpf {
@@ -35,7 +36,8 @@ bool is_name(std::string_view name, bool colons)
 {
 	const auto valid = [&](char c, bool first) {
 		return std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
-		       (colons && c == ':') || (!first && std::isdigit(static_cast<unsigned char>(c)));
+		       (colons && c == ':') ||
+		       (!first && std::isdigit(static_cast<unsigned char>(c)));
 	};
 	if (name.empty() || !valid(name.front(), true))
 		return false;
@@ -151,11 +153,42 @@ void render_family(std::string &out, const MetricRegistry::Family &family, Expos
 
 } // namespace
 
+namespace {
+
+// The q value of one media range of an Accept header ("type;version=1;q=0.5").
+double quality(std::string_view range)
+{
+	size_t at = range.find(";q=");
+	if (at == std::string_view::npos)
+		at = range.find("; q=");
+	if (at == std::string_view::npos)
+		return 1;
+	const std::string value(range.substr(range.find('=', at) + 1));
+	char *end = nullptr;
+	const double q = std::strtod(value.c_str(), &end);
+	return end == value.c_str() ? 0 : q;
+}
+
+} // namespace
+
+// OpenMetrics when the scraper rates it above the text format (Prometheus
+// asks for it first), else the text format that every scraper reads.
 Exposition exposition_for(std::string_view accept)
 {
-	return accept.find("application/openmetrics-text") != std::string_view::npos
-		       ? Exposition::OpenMetrics
-		       : Exposition::Prometheus;
+	double open_metrics = 0, text = 0;
+	while (!accept.empty()) {
+		const size_t comma = std::min(accept.find(','), accept.size());
+		std::string_view range = accept.substr(0, comma);
+		accept.remove_prefix(std::min(comma + 1, accept.size()));
+		while (!range.empty() && range.front() == ' ')
+			range.remove_prefix(1);
+		if (range.starts_with("application/openmetrics-text"))
+			open_metrics = std::max(open_metrics, quality(range));
+		else if (range.starts_with("text/plain"))
+			text = std::max(text, quality(range));
+	}
+	return open_metrics > 0 && open_metrics >= text ? Exposition::OpenMetrics
+							: Exposition::Prometheus;
 }
 
 std::string_view content_type(Exposition format)
@@ -191,17 +224,16 @@ MetricRegistry::MetricRegistry(uint64_t max_series) : max_series_(max_series)
 			      "its series limit",
 			      nullptr, kMetricLabel, nullptr, 0, 0},
 			     why);
-	scrape_seconds_ =
-		add_family({sizeof(fsbpf_metric), FSBPF_METRIC_GAUGE,
-			    "fsbpf_exporter_scrape_duration_seconds",
-			    "Time the exporter took to render this scrape, itself excluded",
-			    "seconds", nullptr, nullptr, 0, 0},
+	scrape_seconds_ = add_family(
+		{sizeof(fsbpf_metric), FSBPF_METRIC_GAUGE, "fsbpf_exporter_scrape_duration_seconds",
+		 "Time the exporter took to render this scrape, itself excluded", "seconds",
+		 nullptr, nullptr, 0, 0},
+		why);
+	series_count_ =
+		add_family({sizeof(fsbpf_metric), FSBPF_METRIC_GAUGE, "fsbpf_exporter_series",
+			    "Series in this scrape, the exporter's own excluded", nullptr, nullptr,
+			    nullptr, 0, 0},
 			   why);
-	series_count_ = add_family({sizeof(fsbpf_metric), FSBPF_METRIC_GAUGE,
-				    "fsbpf_exporter_series",
-				    "Series in this scrape, the exporter's own excluded", nullptr,
-				    nullptr, nullptr, 0, 0},
-				   why);
 }
 
 MetricRegistry::~MetricRegistry() = default;
@@ -239,8 +271,7 @@ MetricRegistry::Family *MetricRegistry::add_family(const fsbpf_metric &metric, s
 }
 
 // The series of these label values, or the family's "other" one once it is full.
-MetricRegistry::Series *MetricRegistry::series_for(Family &family,
-						   const char *const *label_values)
+MetricRegistry::Series *MetricRegistry::series_for(Family &family, const char *const *label_values)
 {
 	std::vector<std::string> labels;
 	for (size_t i = 0; i < family.labels.size(); i++) {
@@ -325,10 +356,9 @@ std::string MetricRegistry::render(Exposition format)
 size_t MetricRegistry::series()
 {
 	const std::lock_guard lock(mutex_);
-	return std::accumulate(families_.begin(), families_.end(), size_t{0},
-			       [](size_t total, const auto &family) {
-				       return total + family->series.size();
-			       });
+	return std::accumulate(
+		families_.begin(), families_.end(), size_t{0},
+		[](size_t total, const auto &family) { return total + family->series.size(); });
 }
 
 } // namespace fsbpf

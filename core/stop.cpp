@@ -78,7 +78,8 @@ int StopSource::wait(int fd, int timeout_ms)
 {
 	if (stopped())
 		return -1;
-	std::array<pollfd, 3> fds{{{signal_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}, {fd, POLLIN, 0}}};
+	std::array<pollfd, 3> fds{
+		{{signal_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}, {fd, POLLIN, 0}}};
 	const int nfds = fd >= 0 ? 3 : 2;
 	const int ready = poll(fds.data(), nfds, remaining_ms(timeout_ms));
 	if (stopped())

@@ -246,7 +246,7 @@ struct fsbpf_host {
 	/* ---- ABI 1.3: metrics, for export_metrics() ---- */
 	/* Returns the family, or NULL (and logs why) when the metric is malformed. */
 	struct fsbpf_metric_family *(*metric_register)(void *impl,
-							const struct fsbpf_metric *metric);
+						       const struct fsbpf_metric *metric);
 	/*
 	 * Adds value to a counter (value >= 0) or sets a gauge; label_values has
 	 * one entry per label name. Returns 0 or a negative errno.

@@ -115,6 +115,14 @@ public:
 		return host_.sink_frame(host_.impl, sink_, title.c_str()) == 0;
 	}
 	void keep_screen() { host_.sink_keep_screen(host_.impl, sink_); }
+	// values has one entry per column.
+	bool summary(const std::vector<fsbpf_column> &columns,
+		     const std::vector<fsbpf_value> &values)
+	{
+		return values.size() == columns.size() &&
+		       host_.sink_summary(host_.impl, sink_, columns.data(), values.data(),
+					  columns.size()) == 0;
+	}
 	bool summary(std::initializer_list<fsbpf_column> columns,
 		     std::initializer_list<fsbpf_value> values)
 	{
@@ -246,15 +254,10 @@ public:
 	Metric(const Host &host, Spec spec) : host_(host.raw()), spec_(std::move(spec))
 	{
 		spec_.labels.push_back(nullptr);
-		const fsbpf_metric metric{sizeof(fsbpf_metric),
-					  spec_.type,
-					  spec_.name,
-					  spec_.help,
-					  spec_.unit,
-					  spec_.labels.data(),
-					  spec_.buckets.data(),
-					  spec_.buckets.size(),
-					  spec_.max_series};
+		const fsbpf_metric metric{
+			sizeof(fsbpf_metric), spec_.type,           spec_.name,
+			spec_.help,           spec_.unit,           spec_.labels.data(),
+			spec_.buckets.data(), spec_.buckets.size(), spec_.max_series};
 		family_ = host_.metric_register(host_.impl, &metric);
 		if (!family_)
 			throw std::invalid_argument(std::string("invalid metric ") + spec_.name);
@@ -270,8 +273,8 @@ public:
 		host_.metric_add(host_.impl, family_, values.data(), value);
 	}
 	// counts: one per bucket and one above the last (not cumulative).
-	void observe(std::initializer_list<const char *> values, const std::vector<uint64_t> &counts,
-		     double sum) const
+	void observe(std::initializer_list<const char *> values,
+		     const std::vector<uint64_t> &counts, double sum) const
 	{
 		if (counts.size() == spec_.buckets.size() + 1)
 			host_.metric_observe(host_.impl, family_, values.begin(), counts.data(),

@@ -209,6 +209,62 @@ bool gone_by_names(const Inode &file, const std::vector<Name> &names, uint32_t o
 	return checked;
 }
 
+// Lifetimes as people think of them, from a temporary file's milliseconds to a day.
+const std::vector<double> kLifetimeBuckets = {0.001, 0.01, 0.1, 1, 10, 60, 600, 3600, 86400};
+
+// The exporter's families: deaths by the deleting command, and how long
+// the files lived. Deaths wait here until a collection adds them.
+class LifeMetrics {
+public:
+	explicit LifeMetrics(const fsbpf::plugin::Host &host)
+		: deaths_(host, {FSBPF_METRIC_COUNTER,
+				 "fsbpf_filelife_deaths_total",
+				 "Files deleted (last name unlinked or renamed over), by the "
+				 "deleting command",
+				 nullptr,
+				 {"comm"}}),
+		  lifetime_(host, {FSBPF_METRIC_HISTOGRAM,
+				   "fsbpf_filelife_lifetime_seconds",
+				   "How long deleted files lived, from creation to deletion",
+				   "seconds",
+				   {},
+				   kLifetimeBuckets}),
+		  unreported_(host, "filelife"), lifetimes_(kLifetimeBuckets.size() + 1, 0)
+	{
+	}
+
+	void died(const Death &death)
+	{
+		deaths_by_comm_[death.deleter.comm]++;
+		const double age = static_cast<double>(death.age_ns) / 1e9;
+		const auto bucket =
+			std::lower_bound(kLifetimeBuckets.begin(), kLifetimeBuckets.end(), age) -
+			kLifetimeBuckets.begin();
+		lifetimes_.at(static_cast<size_t>(bucket))++;
+		lifetime_sum_ += age;
+	}
+
+	template <typename Counters>
+	void collect(const Counters &counters)
+	{
+		for (const auto &[comm, deaths] : deaths_by_comm_)
+			deaths_.add({comm.c_str()}, static_cast<double>(deaths));
+		deaths_by_comm_.clear();
+		lifetime_.observe({}, lifetimes_, lifetime_sum_);
+		std::fill(lifetimes_.begin(), lifetimes_.end(), 0);
+		lifetime_sum_ = 0;
+		for (const auto &[reason, total] : counters)
+			unreported_.update(reason, total);
+	}
+
+private:
+	fsbpf::plugin::Metric deaths_, lifetime_;
+	fsbpf::plugin::UnreportedCounters unreported_;
+	std::map<std::string, uint64_t> deaths_by_comm_;
+	std::vector<uint64_t> lifetimes_;
+	double lifetime_sum_ = 0;
+};
+
 class FileLife {
 public:
 	void add_options(fsbpf::plugin::Options &options)
@@ -235,16 +291,9 @@ public:
 			host.error("filelife: --min-age must not be more than --max-age");
 			return 2;
 		}
-		own_mntns_ = own_mount_namespace();
-		names_ = std::make_unique<Names>(
-			full_path_ != 0, own_mntns_,
-			[](const std::string &dir) { return stat_inode(dir, true); });
-		auto attach = [&](size_t backend) { return try_backend(backend, host); };
-		const int backend = host.select_backend(attach);
+		const int backend = attach(host);
 		if (backend < 0)
 			return 1;
-		lives_ = std::make_unique<filelife::Lives>(FILELIFE_MAX_FILES,
-							   sees_vfs(static_cast<size_t>(backend)));
 		const fsbpf::RingBuffer events =
 			fsbpf::open_ring(skel_->maps.events, &FileLife::on_event, this);
 		open_sink(host);
@@ -256,6 +305,22 @@ public:
 		settle_lives(static_cast<size_t>(backend));
 		// Also when the output has failed: the sink then sends them to stderr.
 		print_summary(host);
+		return 0;
+	}
+
+	int export_metrics(fsbpf::plugin::Host &host)
+	{
+		const int backend = attach(host);
+		if (backend < 0)
+			return 1;
+		metrics_ = std::make_unique<LifeMetrics>(host);
+		const fsbpf::RingBuffer events =
+			fsbpf::open_ring(skel_->maps.events, &FileLife::on_event, this);
+		const auto collect = [&] { metrics_->collect(counters(host)); };
+		fsbpf::read_and_collect(
+			host, *events, [this] { skel_.detach(); }, collect);
+		settle_lives(static_cast<size_t>(backend));
+		collect();
 		return 0;
 	}
 
@@ -342,23 +407,46 @@ private:
 		sink_ = std::make_unique<fsbpf::plugin::Sink>(host.raw(), std::move(columns));
 	}
 
+	// Everything the tool could not report, by the name its summary gives it.
+	std::array<std::pair<const char *, uint64_t>, 9>
+	counters(const fsbpf::plugin::Host &host) const
+	{
+		return {{{"births_lost", skel_->bss->lost_births},
+			 {"table_full", skel_->bss->table_full + lives_->table_full()},
+			 {"unseen", lives_->unseen()},
+			 {"never_named", lives_->never_named()},
+			 {"lost", skel_->bss->lost_events},
+			 {"unresolved_long", names_->unresolved_long()},
+			 {"unresolved_dir", names_->unresolved_dir()},
+			 {"missed", skel_->bss->missed_calls},
+			 {"skipped", skel_.skips(host)}}};
+	}
+
 	void print_summary(const fsbpf::plugin::Host &host)
 	{
-		sink_->summary({{"births_lost", nullptr, FSBPF_VAL_UINT, 0, 0},
-				{"table_full", nullptr, FSBPF_VAL_UINT, 0, 0},
-				{"unseen", nullptr, FSBPF_VAL_UINT, 0, 0},
-				{"never_named", nullptr, FSBPF_VAL_UINT, 0, 0},
-				{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
-				{"unresolved_long", nullptr, FSBPF_VAL_UINT, 0, 0},
-				{"unresolved_dir", nullptr, FSBPF_VAL_UINT, 0, 0},
-				{"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
-				{"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
-			       {u64(skel_->bss->lost_births),
-				u64(skel_->bss->table_full + lives_->table_full()),
-				u64(lives_->unseen()), u64(lives_->never_named()),
-				u64(skel_->bss->lost_events), u64(names_->unresolved_long()),
-				u64(names_->unresolved_dir()), u64(skel_->bss->missed_calls),
-				u64(skel_.skips(host))});
+		std::vector<fsbpf_column> columns;
+		std::vector<fsbpf_value> values;
+		for (const auto &[name, value] : counters(host)) {
+			columns.push_back({name, nullptr, FSBPF_VAL_UINT, 0, 0});
+			values.push_back(u64(value));
+		}
+		sink_->summary(columns, values);
+	}
+
+	// Attaches; returns the backend's index, or -1 after the host said why.
+	int attach(const fsbpf::plugin::Host &host)
+	{
+		own_mntns_ = own_mount_namespace();
+		names_ = std::make_unique<Names>(
+			full_path_ != 0, own_mntns_,
+			[](const std::string &dir) { return stat_inode(dir, true); });
+		auto attach = [&](size_t backend) { return try_backend(backend, host); };
+		const int backend = host.select_backend(attach);
+		if (backend < 0)
+			return -1;
+		lives_ = std::make_unique<filelife::Lives>(FILELIFE_MAX_FILES,
+							   sees_vfs(static_cast<size_t>(backend)));
+		return backend;
 	}
 
 	static int on_event(void *ctx, void *data, size_t size)
@@ -486,6 +574,10 @@ private:
 	{
 		if (!death || !wanted(*death))
 			return 0;
+		if (metrics_) {
+			metrics_->died(*death);
+			return 0;
+		}
 		const std::string wall_time =
 			wall_clock_ ? clock_.wall_clock(death->deleter.ns) : std::string();
 		const std::string dev = death->file.known() ? device_text(death->file.dev) : "";
@@ -520,6 +612,7 @@ private:
 	uint32_t own_mntns_ = 0;
 	std::unique_ptr<filelife::Lives> lives_;
 	std::unique_ptr<Names> names_;
+	std::unique_ptr<LifeMetrics> metrics_;
 	std::array<filelife::EventName, 2> event_names_; // of the event being handled
 	bool details_ = false;
 	bool output_closed_ = false;

@@ -27,6 +27,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -121,6 +122,110 @@ struct Interval {
 	std::vector<Row> rows;
 	uint64_t overflow = 0; // calls not counted: the map was full
 	uint64_t lost = 0;     // files whose name the ring buffer had no room for
+};
+
+std::string type_name(char type)
+{
+	switch (type) {
+	case FILETOP_TYPE_REGULAR:
+		return "regular";
+	case FILETOP_TYPE_SOCKET:
+		return "socket";
+	default:
+		return "other";
+	}
+}
+
+// The exporter's families: reads and writes by command and file type, by
+// file system, and by file when the exporter allows file paths in labels.
+class FileMetrics {
+public:
+	explicit FileMetrics(const fsbpf::plugin::Host &host)
+		: read_calls_(host, counter("fsbpf_filetop_read_calls_total",
+					    "Read-family calls, by command and file type", nullptr,
+					    {"comm", "type"})),
+		  read_bytes_(host, counter("fsbpf_filetop_read_bytes_total",
+					    "Bytes read, by command and file type", "bytes",
+					    {"comm", "type"})),
+		  write_calls_(host, counter("fsbpf_filetop_write_calls_total",
+					     "Write-family calls, by command and file type",
+					     nullptr, {"comm", "type"})),
+		  write_bytes_(host, counter("fsbpf_filetop_write_bytes_total",
+					     "Bytes written, by command and file type", "bytes",
+					     {"comm", "type"})),
+		  fs_read_bytes_(host, counter("fsbpf_filetop_fs_read_bytes_total",
+					       "Bytes read, by file system (major:minor)", "bytes",
+					       {"device"})),
+		  fs_write_bytes_(host, counter("fsbpf_filetop_fs_write_bytes_total",
+						"Bytes written, by file system (major:minor)",
+						"bytes", {"device"})),
+		  unreported_(host, "filetop")
+	{
+		if (const uint64_t files = host.metric_file_series()) {
+			file_read_bytes_.emplace(
+				host, counter("fsbpf_filetop_file_read_bytes_total",
+					      "Bytes read, by file", "bytes", {"file"}, files));
+			file_write_bytes_.emplace(
+				host, counter("fsbpf_filetop_file_write_bytes_total",
+					      "Bytes written, by file", "bytes", {"file"}, files));
+		}
+	}
+
+	void add(const Interval &interval)
+	{
+		for (const Row &row : interval.rows) {
+			// A row whose name was lost (counted as such) still counts.
+			const char *comm =
+				row.info.comm.empty() ? "unknown" : row.info.comm.c_str();
+			const std::string type = type_name(row.info.type);
+			const std::string device = fmt_device(row.key.dev);
+			add(read_calls_, {comm, type.c_str()}, row.counts.reads);
+			add(read_bytes_, {comm, type.c_str()}, row.counts.rbytes);
+			add(write_calls_, {comm, type.c_str()}, row.counts.writes);
+			add(write_bytes_, {comm, type.c_str()}, row.counts.wbytes);
+			add(fs_read_bytes_, {device.c_str()}, row.counts.rbytes);
+			add(fs_write_bytes_, {device.c_str()}, row.counts.wbytes);
+			if (file_read_bytes_ && !row.info.path.empty()) {
+				add(*file_read_bytes_, {row.info.path.c_str()}, row.counts.rbytes);
+				add(*file_write_bytes_, {row.info.path.c_str()}, row.counts.wbytes);
+			}
+		}
+		overflow_ += interval.overflow;
+		lost_ += interval.lost;
+	}
+
+	void update_unreported(uint64_t skipped, uint64_t missed)
+	{
+		unreported_.update("overflow", overflow_);
+		unreported_.update("lost", lost_);
+		unreported_.update("missed", missed);
+		unreported_.update("skipped", skipped);
+	}
+
+private:
+	static fsbpf::plugin::Metric::Spec counter(const char *name, const char *help,
+						   const char *unit,
+						   std::vector<const char *> labels,
+						   uint64_t max_series = 0)
+	{
+		return {FSBPF_METRIC_COUNTER, name, help, unit, std::move(labels), {}, max_series};
+	}
+	static void add(const fsbpf::plugin::Metric &metric,
+			std::initializer_list<const char *> labels, uint64_t value)
+	{
+		if (value)
+			metric.add(labels, static_cast<double>(value));
+	}
+	static std::string fmt_device(uint32_t dev)
+	{
+		return std::to_string(dev >> 20U) + ":" + std::to_string(dev & 0xfffffU);
+	}
+
+	fsbpf::plugin::Metric read_calls_, read_bytes_, write_calls_, write_bytes_;
+	fsbpf::plugin::Metric fs_read_bytes_, fs_write_bytes_;
+	std::optional<fsbpf::plugin::Metric> file_read_bytes_, file_write_bytes_;
+	fsbpf::plugin::UnreportedCounters unreported_;
+	uint64_t overflow_ = 0, lost_ = 0;
 };
 
 // Reads and clears one epoch's counters. Called only after every program
@@ -274,6 +379,31 @@ public:
 		return 0;
 	}
 
+	int export_metrics(fsbpf::plugin::Host &host)
+	{
+		all_files_ = 1; // the type is a label
+		auto attach = [&](size_t backend) { return try_backend(backend, host); };
+		if (host.select_backend(attach) < 0)
+			return 1;
+		const fsbpf::RingBuffer names =
+			fsbpf::open_ring(skel_->maps.names, &FileTop::on_name, this);
+		FileMetrics metrics(host);
+		const int fd = ring_buffer__epoll_fd(names.get());
+		const double interval = host.metric_interval();
+		bool stopping = false;
+		for (double next = host.elapsed() + interval; !stopping; next += interval) {
+			int ready = 0;
+			while ((ready = host.wait(fd, until(host, next))) >= 0 &&
+			       host.elapsed() < next)
+				if (ready > 0)
+					ring_buffer__consume(names.get());
+			stopping = ready < 0;
+			metrics.add(take_interval(*names));
+			metrics.update_unreported(skel_.skips(host), skel_->bss->missed_calls);
+		}
+		return 0;
+	}
+
 private:
 	static std::string format_seconds(double seconds)
 	{
@@ -394,13 +524,20 @@ private:
 		return old_epoch;
 	}
 
-	bool report(const fsbpf::plugin::Host &host, ring_buffer &names)
+	// What the epoch that ends now counted, each row with its name.
+	Interval take_interval(ring_buffer &names)
 	{
 		const uint32_t old_epoch = flip_epoch();
 		ring_buffer__consume(&names);
 		Interval interval = EpochReader(*skel_).take(old_epoch);
 		describe_rows(interval, infos_.at(old_epoch));
 		infos_.at(old_epoch).clear();
+		return interval;
+	}
+
+	bool report(const fsbpf::plugin::Host &host, ring_buffer &names)
+	{
+		Interval interval = take_interval(names);
 		interval_number_++;
 		overflow_total_ += interval.overflow;
 		lost_total_ += interval.lost;

@@ -257,9 +257,10 @@ private:
 		auto *self = static_cast<SyncSnoop *>(ctx);
 		const auto *event = static_cast<const syncsnoop_event *>(data);
 		if (size >= sizeof(syncsnoop_event) && event->call < SYNC_CALL__COUNT)
-			self->metrics_->count(event->call,
-					      std::string(event->comm,
-							  strnlen(event->comm, sizeof(event->comm))));
+			self->metrics_->count(
+				event->call,
+				std::string(event->comm,
+					    strnlen(event->comm, sizeof(event->comm))));
 		return 0;
 	}
 
