@@ -3,6 +3,7 @@
 #include "host.hpp"
 #include "metrics.hpp"
 #include "text.hpp"
+#include "web_config.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -166,18 +167,33 @@ constexpr const char *kLandingPage =
 
 class MetricsServer {
 public:
-	explicit MetricsServer(MetricRegistry &registry)
+	MetricsServer(MetricRegistry &registry, const WebConfig &web)
+		: server_(web.cert_file.empty()
+				  ? std::make_unique<httplib::Server>()
+				  : std::make_unique<httplib::SSLServer>(web.cert_file.c_str(),
+									 web.key_file.c_str())),
+		  auth_(web.users)
 	{
-		server_.set_read_timeout(kRequestTimeoutSeconds, 0);
-		server_.set_write_timeout(kRequestTimeoutSeconds, 0);
-		server_.set_keep_alive_timeout(kRequestTimeoutSeconds);
-		server_.set_keep_alive_max_count(kMaxRequestsPerConnection);
-		server_.set_payload_max_length(kMaxRequestBytes);
-		server_.Get("/", [](const httplib::Request &, httplib::Response &response) {
+		server_->set_read_timeout(kRequestTimeoutSeconds, 0);
+		server_->set_write_timeout(kRequestTimeoutSeconds, 0);
+		server_->set_keep_alive_timeout(kRequestTimeoutSeconds);
+		server_->set_keep_alive_max_count(kMaxRequestsPerConnection);
+		server_->set_payload_max_length(kMaxRequestBytes);
+		server_->set_pre_routing_handler(
+			[this](const httplib::Request &request, httplib::Response &response) {
+				if (!auth_.enabled() ||
+				    auth_.allows(request.get_header_value("Authorization")))
+					return httplib::Server::HandlerResponse::Unhandled;
+				response.status = 401;
+				response.set_header("WWW-Authenticate", "Basic realm=\"fsbpf\"");
+				response.set_content("Unauthorized\n", "text/plain");
+				return httplib::Server::HandlerResponse::Handled;
+			});
+		server_->Get("/", [](const httplib::Request &, httplib::Response &response) {
 			response.set_content(kLandingPage, "text/html; charset=utf-8");
 		});
-		server_.Get("/metrics", [&registry](const httplib::Request &request,
-						    httplib::Response &response) {
+		server_->Get("/metrics", [&registry](const httplib::Request &request,
+						     httplib::Response &response) {
 			const Exposition format =
 				exposition_for(request.get_header_value("Accept"));
 			response.set_content(registry.render(format),
@@ -186,23 +202,27 @@ public:
 	}
 	~MetricsServer()
 	{
-		server_.stop();
+		server_->stop();
 		if (thread_.joinable())
 			thread_.join();
 	}
 	MetricsServer(const MetricsServer &) = delete;
 	MetricsServer &operator=(const MetricsServer &) = delete;
 
+	// false when the certificate or key cannot be used.
+	bool valid() const { return server_->is_valid(); }
+
 	bool start(const ListenAddress &address)
 	{
-		if (!server_.bind_to_port(address.host, address.port))
+		if (!server_->bind_to_port(address.host, address.port))
 			return false;
-		thread_ = std::thread([this] { server_.listen_after_bind(); });
+		thread_ = std::thread([this] { server_->listen_after_bind(); });
 		return true;
 	}
 
 private:
-	httplib::Server server_;
+	std::unique_ptr<httplib::Server> server_;
+	BasicAuth auth_;
 	std::thread thread_;
 };
 
@@ -312,6 +332,7 @@ private:
 struct Outputs {
 	std::optional<ListenAddress> listen;
 	std::unique_ptr<Textfile> textfile;
+	WebConfig web;
 };
 
 // What --listen and --textfile name, checked before anything is loaded.
@@ -335,6 +356,17 @@ std::optional<Outputs> open_outputs(const ExporterOptions &options)
 				   excerpt_for_terminal(options.textfile), std::strerror(errno));
 			return std::nullopt;
 		}
+	}
+	if (!options.web_config.empty()) {
+		std::string why;
+		std::optional<WebConfig> web = load_web_config(options.web_config, why);
+		if (!web) {
+			fmt::print(stderr, "fsbpf exporter: --web-config: {}: {}\n",
+				   excerpt_for_terminal(options.web_config),
+				   excerpt_for_terminal(why));
+			return std::nullopt;
+		}
+		outputs.web = std::move(*web);
 	}
 	if (!outputs.listen && !outputs.textfile) {
 		fmt::print(stderr, "fsbpf exporter: --listen none needs --textfile\n");
@@ -383,6 +415,9 @@ CLI::App *add_exporter_command(CLI::App &app, ExporterOptions &options, int &ver
 	sub->add_option("--textfile", options.textfile,
 			"Also write DIR/fsbpf.prom every interval, for node_exporter's "
 			"textfile collector");
+	sub->add_option("--web-config", options.web_config,
+			"TLS and basic auth, in the file format of Prometheus' "
+			"exporter-toolkit (tls_server_config, basic_auth_users)");
 	sub->add_option("--interval", options.interval, "Seconds between collections (default 1)")
 		->check(CLI::Range(0.01, 3600.0));
 	sub->add_option("--max-series", options.max_series,
@@ -416,7 +451,13 @@ int run_exporter(const ExporterOptions &options, Features &features, StopSource 
 	features.probe_all();
 	MetricRegistry registry(options.max_series);
 	// Listening first: a port in use fails before anything is loaded.
-	MetricsServer server(registry);
+	MetricsServer server(registry, outputs->web);
+	if (!server.valid()) {
+		fmt::print(stderr, "fsbpf exporter: --web-config: cannot use {} and {}\n",
+			   excerpt_for_terminal(outputs->web.cert_file),
+			   excerpt_for_terminal(outputs->web.key_file));
+		return kExitUsage;
+	}
 	if (outputs->listen && !server.start(*outputs->listen)) {
 		spdlog::error("exporter: cannot listen on {}: {}",
 			      excerpt_for_terminal(options.listen), std::strerror(errno));

@@ -21,6 +21,7 @@ struct ExporterOptions {
 	std::string listen = kDefaultListen; // "none": no HTTP
 	std::string tools;                   // comma-separated; empty: every tool that exports
 	std::string textfile;                // directory for fsbpf.prom, or empty
+	std::string web_config;              // TLS and basic auth (web_config.hpp), or empty
 	double interval = 1;
 	uint64_t max_series = 1000;
 	uint64_t max_file_series = 0;

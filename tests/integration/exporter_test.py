@@ -7,18 +7,25 @@ Root, loopback only, every wait bounded.
 
     exporter_test.py FSBPF_BINARY
 """
+import warnings
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+import base64
+import crypt
 import ctypes
+import http.client
 import json
 import os
 import random
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -48,9 +55,12 @@ def wait_for(what, check, seconds=WAIT_SECONDS):
     raise AssertionError(f"timed out after {seconds} s waiting for {what}")
 
 
-def http_get(url, accept=None):
-    request = urllib.request.Request(url, headers={"Accept": accept} if accept else {})
-    with urllib.request.urlopen(request, timeout=10) as response:
+def http_get(url, accept=None, context=None, auth=None):
+    headers = {"Accept": accept} if accept else {}
+    if auth:
+        headers["Authorization"] = "Basic " + base64.b64encode(auth.encode()).decode()
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=10, context=context) as response:
         return response.headers.get("Content-Type"), response.read().decode()
 
 
@@ -103,10 +113,12 @@ class Servers:
         self.exporter = None
         self.logs = []
 
-    def start_exporter(self):
+    scheme, context, auth = "http", None, None
+
+    def start_exporter(self, *extra):
         self.exporter = subprocess.Popen(
             [FSBPF, "exporter", "--listen", f"127.0.0.1:{self.exporter_port}",
-             "--interval", str(INTERVAL), "--textfile", str(self.textfile_dir)],
+             "--interval", str(INTERVAL), "--textfile", str(self.textfile_dir), *extra],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=self.log("exporter.log"))
         wait_for("the exporter's /metrics", self.exporter_answers)
@@ -118,22 +130,23 @@ class Servers:
 
     def exporter_answers(self):
         try:
-            _, text = http_get(self.exporter_url())
+            _, text = http_get(self.exporter_url(), context=self.context, auth=self.auth)
         except OSError:
             return False
         return all(f'fsbpf_tool_up{{tool="{tool}"}} 1' in text
                    for tool in ("filetop", "filelife", "syncsnoop"))
 
     def exporter_url(self):
-        return f"http://127.0.0.1:{self.exporter_port}/metrics"
+        return f"{self.scheme}://127.0.0.1:{self.exporter_port}/metrics"
 
-    def start_scrapers(self):
+    def start_scrapers(self, fsbpf_job=None):
         config = self.workdir / "prometheus.yml"
         config.write_text(json.dumps({
             "global": {"scrape_interval": f"{SCRAPE}s", "scrape_timeout": f"{SCRAPE}s"},
             "scrape_configs": [
                 {"job_name": "fsbpf",
-                 "static_configs": [{"targets": [f"127.0.0.1:{self.exporter_port}"]}]},
+                 "static_configs": [{"targets": [f"127.0.0.1:{self.exporter_port}"]}],
+                 **(fsbpf_job or {})},
                 {"job_name": "node",
                  "static_configs": [{"targets": [f"127.0.0.1:{self.node_port}"]}]},
             ]}))
@@ -309,6 +322,61 @@ class LifecycleTest(unittest.TestCase):
 
     def unique(self):
         return f"t{random.randrange(10**6):06d}"
+
+
+class SecureTest(unittest.TestCase):
+    """TLS and basic auth from an exporter-toolkit web config, scraped by Prometheus."""
+
+    def test_prometheus_scrapes_over_tls_with_basic_auth(self):
+        with tempfile.TemporaryDirectory(prefix="fsbpf-exporter-") as workdir:
+            work = Path(workdir)
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                            "-keyout", work / "key.pem", "-out", work / "cert.pem",
+                            "-days", "1", "-subj", "/CN=127.0.0.1",
+                            "-addext", "subjectAltName=IP:127.0.0.1"],
+                           check=True, capture_output=True)
+            password = "s3cret:with colon"
+            hashed = crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1024))
+            (work / "web.yml").write_text(
+                "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+                f"basic_auth_users:\n  prom: '{hashed}'\n")
+            servers = Servers(workdir)
+            servers.scheme = "https"
+            servers.context = ssl.create_default_context(cafile=work / "cert.pem")
+            servers.auth = f"prom:{password}"
+            try:
+                servers.start_exporter("--web-config", str(work / "web.yml"))
+                for auth in (None, "prom:wrong", f"nobody:{password}"):
+                    with self.subTest(auth=auth):
+                        with self.assertRaises(urllib.error.HTTPError) as refused:
+                            http_get(servers.exporter_url(), context=servers.context,
+                                     auth=auth)
+                        self.assertEqual(refused.exception.code, 401)
+                with self.assertRaises((urllib.error.URLError, http.client.HTTPException,
+                                        ConnectionError)):
+                    http_get(f"http://127.0.0.1:{servers.exporter_port}/metrics")
+                servers.start_scrapers({
+                    "scheme": "https",
+                    "tls_config": {"ca_file": str(work / "cert.pem")},
+                    "basic_auth": {"username": "prom", "password": password}})
+                syncer = f"a{random.randrange(10**6):06d}"
+                in_child(syncer, lambda: sync_file_ranges(work / "s", 7))
+                time.sleep(INTERVAL * 2)
+                servers.scraped_after(time.time())
+                self.assertEqual(servers.query(
+                    f'fsbpf_syncsnoop_calls_total{{job="fsbpf",comm="{syncer}"}}'), 7)
+            finally:
+                servers.stop()
+
+    def test_a_setting_it_cannot_honour_is_refused(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".yml") as config:
+            config.write("tls_server_config:\n  cert_file: c\n  key_file: k\n"
+                         "  client_auth_type: RequireAndVerifyClientCert\n")
+            config.flush()
+            run = subprocess.run([FSBPF, "exporter", "--web-config", config.name],
+                                 capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 2, run.stderr)
+        self.assertIn("'client_auth_type' is not supported", run.stderr)
 
 
 class UsageTest(unittest.TestCase):

@@ -1,4 +1,5 @@
 #include "metrics.hpp"
+#include "web_config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -150,4 +151,12 @@ TEST(ExpositionFor, FollowsTheScrapersPreference)
 		  Exposition::Prometheus);
 	EXPECT_EQ(fsbpf::exposition_for("application/openmetrics-text;q=0"),
 		  Exposition::Prometheus);
+}
+
+TEST(Base64Decode, DecodesPaddedAndRefusesOtherAlphabets)
+{
+	EXPECT_EQ(fsbpf::base64_decode("cHJvbTpwdw=="), "prom:pw");
+	EXPECT_EQ(fsbpf::base64_decode("YQ"), "a");
+	EXPECT_EQ(fsbpf::base64_decode(""), "");
+	EXPECT_EQ(fsbpf::base64_decode("cHJv*"), std::nullopt);
 }
