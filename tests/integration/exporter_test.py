@@ -115,9 +115,9 @@ class Servers:
 
     scheme, context, auth = "http", None, None
 
-    def start_exporter(self, *extra):
+    def start_exporter(self, *extra, wrapper=()):
         self.exporter = subprocess.Popen(
-            [FSBPF, "exporter", "--listen", f"127.0.0.1:{self.exporter_port}",
+            [*wrapper, FSBPF, "exporter", "--listen", f"127.0.0.1:{self.exporter_port}",
              "--interval", str(INTERVAL), "--textfile", str(self.textfile_dir), *extra],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=self.log("exporter.log"))
@@ -293,6 +293,17 @@ class LifecycleTest(unittest.TestCase):
                 wait_for("the killed exporter's programs to go",
                          lambda: not loaded & program_ids())
                 servers.start_exporter()
+            finally:
+                servers.stop()
+            self.assertEqual(servers.exporter.returncode, 0)
+
+    def test_cap_bpf_and_cap_perfmon_are_enough_for_every_tool(self):
+        """What the systemd unit grants: root without the other capabilities."""
+        with tempfile.TemporaryDirectory(prefix="fsbpf-exporter-") as workdir:
+            servers = Servers(workdir)
+            try:
+                servers.start_exporter(wrapper=(
+                    "setpriv", "--bounding-set=-all,+bpf,+perfmon", "--inh-caps=-all"))
             finally:
                 servers.stop()
             self.assertEqual(servers.exporter.returncode, 0)
