@@ -3,7 +3,8 @@
 // tracer configuration (fsbpf's backends, the peers), so ratios compare
 // numbers taken seconds apart on the same machine. Prints one JSON object.
 //   fsbpf-compare --fsbpf PATH [--peers DIR] [--dir EXT4_DIR] [--rounds N] [--scale X]
-//                 [--backends auto,fentry,...]   (default: auto and every one supported)
+//                 [--backends auto,fentry,...,exporter]   (default: auto, every one supported and
+//                 the exporter)
 //                 [--tools filelife,...]         (default: every tool)
 #include "tracer.hpp"
 
@@ -344,8 +345,12 @@ std::vector<Workload> syncsnoop_workloads(const Scratch &scratch)
 struct Config {
 	std::string name;
 	std::vector<std::string> argv; // empty: untraced
-	bool quiet = false;            // prints nothing when attached (a peer)
+	bool quiet = false;            // prints nothing when attached (a peer, the exporter)
+	bool prints_rows = true;       // false: the exporter, which counts instead
 };
+
+// The loopback port of the exporter under measurement.
+constexpr const char *kExporterListen = "127.0.0.1:19864";
 
 json features(const Options &options)
 {
@@ -378,6 +383,12 @@ std::vector<Config> configs_of(const std::string &tool, const std::vector<std::s
 					   with({options.fsbpf, tool, "--backend", backend})});
 	if (peer)
 		configs.push_back({"libbpf-tools", with({options.peers + "/" + tool}), true});
+	if (wanted("exporter"))
+		configs.push_back(
+			{"fsbpf exporter",
+			 {options.fsbpf, "exporter", "--tools", tool, "--listen", kExporterListen},
+			 true,
+			 false});
 	return configs;
 }
 
@@ -452,7 +463,7 @@ json run_suite(const std::string &tool, const std::vector<Workload> &workloads,
 			if (tracer) {
 				const std::string output = tracer->stop();
 				for (const Workload &workload : workloads)
-					if (!workload.reported_as.empty())
+					if (!workload.reported_as.empty() && configs[c].prints_rows)
 						record_reported(result["workloads"][workload.name],
 								output, workload,
 								calls_of(workload, options.scale));

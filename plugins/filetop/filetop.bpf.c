@@ -83,6 +83,7 @@ struct seen_file {
 	struct file *file;
 	__u64 inode;
 	__u64 ino;
+	__u32 gen;
 	__u32 mode;
 	__u32 tid;
 	__u32 tgid;
@@ -114,6 +115,7 @@ static __always_inline bool see_file_cast(int fd, struct seen_file *out)
 	out->file = file;
 	out->inode = (__u64)inode;
 	out->ino = inode->i_ino;
+	out->gen = inode->i_generation;
 	out->mode = inode->i_mode;
 	out->tid = task->pid;
 	out->tgid = task->tgid;
@@ -134,6 +136,7 @@ static __always_inline bool see_file_core(int fd, struct seen_file *out)
 	out->file = file;
 	out->inode = (__u64)inode;
 	out->ino = BPF_CORE_READ(inode, i_ino);
+	out->gen = BPF_CORE_READ(inode, i_generation);
 	out->mode = BPF_CORE_READ(inode, i_mode);
 	out->tid = (__u32)pid_tgid;
 	out->tgid = pid_tgid >> 32;
@@ -164,6 +167,7 @@ static __always_inline void send_name(__u32 epoch_now, const struct filetop_key 
 	name->epoch = epoch_now;
 	name->dev = key->dev;
 	name->ino = key->ino;
+	name->gen = key->gen;
 	name->tid = key->tid;
 	name->pid = seen->tgid;
 	name->type = type_of(seen->mode);
@@ -208,6 +212,7 @@ static __always_inline void track(struct filetop_pending *slot, void *map, __u32
 
 	slot->inode = seen->inode;
 	slot->key.ino = seen->ino;
+	slot->key.gen = seen->gen;
 	slot->key.tid = seen->tid;
 	slot->key.dev = FSBPF_READ(cast, file, f_inode, i_sb, s_dev);
 	slot->calls = 0;
@@ -255,7 +260,8 @@ static __always_inline void count_call(enum filetop_call call, enum filetop_side
 	slot = bpf_map_lookup_elem(&pending, &index);
 	if (!slot)
 		return;
-	if (slot->inode != seen.inode || slot->key.ino != seen.ino || slot->key.tid != seen.tid) {
+	if (slot->inode != seen.inode || slot->key.ino != seen.ino || slot->key.gen != seen.gen ||
+	    slot->key.tid != seen.tid) {
 		map = bpf_map_lookup_elem(&counts, &epoch_now);
 		if (!map)
 			return;

@@ -82,24 +82,27 @@ struct RowKey {
 	uint32_t tid = 0;
 	uint32_t dev = 0;
 	uint64_t ino = 0;
+	uint32_t gen = 0;
 
 	bool operator==(const RowKey &other) const = default;
 	bool operator<(const RowKey &other) const
 	{
-		return std::tie(tid, dev, ino) < std::tie(other.tid, other.dev, other.ino);
+		return std::tie(tid, dev, ino, gen) <
+		       std::tie(other.tid, other.dev, other.ino, other.gen);
 	}
 };
 
 RowKey row_key(const filetop_key &key)
 {
-	return {key.tid, key.dev, key.ino};
+	return {key.tid, key.dev, key.ino, key.gen};
 }
 
 struct RowKeyHash {
 	size_t operator()(const RowKey &key) const
 	{
 		return std::hash<uint64_t>()(key.ino) ^ (std::hash<uint64_t>()(key.dev) << 1U) ^
-		       (std::hash<uint64_t>()(key.tid) << 2U);
+		       (std::hash<uint64_t>()(key.tid) << 2U) ^
+		       (std::hash<uint64_t>()(key.gen) << 3U);
 	}
 };
 
@@ -685,7 +688,7 @@ private:
 			    std::min(size, sizeof(filetop_name)) - offsetof(filetop_name, path));
 		path.len = std::min<__u32>(path.len, static_cast<__u32>(size - header));
 		const auto type = static_cast<char>(name->type);
-		self->infos_.at(name->epoch & 1)[{name->tid, name->dev, name->ino}] = {
+		self->infos_.at(name->epoch & 1)[{name->tid, name->dev, name->ino, name->gen}] = {
 			name->pid,
 			std::string(name->comm, strnlen(name->comm, sizeof(name->comm))),
 			type,

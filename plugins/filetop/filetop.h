@@ -50,10 +50,13 @@ enum filetop_type {
 	FILETOP_TYPE_OTHER = 'O',
 };
 
+/* ino and gen: a file whose inode number a deleted file had is another row. */
 struct filetop_key {
 	__u64 ino;
 	__u32 dev; /* the kernel's encoding: major << 20 | minor */
 	__u32 tid;
+	__u32 gen; /* i_generation */
+	__u32 pad;
 };
 
 struct filetop_counts {
@@ -87,6 +90,7 @@ struct filetop_name {
 	__u32 epoch;
 	__u32 dev;
 	__u64 ino;
+	__u32 gen;
 	__u32 tid;
 	__u32 pid;
 	__u32 type; /* enum filetop_type */

@@ -86,6 +86,17 @@ def write_file(path, writes, size):
     os.close(fd)
 
 
+def write_and_delete_as(directory, comms, files):
+    """One thread writes files one after another, each deleted before the
+    next is made (so that they share inode numbers), changing its command
+    name between them."""
+    for i in range(files):
+        libc.prctl(PR_SET_NAME, comms[i % len(comms)].encode(), 0, 0, 0)
+        path = os.path.join(directory, "reused")
+        write_file(path, 1, 10)
+        os.unlink(path)
+
+
 def sync_file_ranges(path, calls):
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
     os.write(fd, b"y")
@@ -233,6 +244,8 @@ class ExporterTest(unittest.TestCase):
         in_child(writer, lambda: write_file(work / "written", writes, size))
         in_child(syncer, lambda: sync_file_ranges(work / "synced", syncs))
         in_child(deleter, lambda: create_and_remove(work, files))
+        reusers = [self.unique("r"), self.unique("q")]
+        in_child(reusers[0], lambda: write_and_delete_as(work, reusers, 20))
         time.sleep(INTERVAL * 2)
         servers.scraped_after(time.time())
 
@@ -249,6 +262,10 @@ class ExporterTest(unittest.TestCase):
                     f'call="sync_file_range"}}'), syncs)
                 self.assertEqual(servers.query(
                     f'fsbpf_filelife_deaths_total{{job="{job}",comm="{deleter}"}}'), files)
+                for reuser in reusers:
+                    self.assertEqual(servers.query(
+                        f'fsbpf_filetop_write_bytes_total{{job="{job}",comm="{reuser}",'
+                        f'type="regular"}}'), 10 * 10)
         # Nothing else here calls sync_file_range: the histogram counts ours exactly.
         latency_after = servers.query(
             'fsbpf_syncsnoop_latency_seconds_count{job="fsbpf",call="sync_file_range"}')
