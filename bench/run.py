@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """./run bench [--quick]: fsbpf-compare on this kernel and inside the kernel
 matrix's 6.12 guest (which has kprobes and fentry, so the peers attach),
-then bench/report.py over bench/results/.
+the exporter's memory under churn here (bench/churn.py), then
+bench/report.py over bench/results/.
 
     run.py BUILD_DIR [--quick] [--here | --guest]   (both by default)
 """
@@ -40,6 +41,20 @@ def here(build, quick):
     release = os.uname().release
     (RESULTS / f"{release}.json").write_text(out)
     print(f"bench: {release} done", file=sys.stderr)
+    exporter_churn(build, quick, release)
+
+
+def exporter_churn(build, quick, release):
+    """The exporter's RSS and series as files and comms churn (bench/churn.py)."""
+    files, comms = ("20000", "200") if quick else ("1000000", "10000")
+    churn = subprocess.run([sys.executable, str(HERE / "churn.py"), str(build / "fsbpf"),
+                            files, comms], stdout=subprocess.PIPE, text=True)
+    # Not *.json at the top: report.py reads those as fsbpf-compare's.
+    (RESULTS / "exporter").mkdir(exist_ok=True)
+    (RESULTS / "exporter" / f"churn-{release}.json").write_text(churn.stdout)
+    print(churn.stdout, file=sys.stderr)
+    if churn.returncode != 0:
+        raise SystemExit("bench: the exporter did not account for every file")
 
 
 def in_guest(build, quick):
