@@ -197,7 +197,7 @@ public:
 			const Exposition format =
 				exposition_for(request.get_header_value("Accept"));
 			response.set_content(registry.render(format),
-					     std::string(content_type(format)).c_str());
+					     std::string(content_type(format)));
 		});
 	}
 	~MetricsServer()
