@@ -99,7 +99,7 @@ INSTANTIATE_TEST_SUITE_P(
 	Plugins, MalformedPluginTest,
 	::testing::Values(
 		Malformed{"abi_major", "ABI major 2 differs from fsbpf's 1"},
-		Malformed{"abi_minor", "needs ABI 1.3, newer than fsbpf's 1.2"},
+		Malformed{"abi_minor", "needs ABI 1.4, newer than fsbpf's 1.3"},
 		Malformed{"no_descriptor", "no fsbpf_plugin descriptor exported"},
 		Malformed{"reserved", "subcommand 'list' is reserved"},
 		Malformed{"bad_pointer", "outside the plugin"},
@@ -185,6 +185,14 @@ TEST_F(PluginLoaderTest, LoadsAPluginBuiltForAnOlderMinor)
 {
 	ASSERT_TRUE(load_plugin("abi_older_minor")) << last_reason();
 	EXPECT_EQ(command_names(registry_), std::vector<std::string>{"oldtool"});
+}
+
+TEST_F(PluginLoaderTest, ReadsAnOlderCommandOnlyAsFarAsItsSize)
+{
+	ASSERT_TRUE(load_plugin("abi_1_2_commands")) << last_reason();
+	ASSERT_EQ(command_names(registry_), (std::vector<std::string>{"old_first", "old_second"}));
+	for (const fsbpf::Command &command : registry_.commands())
+		EXPECT_EQ(command.entry.export_metrics, nullptr) << command.name;
 }
 
 TEST_F(PluginLoaderTest, NeverRegistersOneNameTwiceFromOnePlugin)
