@@ -30,6 +30,8 @@ constexpr auto kBackendInfos = fsbpf::backend_infos(kBackends);
 using Skeleton = fsbpf::Skeleton<fscalls_bpf, fscalls_bpf__open, fscalls_bpf__destroy>;
 using Counts = std::array<__u64, FSCALLS_KIND__COUNT>;
 
+constexpr std::array<const char *, FSCALLS_KIND__COUNT> kKindNames = {"open", "stat", "unlink"};
+
 class FsCalls {
 public:
 	void add_options(fsbpf::plugin::Options &options)
@@ -40,17 +42,7 @@ public:
 
 	int run(fsbpf::plugin::Host &host)
 	{
-		auto attach = [&](size_t backend) {
-			return skel_.attempt(
-				[this](fscalls_bpf &skel) {
-					filter_.apply(*skel.rodata);
-					return 0;
-				},
-				[&](std::string_view name) {
-					return fsbpf::loads(kBackends.at(backend), name, host);
-				});
-		};
-		if (host.select_backend(attach) < 0)
+		if (!attach(host))
 			return 1;
 		fsbpf::plugin::Sink sink(host.raw(),
 					 {
@@ -74,7 +66,53 @@ public:
 		return 0;
 	}
 
+	// Under `fsbpf exporter`: the same counts as Prometheus counters.
+	int export_metrics(fsbpf::plugin::Host &host)
+	{
+		if (!attach(host))
+			return 1;
+		const fsbpf::plugin::Metric calls(host, {FSBPF_METRIC_COUNTER,
+							 "fsbpf_fscalls_calls_total",
+							 "open, stat and unlink calls, by command",
+							 nullptr,
+							 {"call", "comm"}});
+		fsbpf::plugin::UnreportedCounters unreported(host, "fscalls");
+		const auto collect = [&] {
+			std::map<std::string, Counts> now = read_counts();
+			for (const auto &[comm, counts] : now)
+				for (size_t kind = 0; kind < counts.size(); kind++)
+					if (const __u64 more =
+						    counts.at(kind) - reported_[comm].at(kind))
+						calls.add({kKindNames.at(kind), comm.c_str()},
+							  static_cast<double>(more));
+			reported_ = std::move(now);
+			unreported.update("table_full", skel_->bss->table_full);
+			unreported.update("skipped", skel_.skips(host));
+		};
+		const int interval_ms = static_cast<int>(host.metric_interval() * 1000);
+		while (host.wait(-1, interval_ms) >= 0)
+			collect();
+		skel_.detach();
+		collect();
+		return 0;
+	}
+
 private:
+	bool attach(const fsbpf::plugin::Host &host)
+	{
+		auto attempt = [&](size_t backend) {
+			return skel_.attempt(
+				[this](fscalls_bpf &skel) {
+					filter_.apply(*skel.rodata);
+					return 0;
+				},
+				[&](std::string_view name) {
+					return fsbpf::loads(kBackends.at(backend), name, host);
+				});
+		};
+		return host.select_backend(attempt) >= 0;
+	}
+
 	// Each command's counts since tracing started, as BPF keeps them.
 	std::map<std::string, Counts> read_counts() const
 	{
@@ -98,7 +136,7 @@ private:
 		std::map<std::string, Counts> now = read_counts();
 		bool ok = true;
 		for (const auto &[comm, counts] : now) {
-			const Counts &before = printed_[comm];
+			const Counts &before = reported_[comm];
 			if (counts == before)
 				continue;
 			ok = ok && sink.row({u64(interval_), str(comm),
@@ -106,14 +144,14 @@ private:
 					     u64(counts[FSCALLS_STAT] - before[FSCALLS_STAT]),
 					     u64(counts[FSCALLS_UNLINK] - before[FSCALLS_UNLINK])});
 		}
-		printed_ = std::move(now);
+		reported_ = std::move(now);
 		return ok;
 	}
 
 	fsbpf::ProcessFilter filter_;
 	double interval_s_ = 1;
 	Skeleton skel_;
-	std::map<std::string, Counts> printed_;
+	std::map<std::string, Counts> reported_;
 	uint64_t interval_ = 0;
 };
 
