@@ -39,10 +39,18 @@ static __always_inline __u32 fsbpf_bit_length(__u64 x)
 
 static __always_inline void fsbpf_log2_add(struct fsbpf_log2_hist *hist, __u64 value)
 {
-	__u32 slot = value ? fsbpf_bit_length(value - 1) : 0;
+	__u64 slot = value ? fsbpf_bit_length(value - 1) : 0;
 
-	if (slot >= FSBPF_LOG2_SLOTS)
-		return;
+	/*
+	 * The index is bounded by a mask that clang cannot drop (the empty asm
+	 * hides the clamp from it), not by a compare: 6.1's verifier lost a
+	 * compare's bound when clang indexed through a copy of the register.
+	 * Values over 2^62 ns, 146 years, share slot 63.
+	 */
+	if (slot > 63)
+		slot = 63;
+	asm volatile("" : "+r"(slot));
+	slot &= 63;
 	__sync_fetch_and_add(&hist->slots[slot], 1);
 	__sync_fetch_and_add(&hist->sum, value);
 }

@@ -4,7 +4,8 @@
  * by user space into Prometheus buckets (fsbpf/histogram.hpp).
  *
  * Slot k counts values v with 2^(k-1) < v <= 2^k (slot 0: v <= 1), so that
- * 2^k is an exact Prometheus "le" bound for everything up to slot k.
+ * 2^k is an exact Prometheus "le" bound for everything up to slot k; slot 63
+ * also holds anything larger. The 65th slot stays 0 (kept for the layout).
  */
 #ifndef FSBPF_HISTOGRAM_H
 #define FSBPF_HISTOGRAM_H
