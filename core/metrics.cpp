@@ -10,7 +10,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <numeric>
 
 namespace fsbpf {
 
@@ -351,14 +350,6 @@ std::string MetricRegistry::render(Exposition format)
 	if (format == Exposition::OpenMetrics)
 		out += "# EOF\n";
 	return out;
-}
-
-size_t MetricRegistry::series()
-{
-	const std::lock_guard lock(mutex_);
-	return std::accumulate(
-		families_.begin(), families_.end(), size_t{0},
-		[](size_t total, const auto &family) { return total + family->series.size(); });
 }
 
 } // namespace fsbpf

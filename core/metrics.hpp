@@ -52,7 +52,6 @@ public:
 	static size_t bucket_count(const Family &family);
 
 	std::string render(Exposition format);
-	size_t series();
 
 private:
 	Series *series_for(Family &family, const char *const *label_values);

@@ -268,10 +268,6 @@ public:
 	{
 		host_.metric_add(host_.impl, family_, values.begin(), value);
 	}
-	void add(const std::vector<const char *> &values, double value) const
-	{
-		host_.metric_add(host_.impl, family_, values.data(), value);
-	}
 	// counts: one per bucket and one above the last (not cumulative).
 	void observe(std::initializer_list<const char *> values,
 		     const std::vector<uint64_t> &counts, double sum) const
@@ -280,7 +276,6 @@ public:
 			host_.metric_observe(host_.impl, family_, values.begin(), counts.data(),
 					     sum);
 	}
-	size_t bucket_count() const { return spec_.buckets.size(); }
 
 private:
 	const fsbpf_host &host_;

@@ -391,16 +391,10 @@ public:
 		const fsbpf::RingBuffer names =
 			fsbpf::open_ring(skel_->maps.names, &FileTop::on_name, this);
 		FileMetrics metrics(host);
-		const int fd = ring_buffer__epoll_fd(names.get());
 		const double interval = host.metric_interval();
 		bool stopping = false;
 		for (double next = host.elapsed() + interval; !stopping; next += interval) {
-			int ready = 0;
-			while ((ready = host.wait(fd, until(host, next))) >= 0 &&
-			       host.elapsed() < next)
-				if (ready > 0)
-					ring_buffer__consume(names.get());
-			stopping = ready < 0;
+			stopping = !read_names_until(host, *names, next);
 			metrics.add(take_interval(*names));
 			metrics.update_unreported(skel_.skips(host), skel_->bss->missed_calls);
 		}
@@ -490,18 +484,27 @@ private:
 	// Prints every interval; after a stop (Ctrl-C, --duration) the partial last one too.
 	void loop(const fsbpf::plugin::Host &host, ring_buffer &names)
 	{
-		const int fd = ring_buffer__epoll_fd(&names);
 		double next = host.elapsed() + interval_s_;
 		for (int64_t printed = 0; count_ == 0 || printed < count_; printed++) {
-			int ready = 0;
-			while ((ready = host.wait(fd, until(host, next))) >= 0 &&
-			       host.elapsed() < next)
-				if (ready > 0)
-					ring_buffer__consume(&names);
-			if (!report(host, names) || ready < 0)
+			const bool going = read_names_until(host, names, next);
+			if (!report(host, names) || !going)
 				return; // the reader has gone, or the user stopped us
 			next += interval_s_;
 		}
+	}
+
+	// Hands name records to on_name until `deadline`; false once the
+	// command must stop (the interval then ends early).
+	static bool read_names_until(const fsbpf::plugin::Host &host, ring_buffer &names,
+				     double deadline)
+	{
+		const int fd = ring_buffer__epoll_fd(&names);
+		int ready = 0;
+		while ((ready = host.wait(fd, until(host, deadline))) >= 0 &&
+		       host.elapsed() < deadline)
+			if (ready > 0)
+				ring_buffer__consume(&names);
+		return ready >= 0;
 	}
 
 	static int until(const fsbpf::plugin::Host &host, double deadline)
