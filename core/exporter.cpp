@@ -129,8 +129,11 @@ public:
 	bool write(const std::string &text) const
 	{
 		const std::string temp = fmt::format(".{}.{}", kTextfileName, getpid());
+		// A file of that name is never reused: whoever made it could keep
+		// writing to the inode that the rename then publishes.
+		unlinkat(dir_fd_, temp.c_str(), 0);
 		const int fd = openat(dir_fd_, temp.c_str(),
-				      O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+				      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd < 0)
 			return false;
 		bool ok = write_all(fd, text);
