@@ -8,6 +8,7 @@
 
 #include <bpf/bpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <span>
@@ -66,6 +67,7 @@ Host::Host(Features &features, const Command &command, RunOptions options, StopS
 	add_sink_services();
 	add_run_services();
 	add_metric_services();
+	add_cgroup_services();
 }
 
 // What the kernel's BTF says.
@@ -297,6 +299,34 @@ void Host::add_metric_services()
 	};
 	table_.metric_file_series = [](void *impl) noexcept {
 		return self(impl).options_.metrics.file_series;
+	};
+}
+
+namespace {
+
+void copy_cut(const std::string &text, char *buf, size_t len)
+{
+	if (!buf || len == 0)
+		return;
+	const size_t n = std::min(text.size(), len - 1);
+	std::memcpy(buf, text.data(), n);
+	buf[n] = '\0';
+}
+
+} // namespace
+
+void Host::add_cgroup_services()
+{
+	table_.describe_cgroup = [](void *impl, uint64_t id, char *path, size_t path_len,
+				    char *container, size_t container_len) noexcept {
+		return guarded(
+			[&] {
+				const CgroupName &name = self(impl).cgroups_.lookup(id);
+				copy_cut(name.path, path, path_len);
+				copy_cut(name.container, container, container_len);
+				return name.path.empty() ? -ENOENT : 0;
+			},
+			-ENOENT);
 	};
 }
 

@@ -2,6 +2,7 @@
 // noexcept trampoline onto the host's C++ objects: nothing C++ crosses.
 #pragma once
 
+#include "cgroups.hpp"
 #include "features.hpp"
 #include "metrics.hpp"
 #include "plugin_loader.hpp"
@@ -64,6 +65,7 @@ private:
 	void add_sink_services();
 	void add_run_services();
 	void add_metric_services();
+	void add_cgroup_services();
 	int sink_result(int err);
 	int wait(int fd, int timeout_ms);
 	fsbpf_sink *open_sink(const fsbpf_column *columns, size_t count);
@@ -76,6 +78,7 @@ private:
 	void *command_state_;
 	int output_error_ = 0;
 	std::vector<std::unique_ptr<Sink>> sinks_;
+	CgroupNames cgroups_;
 	fsbpf_host table_;
 };
 

@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 #define FSBPF_ABI_MAJOR 1
-#define FSBPF_ABI_MINOR 3
+#define FSBPF_ABI_MINOR 4
 
 #define FSBPF_PLUGIN_SYMBOL      fsbpf_plugin
 #define FSBPF_PLUGIN_SYMBOL_NAME "fsbpf_plugin"
@@ -263,6 +263,17 @@ struct fsbpf_host {
 	double (*metric_interval)(void *impl);
 	/* How many series a family may have with a file path label: 0 means none. */
 	uint64_t (*metric_file_series)(void *impl);
+
+	/* ---- ABI 1.4: containers ---- */
+	/*
+	 * What a cgroup id from bpf_get_current_cgroup_id() names: its path on
+	 * the unified hierarchy ("/system.slice/cron.service") and the container
+	 * or unit that path belongs to (a short container id, a machine or unit
+	 * name), each NUL-terminated and cut to fit. Returns 0, or -ENOENT with
+	 * both empty when the cgroup is gone or no cgroup2 is mounted.
+	 */
+	int (*describe_cgroup)(void *impl, uint64_t cgroup_id, char *path, size_t path_len,
+			       char *container, size_t container_len);
 };
 
 /* ---- What a plugin exports ---- */

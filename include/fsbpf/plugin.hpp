@@ -44,9 +44,9 @@ public:
 		add(FSBPF_OPT_FLAG, names, help, &target, nullptr, 0, 0, excludes);
 	}
 	void integer(const char *names, const char *help, int64_t &target, double min = 0,
-		     double max = 0)
+		     double max = 0, const char *excludes = nullptr)
 	{
-		add(FSBPF_OPT_INT, names, help, &target, nullptr, min, max);
+		add(FSBPF_OPT_INT, names, help, &target, nullptr, min, max, excludes);
 	}
 	void unsigned_integer(const char *names, const char *help, uint64_t &target)
 	{
@@ -165,6 +165,12 @@ inline fsbpf_value f64(double d)
 	return v;
 }
 
+// A cgroup's path on the unified hierarchy and the container or unit it names.
+struct CgroupName {
+	std::string path; // "" when the cgroup is gone or unknown
+	std::string container;
+};
+
 class Host {
 public:
 	explicit Host(const fsbpf_host &host) : host_(host) {}
@@ -227,6 +233,15 @@ public:
 	// and how many series may carry a file path label (0: none may).
 	double metric_interval() const { return host_.metric_interval(host_.impl); }
 	uint64_t metric_file_series() const { return host_.metric_file_series(host_.impl); }
+
+	CgroupName cgroup(uint64_t id) const
+	{
+		std::array<char, 4096> path{};
+		std::array<char, 256> container{};
+		host_.describe_cgroup(host_.impl, id, path.data(), path.size(), container.data(),
+				      container.size());
+		return {path.data(), container.data()};
+	}
 
 	fsbpf_output output_format() const { return host_.output_format(host_.impl); }
 	int wait(int fd, int timeout_ms) const { return host_.wait(host_.impl, fd, timeout_ms); }
