@@ -42,6 +42,8 @@ public:
 
 	int run(fsbpf::plugin::Host &host)
 	{
+		if (!filter_.resolve(host, "fscalls"))
+			return 2;
 		if (!attach(host))
 			return 1;
 		fsbpf::plugin::Sink sink(host.raw(),
@@ -102,10 +104,7 @@ private:
 	{
 		auto attempt = [&](size_t backend) {
 			return skel_.attempt(
-				[this](fscalls_bpf &skel) {
-					filter_.apply(*skel.rodata);
-					return 0;
-				},
+				[this](fscalls_bpf &skel) { return filter_.apply(skel); },
 				[&](std::string_view name) {
 					return fsbpf::loads(kBackends.at(backend), name, host);
 				});

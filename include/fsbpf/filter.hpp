@@ -1,38 +1,172 @@
-// User-space half of bpf/filter.bpf.h: the -p and -c options every tool
-// offers, written into the BPF object's read-only data before it loads.
+// User-space half of bpf/filter.bpf.h: the process and workload options every
+// tool offers, checked on the objects they name and written into the BPF
+// object before it loads.
 #pragma once
 
 #include <fsbpf/plugin.hpp>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <string>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <utility>
 
 namespace fsbpf {
+
+// Owns a file descriptor.
+class OwnedFd {
+public:
+	OwnedFd() = default;
+	explicit OwnedFd(int fd) : fd_(fd) {}
+	OwnedFd(OwnedFd &&other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+	OwnedFd &operator=(OwnedFd &&other) noexcept
+	{
+		std::swap(fd_, other.fd_);
+		return *this;
+	}
+	OwnedFd(const OwnedFd &) = delete;
+	OwnedFd &operator=(const OwnedFd &) = delete;
+	~OwnedFd()
+	{
+		if (fd_ >= 0)
+			close(fd_);
+	}
+	int get() const { return fd_; }
+	explicit operator bool() const { return fd_ >= 0; }
+
+private:
+	int fd_ = -1;
+};
 
 class ProcessFilter {
 public:
 	void add_options(plugin::Options &options, const char *pid_help = "Trace this process only")
 	{
-		options.integer("-p,--pid", pid_help, pid_, 1, 4194304);
+		options.integer("-p,--pid", pid_help, pid_, 1, kMaxPid);
 		options.string("-c,--comm", "Trace commands with this name only", comm_);
+		options.string("--cgroup",
+			       "Trace this cgroup and its descendants only: a cgroup2 directory, "
+			       "or a path from the hierarchy's root as records show it",
+			       cgroup_);
+		options.unsigned_integer(
+			"--mntns",
+			"Trace this mount namespace only (the number of /proc/PID/ns/mnt)", mntns_);
+		options.integer("--mntns-of", "Trace the mount namespace of this process only",
+				mntns_of_, 1, kMaxPid, "--mntns");
+		options.flag("--containers-only",
+			     "Trace processes in containers only: those in a mount or PID "
+			     "namespace other than the host's (PID 1's, else fsbpf's own)",
+			     containers_only_);
 	}
 
-	// rodata: a skeleton's read-only data, where bpf/filter.bpf.h declares
-	// target_tgid and target_comm.
-	template <typename Rodata>
-	void apply(Rodata &rodata) const
+	// Opens and checks what the options name; false after one line saying
+	// why (a usage error: exit 2).
+	bool resolve(const plugin::Host &host, const char *tool)
 	{
+		std::string error;
+		if (cgroup_)
+			error = open_cgroup();
+		if (error.empty() && mntns_of_) {
+			mntns_ = mount_namespace("/proc/" + std::to_string(mntns_of_));
+			if (!mntns_)
+				error = "--mntns-of " + std::to_string(mntns_of_) + ": " +
+					std::strerror(errno);
+		}
+		if (error.empty() && mntns_ > UINT32_MAX)
+			error = "--mntns " + std::to_string(mntns_) + ": not a namespace number";
+		// PID 1's namespace may be closed to fsbpf (PID 1 in another user namespace).
+		if (error.empty() && containers_only_) {
+			host_mntns_ = mount_namespace("/proc/1");
+			if (!host_mntns_)
+				host_mntns_ = mount_namespace("/proc/self");
+		}
+		if (!error.empty())
+			host.error(std::string(tool) + ": " + error);
+		return error.empty();
+	}
+
+	// Writes the filter into skel, a skeleton opened from an object that
+	// includes bpf/filter.bpf.h; 0 or -errno.
+	template <typename Skel>
+	int apply(Skel &skel) const
+	{
+		auto &rodata = *skel.rodata;
 		rodata.target_tgid = static_cast<uint32_t>(pid_);
 		if (comm_)
 			strncpy(const_cast<char *>(rodata.target_comm), comm_,
 				sizeof(rodata.target_comm) - 1);
+		rodata.target_mntns = static_cast<uint32_t>(mntns_);
+		rodata.containers_only = containers_only_ != 0;
+		rodata.host_mntns = static_cast<uint32_t>(host_mntns_);
+		rodata.target_cgroup = static_cast<bool>(cgroup_map_);
+		return cgroup_map_
+			       ? bpf_map__reuse_fd(skel.maps.fsbpf_cgroup_filter, cgroup_map_.get())
+			       : 0;
 	}
 
 	int64_t pid() const { return pid_; }
 
 private:
+	static constexpr double kMaxPid = 4194304;
+
+	// The directory as given, else under the cgroup2 mount: the map holds
+	// the descriptor checked, not a path looked up again.
+	std::string open_cgroup()
+	{
+		OwnedFd dir(open(cgroup_, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+		if (!dir && errno == ENOENT && cgroup_[0] == '/')
+			dir = OwnedFd(open((cgroup2_root() + cgroup_).c_str(),
+					   O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+		const std::string what = std::string("--cgroup ") + plugin::excerpt(cgroup_) + ": ";
+		if (!dir)
+			return what + std::strerror(errno);
+		struct statfs fs {};
+		if (fstatfs(dir.get(), &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC)
+			return what + "not a directory of the cgroup2 hierarchy";
+		cgroup_map_ = OwnedFd(bpf_map_create(BPF_MAP_TYPE_CGROUP_ARRAY, "cgroup_filter", 4,
+						     4, 1, nullptr));
+		const uint32_t zero = 0;
+		const uint32_t fd = dir.get();
+		if (!cgroup_map_ ||
+		    bpf_map_update_elem(cgroup_map_.get(), &zero, &fd, BPF_ANY) != 0)
+			return what + std::strerror(errno);
+		return {};
+	}
+
+	// Where cgroup2 is mounted: /sys/fs/cgroup, or its unified directory on a hybrid layout.
+	static std::string cgroup2_root()
+	{
+		struct statfs fs {};
+		for (const char *root : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"})
+			if (statfs(root, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
+				return root;
+		return "/sys/fs/cgroup";
+	}
+
+	// The mount namespace of process directory `proc`, or 0 (errno says why).
+	static uint64_t mount_namespace(const std::string &proc)
+	{
+		const OwnedFd ns(open((proc + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC));
+		struct stat st {};
+		return ns && fstat(ns.get(), &st) == 0 ? st.st_ino : 0;
+	}
+
 	int64_t pid_ = 0;
 	const char *comm_ = nullptr;
+	const char *cgroup_ = nullptr;
+	uint64_t mntns_ = 0;
+	int64_t mntns_of_ = 0;
+	int containers_only_ = 0;
+	uint64_t host_mntns_ = 0;
+	OwnedFd cgroup_map_;
 };
 
 } // namespace fsbpf

@@ -103,13 +103,6 @@ static __always_inline void clear_inode_id(struct filelife_inode *id)
 	id->gen = id->pad = 0;
 }
 
-static __always_inline __u32 current_mntns(void)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-
-	return BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
-}
-
 static __always_inline bool is_regular(struct inode *inode, bool direct)
 {
 	return (FSBPF_READ(direct, inode, i_mode) & FILELIFE_S_IFMT) == FILELIFE_S_IFREG;
@@ -145,13 +138,15 @@ static __always_inline void set_caller(struct filelife_event *event, bool direct
 		event->pid = task->tgid;
 		event->tid = task->pid;
 		event->mntns = task->nsproxy->mnt_ns->ns.inum;
+		event->cgroup_id = bpf_get_current_cgroup_id();
 		__builtin_memcpy(event->comm, task->comm, sizeof(event->comm));
 		return;
 	}
 	pid_tgid = bpf_get_current_pid_tgid();
 	event->pid = pid_tgid >> 32;
 	event->tid = (__u32)pid_tgid;
-	event->mntns = current_mntns();
+	event->mntns = fsbpf_current_mntns();
+	event->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(event->comm, sizeof(event->comm));
 }
 

@@ -13,6 +13,7 @@
 #include <fsbpf/plugin.hpp>
 #include <fsbpf/ring.hpp>
 #include <fsbpf/skeleton.hpp>
+#include <fsbpf/workload.hpp>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -25,6 +26,7 @@
 #include <cstddef>
 #include <cstring>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -216,26 +218,28 @@ const std::vector<double> kLifetimeBuckets = {0.001, 0.01, 0.1, 1, 10, 60, 600, 
 // the files lived. Deaths wait here until a collection adds them.
 class LifeMetrics {
 public:
-	explicit LifeMetrics(const fsbpf::plugin::Host &host)
+	LifeMetrics(const fsbpf::plugin::Host &host, fsbpf::WorkloadFields &workload)
 		: deaths_(host, {FSBPF_METRIC_COUNTER,
 				 "fsbpf_filelife_deaths_total",
 				 "Files deleted (last name unlinked or renamed over), by the "
-				 "deleting command",
+				 "deleting command and its container",
 				 nullptr,
-				 {"comm"}}),
+				 {"comm", "container"}}),
 		  lifetime_(host, {FSBPF_METRIC_HISTOGRAM,
 				   "fsbpf_filelife_lifetime_seconds",
 				   "How long deleted files lived, from creation to deletion",
 				   "seconds",
 				   {},
 				   kLifetimeBuckets}),
-		  unreported_(host, "filelife"), lifetimes_(kLifetimeBuckets.size() + 1, 0)
+		  unreported_(host, "filelife"), lifetimes_(kLifetimeBuckets.size() + 1, 0),
+		  workload_(workload)
 	{
 	}
 
 	void died(const Death &death)
 	{
-		deaths_by_comm_[death.deleter.comm]++;
+		pending_deaths_[{death.deleter.comm,
+				 workload_.cgroup(death.deleter.cgroup_id).container}]++;
 		const double age = static_cast<double>(death.age_ns) / 1e9;
 		const auto bucket =
 			std::lower_bound(kLifetimeBuckets.begin(), kLifetimeBuckets.end(), age) -
@@ -247,9 +251,10 @@ public:
 	template <typename Counters>
 	void collect(const Counters &counters)
 	{
-		for (const auto &[comm, deaths] : deaths_by_comm_)
-			deaths_.add({comm.c_str()}, static_cast<double>(deaths));
-		deaths_by_comm_.clear();
+		for (const auto &[who, deaths] : pending_deaths_)
+			deaths_.add({who.first.c_str(), who.second.c_str()},
+				    static_cast<double>(deaths));
+		pending_deaths_.clear();
 		lifetime_.observe({}, lifetimes_, lifetime_sum_);
 		std::fill(lifetimes_.begin(), lifetimes_.end(), 0);
 		lifetime_sum_ = 0;
@@ -260,9 +265,10 @@ public:
 private:
 	fsbpf::plugin::Metric deaths_, lifetime_;
 	fsbpf::plugin::UnreportedCounters unreported_;
-	std::map<std::string, uint64_t> deaths_by_comm_;
+	std::map<std::pair<std::string, std::string>, uint64_t> pending_deaths_; // comm, container
 	std::vector<uint64_t> lifetimes_;
 	double lifetime_sum_ = 0;
+	fsbpf::WorkloadFields &workload_; // the tool's
 };
 
 class FileLife {
@@ -273,6 +279,7 @@ public:
 			     "Print wall-clock time instead of seconds since start", wall_clock_);
 		filter_.add_options(options,
 				    "Trace this process only: the files it creates and deletes");
+		workload_.add_option(options);
 		options.number("--min-age", "Show files that lived at least this many seconds",
 			       min_age_s_, 0, 1e9);
 		options.number("--max-age", "Show files that lived at most this many seconds",
@@ -287,10 +294,13 @@ public:
 
 	int run(fsbpf::plugin::Host &host)
 	{
+		workload_.use(host);
 		if (max_age_s_ > 0 && min_age_s_ > max_age_s_) {
 			host.error("filelife: --min-age must not be more than --max-age");
 			return 2;
 		}
+		if (!filter_.resolve(host, "filelife"))
+			return 2;
 		const int backend = attach(host);
 		if (backend < 0)
 			return 1;
@@ -310,10 +320,11 @@ public:
 
 	int export_metrics(fsbpf::plugin::Host &host)
 	{
+		workload_.use(host);
 		const int backend = attach(host);
 		if (backend < 0)
 			return 1;
-		metrics_ = std::make_unique<LifeMetrics>(host);
+		metrics_ = std::make_unique<LifeMetrics>(host, workload_);
 		const fsbpf::RingBuffer events =
 			fsbpf::open_ring(skel_->maps.events, &FileLife::on_event, this);
 		const auto collect = [&] { metrics_->collect(counters(host)); };
@@ -338,8 +349,9 @@ private:
 			return -ENOENT;
 		auto configure = [&](filelife_bpf &skel) {
 			skel.rodata->full_paths = full_path_ != 0;
-			filter_.apply(*skel.rodata);
-			const int err = size_maps(skel, backend);
+			int err = filter_.apply(skel);
+			if (!err)
+				err = size_maps(skel, backend);
 			return err || hooks->open.empty()
 				       ? err
 				       : bpf_program__set_attach_target(skel.progs.fexit_open, 0,
@@ -391,8 +403,9 @@ private:
 			{"pid", nullptr, FSBPF_VAL_UINT, 7, 0},
 			{"comm", nullptr, FSBPF_VAL_STR, -16, 0},
 			{"age_s", "AGE(s)", FSBPF_VAL_DOUBLE, 9, 3},
-			{"file", nullptr, FSBPF_VAL_STR, -1, 0},
 		};
+		std::ranges::copy(workload_.columns(), std::back_inserter(columns));
+		columns.push_back({"file", nullptr, FSBPF_VAL_STR, -1, 0});
 		details_ = host.output_format() != FSBPF_OUTPUT_TABLE;
 		if (details_)
 			columns.insert(columns.end(),
@@ -402,7 +415,6 @@ private:
 					       {"dev", nullptr, FSBPF_VAL_STR, 0, 0},
 					       {"ino", nullptr, FSBPF_VAL_UINT, 0, 0},
 					       {"created_as", nullptr, FSBPF_VAL_STR, 0, 0},
-					       {"mntns", nullptr, FSBPF_VAL_UINT, 0, 0},
 				       });
 		sink_ = std::make_unique<fsbpf::plugin::Sink>(host.raw(), std::move(columns));
 	}
@@ -462,7 +474,7 @@ private:
 	{
 		const Actor actor{event.ts, event.pid,
 				  std::string(event.comm, strnlen(event.comm, sizeof(event.comm))),
-				  event.mntns};
+				  event.mntns, event.cgroup_id};
 		switch (event.kind) {
 		case FILELIFE_CREATE:
 			lives_->born(inode_of(event.file), event.file.gen, name(event, 0), actor);
@@ -589,18 +601,20 @@ private:
 			u64(death->deleter.pid),
 			str(death->deleter.comm),
 			f64(static_cast<double>(death->age_ns) / 1e9),
-			str(death->name),
 		};
+		std::ranges::copy(workload_.values(death->deleter.cgroup_id, death->deleter.mntns),
+				  std::back_inserter(row));
+		row.push_back(str(death->name));
 		if (details_)
 			row.insert(row.end(), {u64(death->creator.pid), str(death->creator.comm),
-					       str(dev), u64(death->file.ino), str(created_as),
-					       u64(death->deleter.mntns)});
+					       str(dev), u64(death->file.ino), str(created_as)});
 		output_closed_ = !sink_->row(row);
 		return output_closed_ ? -EPIPE : 0;
 	}
 
 	int wall_clock_ = 0;
 	fsbpf::ProcessFilter filter_;
+	fsbpf::WorkloadFields workload_;
 	double min_age_s_ = 0;
 	double max_age_s_ = 0;
 	int full_path_ = 0;

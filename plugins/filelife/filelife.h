@@ -88,8 +88,9 @@ struct filelife_event {
 	__u32 flags;                  /* enum filelife_event_flags */
 	__u32 pid;
 	__u32 tid;
-	__u32 mntns; /* the inode number of the caller's mount namespace */
-	__u32 size;  /* of the whole record */
+	__u32 mntns;     /* the inode number of the caller's mount namespace */
+	__u32 size;      /* of the whole record */
+	__u64 cgroup_id; /* the caller's, on the unified hierarchy */
 	char comm[FILELIFE_COMM_LEN];
 	struct filelife_name names[2];
 	/* paths[i]: names[i]'s own path (NAME_FULL_PATH) or its directory's (NAME_BASE_PATH). */

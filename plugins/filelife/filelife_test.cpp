@@ -1,6 +1,7 @@
 // filelife against the real kernel: files born and removed by real system
 // calls on ext4 and on a tmpfs, and exactly which lives fsbpf reports.
 #include <fsbpf/clock.hpp>
+#include "containers.hpp"
 #include "process.hpp"
 #include "tracing.hpp"
 #include "workload.hpp"
@@ -900,6 +901,75 @@ INSTANTIATE_TEST_SUITE_P(Backends, FileLifeAccounting,
 			 testing::Values("fentry", "kprobe", "tp_btf", "tracepoint"), kBackendName);
 INSTANTIATE_TEST_SUITE_P(Backends, FileLifeRealPrograms,
 			 testing::Values("fentry", "kprobe", "tp_btf", "tracepoint"), kBackendName);
+
+// ---- Containers: which cgroup and mount namespace, and filters on them ----
+
+class FileLifeContainers : public testing::Test {
+protected:
+	void SetUp() override
+	{
+		if (cgroup2_root().empty())
+			GTEST_SKIP() << "no cgroup2 file system is mounted";
+	}
+	TempDir tmp_;
+	std::string dir_ = real_path(tmp_.path());
+};
+
+TEST_F(FileLifeContainers, CgroupFilterSeesTheContainersFilesOnly)
+{
+	const Cgroup parent("fsbpf-test-" + std::to_string(getpid()));
+	const Cgroup container(docker_scope_name(kContainerId), &parent);
+	Workload inside = short_life("fsbpf-flctr", dir_ + "/inside");
+	Workload outside = short_life("fsbpf-flctr", dir_ + "/outside");
+	container.enter(inside.pid());
+	const Traced run =
+		trace({"--full-path", "--cgroup", parent.path()}, [] {}, {&inside, &outside});
+	expect_reported(files_of(run, dir_), {dir_ + "/inside"}, run);
+	for (const json &event : under(run.events, dir_)) {
+		EXPECT_EQ(event["cgroup"], container.path());
+		EXPECT_EQ(event["cgroup_id"], container.id());
+		EXPECT_EQ(event["container"], kShortContainerId);
+		EXPECT_EQ(event["mntns"], mount_namespace(getpid()));
+	}
+	expect_clean(run);
+}
+
+// The same path in two mount namespaces, the inside one a private tmpfs:
+// the filter keeps the inside file, named as its process sees it.
+class FileLifeMountNamespaces : public FileLifeContainers,
+				public testing::WithParamInterface<std::string> {};
+
+TEST_P(FileLifeMountNamespaces, FilterSeesTheNamespacesFilesOnly)
+{
+	const std::string file = dir_ + "/same-name";
+	const std::string dir = dir_;
+	Workload inside(
+		"fsbpf-flns",
+		[&] {
+			if (!closed(open(file.c_str(), O_CREAT | O_WRONLY, 0644)) ||
+			    unlink(file.c_str()))
+				_exit(20);
+		},
+		[&] { return enter_private_tmpfs(dir); });
+	Workload outside = short_life("fsbpf-flns", file);
+	const uint64_t inside_mntns = mount_namespace(inside.pid());
+	ASSERT_NE(inside_mntns, mount_namespace(getpid()));
+	std::vector<std::string> args = {"--full-path", "-c", "fsbpf-flns", GetParam()};
+	if (GetParam() == "--mntns-of")
+		args.push_back(std::to_string(inside.pid()));
+	const Traced run = trace(args, [] {}, {&inside, &outside});
+	ASSERT_EQ(run.events.size(), 1U) << run.output;
+	EXPECT_EQ(run.events[0]["file"], file);
+	EXPECT_EQ(run.events[0]["pid"], inside.pid());
+	EXPECT_EQ(run.events[0]["mntns"], inside_mntns);
+	expect_clean(run);
+}
+
+INSTANTIATE_TEST_SUITE_P(Filters, FileLifeMountNamespaces,
+			 testing::Values("--mntns-of", "--containers-only"),
+			 [](const testing::TestParamInfo<std::string> &info) {
+				 return info.param == "--mntns-of" ? "mntns_of" : "containers_only";
+			 });
 
 } // namespace
 } // namespace fsbpf::test

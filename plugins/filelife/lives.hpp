@@ -42,6 +42,7 @@ struct Actor {
 	uint32_t pid = 0;
 	std::string comm;
 	uint32_t mntns = 0; // the inode number of its mount namespace
+	uint64_t cgroup_id = 0;
 };
 
 struct Death {

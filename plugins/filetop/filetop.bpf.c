@@ -172,6 +172,8 @@ static __always_inline void send_name(__u32 epoch_now, const struct filetop_key 
 	name->pid = seen->tgid;
 	name->type = type_of(seen->mode);
 	__builtin_memcpy(name->comm, comm, FILETOP_COMM_LEN);
+	name->mntns = fsbpf_current_mntns();
+	name->cgroup_id = bpf_get_current_cgroup_id();
 	fsbpf_read_file_path(&name->path, seen->file, cast);
 	size = name->path.len;
 	if (size > FSBPF_PATH_BYTES)
@@ -248,6 +250,8 @@ static __always_inline void count_call(enum filetop_call call, enum filetop_side
 	void *map;
 
 	if (fd < 0 || (side == FILETOP_SIDE_READ ? !count_reads : !count_writes))
+		return;
+	if (!fsbpf_traced_workload())
 		return;
 	if (cast ? !see_file_cast(fd, &seen) : !see_file_core(fd, &seen))
 		return;
@@ -414,6 +418,8 @@ static __always_inline int pair_enter(enum filetop_call call, long arg1, long ar
 	struct inflight entry = {.fds = fds_of(call, arg1, arg2, arg3), .call = call};
 
 	if (target_tgid && (bpf_get_current_pid_tgid() >> 32) != target_tgid)
+		return 0;
+	if (!fsbpf_traced_workload())
 		return 0;
 	fsbpf_stash_put(&inflights, &entry);
 	return 0;

@@ -11,6 +11,7 @@
 #include <fsbpf/plugin.hpp>
 #include <fsbpf/ring.hpp>
 #include <fsbpf/skeleton.hpp>
+#include <fsbpf/workload.hpp>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -25,6 +26,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -111,7 +113,9 @@ struct RowInfo {
 	uint32_t pid = 0;
 	std::string comm;
 	char type = FILETOP_TYPE_OTHER;
-	std::string path; // from the mount tree's root
+	std::string path; // from the root of the thread's mount namespace
+	uint64_t cgroup_id = 0;
+	uint32_t mntns = 0;
 };
 
 struct Row {
@@ -143,26 +147,28 @@ std::string type_name(char type)
 // file system, and by file when the exporter allows file paths in labels.
 class FileMetrics {
 public:
-	explicit FileMetrics(const fsbpf::plugin::Host &host)
-		: read_calls_(host, counter("fsbpf_filetop_read_calls_total",
-					    "Read-family calls, by command and file type", nullptr,
-					    {"comm", "type"})),
+	FileMetrics(const fsbpf::plugin::Host &host, fsbpf::WorkloadFields &workload)
+		: read_calls_(host,
+			      counter("fsbpf_filetop_read_calls_total",
+				      "Read-family calls, by command, file type and container",
+				      nullptr, kByCommand)),
 		  read_bytes_(host, counter("fsbpf_filetop_read_bytes_total",
-					    "Bytes read, by command and file type", "bytes",
-					    {"comm", "type"})),
-		  write_calls_(host, counter("fsbpf_filetop_write_calls_total",
-					     "Write-family calls, by command and file type",
-					     nullptr, {"comm", "type"})),
+					    "Bytes read, by command, file type and container",
+					    "bytes", kByCommand)),
+		  write_calls_(host,
+			       counter("fsbpf_filetop_write_calls_total",
+				       "Write-family calls, by command, file type and container",
+				       nullptr, kByCommand)),
 		  write_bytes_(host, counter("fsbpf_filetop_write_bytes_total",
-					     "Bytes written, by command and file type", "bytes",
-					     {"comm", "type"})),
+					     "Bytes written, by command, file type and container",
+					     "bytes", kByCommand)),
 		  fs_read_bytes_(host, counter("fsbpf_filetop_fs_read_bytes_total",
 					       "Bytes read, by file system (major:minor)", "bytes",
 					       {"device"})),
 		  fs_write_bytes_(host, counter("fsbpf_filetop_fs_write_bytes_total",
 						"Bytes written, by file system (major:minor)",
 						"bytes", {"device"})),
-		  unreported_(host, "filetop")
+		  unreported_(host, "filetop"), workload_(workload)
 	{
 		if (const uint64_t files = host.metric_file_series()) {
 			file_read_bytes_.emplace(
@@ -182,10 +188,12 @@ public:
 				row.info.comm.empty() ? "unknown" : row.info.comm.c_str();
 			const std::string type = type_name(row.info.type);
 			const std::string device = fmt_device(row.key.dev);
-			add(read_calls_, {comm, type.c_str()}, row.counts.reads);
-			add(read_bytes_, {comm, type.c_str()}, row.counts.rbytes);
-			add(write_calls_, {comm, type.c_str()}, row.counts.writes);
-			add(write_bytes_, {comm, type.c_str()}, row.counts.wbytes);
+			const char *container =
+				workload_.cgroup(row.info.cgroup_id).container.c_str();
+			add(read_calls_, {comm, type.c_str(), container}, row.counts.reads);
+			add(read_bytes_, {comm, type.c_str(), container}, row.counts.rbytes);
+			add(write_calls_, {comm, type.c_str(), container}, row.counts.writes);
+			add(write_bytes_, {comm, type.c_str(), container}, row.counts.wbytes);
 			add(fs_read_bytes_, {device.c_str()}, row.counts.rbytes);
 			add(fs_write_bytes_, {device.c_str()}, row.counts.wbytes);
 			if (file_read_bytes_ && !row.info.path.empty()) {
@@ -206,6 +214,9 @@ public:
 	}
 
 private:
+	static constexpr std::initializer_list<const char *> kByCommand = {"comm", "type",
+									   "container"};
+
 	static fsbpf::plugin::Metric::Spec counter(const char *name, const char *help,
 						   const char *unit,
 						   std::vector<const char *> labels,
@@ -229,6 +240,7 @@ private:
 	std::optional<fsbpf::plugin::Metric> file_read_bytes_, file_write_bytes_;
 	fsbpf::plugin::UnreportedCounters unreported_;
 	uint64_t overflow_ = 0, lost_ = 0;
+	fsbpf::WorkloadFields &workload_; // the tool's
 };
 
 // Reads and clears one epoch's counters. Called only after every program
@@ -337,6 +349,7 @@ public:
 		options.integer("count", "Number of outputs (default: until stopped)", count_, 0,
 				1e12);
 		filter_.add_options(options);
+		workload_.add_option(options);
 		options.flag("-C,--noclear", "Do not clear the screen between outputs", noclear_);
 		options.flag("-a,--all-files",
 			     "Include sockets, pipes and devices (default: regular files only)",
@@ -366,7 +379,8 @@ public:
 
 	int run(fsbpf::plugin::Host &host)
 	{
-		if (dir_ && !resolve_dir(host))
+		workload_.use(host);
+		if ((dir_ && !resolve_dir(host)) || !filter_.resolve(host, "filetop"))
 			return 2;
 		auto attach = [&](size_t backend) { return try_backend(backend, host); };
 		if (host.select_backend(attach) < 0)
@@ -384,13 +398,14 @@ public:
 
 	int export_metrics(fsbpf::plugin::Host &host)
 	{
+		workload_.use(host);
 		all_files_ = 1; // the type is a label
 		auto attach = [&](size_t backend) { return try_backend(backend, host); };
 		if (host.select_backend(attach) < 0)
 			return 1;
 		const fsbpf::RingBuffer names =
 			fsbpf::open_ring(skel_->maps.names, &FileTop::on_name, this);
-		FileMetrics metrics(host);
+		FileMetrics metrics(host, workload_);
 		const double interval = host.metric_interval();
 		bool stopping = false;
 		for (double next = host.elapsed() + interval; !stopping; next += interval) {
@@ -430,8 +445,9 @@ private:
 	{
 		auto configure = [&](filetop_bpf &skel) {
 			configure_rodata(*skel.rodata);
-			return kBackends.at(backend).pairs
-				       ? 0
+			const int err = filter_.apply(skel);
+			return err || kBackends.at(backend).pairs
+				       ? err
 				       : bpf_map__set_max_entries(skel.maps.inflights, 1);
 		};
 		return skel_.attempt(configure, [&](std::string_view name) {
@@ -441,7 +457,6 @@ private:
 
 	void configure_rodata(filetop_bpf::filetop_bpf__rodata &rodata) const
 	{
-		filter_.apply(rodata);
 		rodata.all_files = all_files_ != 0;
 		rodata.count_reads = write_only_ == 0;
 		rodata.count_writes = read_only_ == 0;
@@ -450,33 +465,33 @@ private:
 	void open_sink(const fsbpf::plugin::Host &host)
 	{
 		table_ = host.output_format() == FSBPF_OUTPUT_TABLE;
+		std::vector<fsbpf_column> columns;
 		if (table_)
-			sink_ = std::make_unique<fsbpf::plugin::Sink>(
-				host.raw(), std::initializer_list<fsbpf_column>{
-						    {"tid", nullptr, FSBPF_VAL_UINT, -7, 0},
-						    {"comm", nullptr, FSBPF_VAL_STR, -16, 0},
-						    {"reads", nullptr, FSBPF_VAL_UINT, -6, 0},
-						    {"writes", nullptr, FSBPF_VAL_UINT, -6, 0},
-						    {"r_kb", "R_Kb", FSBPF_VAL_UINT, -7, 0},
-						    {"w_kb", "W_Kb", FSBPF_VAL_UINT, -7, 0},
-						    {"type", "T", FSBPF_VAL_STR, 1, 0},
-						    {"file", nullptr, FSBPF_VAL_STR, -1, 0},
-					    });
+			columns = {
+				{"tid", nullptr, FSBPF_VAL_UINT, -7, 0},
+				{"comm", nullptr, FSBPF_VAL_STR, -16, 0},
+				{"reads", nullptr, FSBPF_VAL_UINT, -6, 0},
+				{"writes", nullptr, FSBPF_VAL_UINT, -6, 0},
+				{"r_kb", "R_Kb", FSBPF_VAL_UINT, -7, 0},
+				{"w_kb", "W_Kb", FSBPF_VAL_UINT, -7, 0},
+				{"type", "T", FSBPF_VAL_STR, 1, 0},
+			};
 		else
-			sink_ = std::make_unique<fsbpf::plugin::Sink>(
-				host.raw(), std::initializer_list<fsbpf_column>{
-						    {"ts", nullptr, FSBPF_VAL_DOUBLE, 0, 6},
-						    {"interval", nullptr, FSBPF_VAL_UINT, 0, 0},
-						    {"pid", nullptr, FSBPF_VAL_UINT, 0, 0},
-						    {"tid", nullptr, FSBPF_VAL_UINT, 0, 0},
-						    {"comm", nullptr, FSBPF_VAL_STR, 0, 0},
-						    {"reads", nullptr, FSBPF_VAL_UINT, 0, 0},
-						    {"writes", nullptr, FSBPF_VAL_UINT, 0, 0},
-						    {"rbytes", nullptr, FSBPF_VAL_UINT, 0, 0},
-						    {"wbytes", nullptr, FSBPF_VAL_UINT, 0, 0},
-						    {"type", nullptr, FSBPF_VAL_STR, 0, 0},
-						    {"file", nullptr, FSBPF_VAL_STR, 0, 0},
-					    });
+			columns = {
+				{"ts", nullptr, FSBPF_VAL_DOUBLE, 0, 6},
+				{"interval", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"pid", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"tid", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"comm", nullptr, FSBPF_VAL_STR, 0, 0},
+				{"reads", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"writes", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"rbytes", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"wbytes", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"type", nullptr, FSBPF_VAL_STR, 0, 0},
+			};
+		std::ranges::copy(workload_.columns(), std::back_inserter(columns));
+		columns.push_back({"file", nullptr, FSBPF_VAL_STR, table_ ? -1 : 0, 0});
+		sink_ = std::make_unique<fsbpf::plugin::Sink>(host.raw(), std::move(columns));
 		if (noclear_)
 			sink_->keep_screen();
 	}
@@ -669,13 +684,23 @@ private:
 		const std::string comm = row.info.comm.empty() ? "?" : row.info.comm;
 		const std::string type(1, row.info.type);
 		const filetop_counts &c = row.counts;
-		if (table_)
-			return sink_->row({u64(row.key.tid), str(comm), u64(c.reads), u64(c.writes),
-					   u64(c.rbytes / 1024), u64(c.wbytes / 1024), str(type),
-					   str(file)});
-		return sink_->row({f64(ts), u64(interval_number_), u64(row.info.pid),
-				   u64(row.key.tid), str(comm), u64(c.reads), u64(c.writes),
-				   u64(c.rbytes), u64(c.wbytes), str(type), str(file)});
+		std::vector<fsbpf_value> values =
+			table_ ? std::vector<fsbpf_value>{u64(row.key.tid),
+							  str(comm),
+							  u64(c.reads),
+							  u64(c.writes),
+							  u64(c.rbytes / 1024),
+							  u64(c.wbytes / 1024),
+							  str(type)}
+			       : std::vector<fsbpf_value>{f64(ts),           u64(interval_number_),
+							  u64(row.info.pid), u64(row.key.tid),
+							  str(comm),         u64(c.reads),
+							  u64(c.writes),     u64(c.rbytes),
+							  u64(c.wbytes),     str(type)};
+		std::ranges::copy(workload_.values(row.info.cgroup_id, row.info.mntns),
+				  std::back_inserter(values));
+		values.push_back(str(file));
+		return sink_->row(values);
 	}
 
 	static int on_name(void *ctx, void *data, size_t size)
@@ -691,11 +716,14 @@ private:
 			    std::min(size, sizeof(filetop_name)) - offsetof(filetop_name, path));
 		path.len = std::min<__u32>(path.len, static_cast<__u32>(size - header));
 		const auto type = static_cast<char>(name->type);
+		self->workload_.cgroup(name->cgroup_id); // named now, while the thread runs
 		self->infos_.at(name->epoch & 1)[{name->tid, name->dev, name->ino, name->gen}] = {
 			name->pid,
 			std::string(name->comm, strnlen(name->comm, sizeof(name->comm))),
 			type,
 			fsbpf::path_to_string(path),
+			name->cgroup_id,
+			name->mntns,
 		};
 		return 0;
 	}
@@ -703,6 +731,7 @@ private:
 	double interval_s_ = 1;
 	int64_t count_ = 0;
 	fsbpf::ProcessFilter filter_;
+	fsbpf::WorkloadFields workload_;
 	int noclear_ = 0;
 	int all_files_ = 0;
 	int64_t rows_ = 20;

@@ -90,12 +90,13 @@ struct filetop_name {
 	__u32 epoch;
 	__u32 dev;
 	__u64 ino;
+	__u64 cgroup_id; /* the caller's, on the unified hierarchy */
 	__u32 gen;
 	__u32 tid;
 	__u32 pid;
-	__u32 type; /* enum filetop_type */
+	__u32 type;  /* enum filetop_type */
+	__u32 mntns; /* the inode number of the caller's mount namespace */
 	char comm[FILETOP_COMM_LEN];
-	__u32 pad;
 	struct fsbpf_path path; /* only path.len bytes of names are sent */
 };
 

@@ -1,5 +1,6 @@
 // filetop against the real kernel: real reads and writes from child
 // processes on known files, and exactly what fsbpf counts for them.
+#include "containers.hpp"
 #include "process.hpp"
 #include "tracing.hpp"
 #include "workload.hpp"
@@ -13,13 +14,16 @@
 #include <array>
 #include <climits>
 #include <dirent.h>
+#include <cstdlib>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
 #include <sys/sendfile.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <thread>
 #include <tuple>
 #include <unistd.h>
@@ -46,6 +50,8 @@ struct Totals {
 	Counts counts;
 	uint64_t pid = 0;
 	std::string comm, type;
+	std::string cgroup, container;
+	uint64_t cgroup_id = 0, mntns = 0;
 };
 
 // What a filetop run counted, summed over its intervals.
@@ -85,6 +91,10 @@ Counted counted_from(const Finished &done)
 		t.pid = row["pid"].get<uint64_t>();
 		t.comm = row["comm"].get<std::string>();
 		t.type = row["type"].get<std::string>();
+		t.cgroup = row["cgroup"].get<std::string>();
+		t.container = row["container"].get<std::string>();
+		t.cgroup_id = row["cgroup_id"].get<uint64_t>();
+		t.mntns = row["mntns"].get<uint64_t>();
 	}
 	for (const json &summary : summaries_of(lines)) {
 		counted.overflow += summary["overflow"].get<uint64_t>();
@@ -578,6 +588,114 @@ TEST(FileTopLifecycle, CountEndsAfterThatManyIntervals)
 	const Finished done = run({fsbpf_binary(), "filetop", "--json", "0.1", "3"}, {}, 30s);
 	EXPECT_EQ(done.status, 0) << done.err;
 	EXPECT_EQ(summaries_of(json_lines(done.out)).size(), 3U) << done.out;
+}
+
+// ---- Containers: which cgroup and mount namespace, and filters on them ----
+
+class FileTopContainers : public testing::Test {
+protected:
+	void SetUp() override
+	{
+		if (cgroup2_root().empty())
+			GTEST_SKIP() << "no cgroup2 file system is mounted";
+	}
+	TempDir dir_;
+};
+
+// --cgroup given as a directory: the container's writes, none of the same
+// command's outside, and the row names the cgroup and the container.
+TEST_F(FileTopContainers, CgroupFilterCountsTheContainerOnly)
+{
+	const Cgroup container(docker_scope_name(kContainerId));
+	Workload inside("fsbpf-ftctr", [this] { writes_to(dir_.file("inside"), 3, 10); });
+	Workload outside("fsbpf-ftctr", [this] { writes_to(dir_.file("outside"), 5, 20); });
+	container.enter(inside.pid());
+	const Counted counted =
+		count_during({"--cgroup", container.directory()}, {&inside, &outside});
+	expect_counted(counted, inside.pid(), "inside", {0, 3, 0, 30});
+	EXPECT_TRUE(counted.of_file("outside").empty()) << counted.output;
+	const Totals *row = counted.find(inside.pid(), "inside");
+	ASSERT_NE(row, nullptr);
+	EXPECT_EQ(row->cgroup, container.path());
+	EXPECT_EQ(row->cgroup_id, container.id());
+	EXPECT_EQ(row->container, kShortContainerId);
+	EXPECT_EQ(row->mntns, mount_namespace(getpid()));
+}
+
+// A systemd-nspawn container, booted from a busybox tree made here (nspawn
+// places its payload in CGROUP/payload): its dd's writes to the directory
+// bound at /data, named as the container sees it, and not those of the same
+// dd outside.
+class NspawnContainer {
+public:
+	explicit NspawnContainer(const TempDir &dir)
+		: cgroup_("fsbpf-test-nspawn-" + std::to_string(getpid())), root_(dir.file("root")),
+		  data_(dir.file("data"))
+	{
+		for (const char *sub : {"", "/bin", "/etc", "/usr/lib", "/tmp", "/proc", "/sys",
+					"/dev", "/run", "/var"})
+			std::filesystem::create_directories(root_ + sub);
+		std::filesystem::create_directories(data_);
+		std::filesystem::copy_file("/bin/busybox", root_ + "/bin/busybox");
+		for (const char *applet : {"sh", "dd"})
+			std::filesystem::create_symlink("busybox", root_ + "/bin/" + applet);
+		for (const char *release : {"/etc/os-release", "/usr/lib/os-release"})
+			std::ofstream(root_ + release) << "ID=fsbpf-test\nNAME=fsbpf-test\n";
+	}
+	~NspawnContainer()
+	{
+		// nspawn leaves its cgroups, and mirrors them on the name=systemd hierarchy.
+		for (const std::string &hierarchy :
+		     {cgroup2_root(), std::string("/sys/fs/cgroup/systemd")})
+			for (const char *sub : {"/payload", "/supervisor", ""})
+				rmdir((hierarchy + cgroup_.path() + sub).c_str());
+	}
+	NspawnContainer(const NspawnContainer &) = delete;
+	NspawnContainer &operator=(const NspawnContainer &) = delete;
+
+	// Runs command in the container; its exit status.
+	int run(const std::string &command) const
+	{
+		const std::string script = "echo $$ > " + cgroup_.directory() +
+					   "/cgroup.procs && exec systemd-nspawn -q --register=no "
+					   "--keep-unit --pipe -D " +
+					   root_ + " --bind=" + data_ + ":/data " + command +
+					   " >/dev/null 2>&1";
+		const int status = std::system(("sh -c '" + script + "'").c_str());
+		return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	}
+	std::string payload_cgroup() const { return cgroup_.path() + "/payload"; }
+	const std::string &data() const { return data_; }
+	const Cgroup &cgroup() const { return cgroup_; }
+
+private:
+	Cgroup cgroup_;
+	std::string root_, data_;
+};
+
+TEST_F(FileTopContainers, SystemdNspawnContainer)
+{
+	if (std::system("systemd-nspawn --version >/dev/null 2>&1") != 0)
+		GTEST_SKIP() << "systemd-nspawn is not installed (Debian's systemd-container)";
+	const NspawnContainer container(dir_);
+	Workload inside("fsbpf-nspawn", [&] {
+		_exit(container.run("/bin/dd if=/dev/zero of=/data/out bs=100 count=7"));
+	});
+	Workload outside("fsbpf-nspawn", [&] {
+		_exit(std::system(("dd if=/dev/zero of=" + container.data() +
+				   "/out-host bs=100 count=7 status=none")
+					  .c_str()));
+	});
+	const Counted counted =
+		count_during({"--cgroup", container.cgroup().path(), "-c", "dd", "--full-path"},
+			     {&inside, &outside});
+	ASSERT_EQ(counted.by_tid_file.size(), 1U) << counted.output;
+	const auto &[key, row] = *counted.by_tid_file.begin();
+	EXPECT_EQ(key.second, "/data/out");
+	EXPECT_EQ(row.counts, (Counts{0, 7, 0, 700}));
+	EXPECT_EQ(row.cgroup, container.payload_cgroup());
+	EXPECT_NE(row.mntns, mount_namespace(getpid()));
+	EXPECT_EQ(counted.overflow + counted.lost + counted.missed, 0U);
 }
 
 } // namespace

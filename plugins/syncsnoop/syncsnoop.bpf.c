@@ -139,6 +139,9 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma)
 	event->call = call;
 	event->fd = start->fd;
 	event->addr = start->addr;
+	event->cgroup_id = bpf_get_current_cgroup_id();
+	event->mntns = fsbpf_current_mntns();
+	event->pad = 0;
 	bpf_get_current_comm(event->comm, sizeof(event->comm));
 	fill_path(event, start, find_vma);
 	bpf_ringbuf_submit(event, fsbpf_ringbuf_wakeup(&events, sizeof(*event), true));

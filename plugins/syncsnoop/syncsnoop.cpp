@@ -11,6 +11,7 @@
 #include <fsbpf/plugin.hpp>
 #include <fsbpf/ring.hpp>
 #include <fsbpf/skeleton.hpp>
+#include <fsbpf/workload.hpp>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -19,10 +20,12 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -32,7 +35,7 @@ using fsbpf::plugin::i64;
 using fsbpf::plugin::str;
 using fsbpf::plugin::u64;
 
-static_assert(sizeof(syncsnoop_event) == 64 + sizeof(fsbpf_path), "event layout changed");
+static_assert(sizeof(syncsnoop_event) == 80 + sizeof(fsbpf_path), "event layout changed");
 
 constexpr std::array<const char *, SYNC_CALL__COUNT> kCallNames = {
 	"sync", "syncfs", "fsync", "fdatasync", "sync_file_range", "msync"};
@@ -80,28 +83,36 @@ constexpr fsbpf::Log2Buckets kLatencyBuckets{10, 34, 1e-9};
 // What the exporter counts between two collections, and the counters it reads.
 class SyncMetrics {
 public:
-	explicit SyncMetrics(const fsbpf::plugin::Host &host)
+	SyncMetrics(const fsbpf::plugin::Host &host, fsbpf::WorkloadFields &workload)
 		: calls_(host, {FSBPF_METRIC_COUNTER,
 				"fsbpf_syncsnoop_calls_total",
-				"Sync-family calls that returned, by call and command",
+				"Sync-family calls that returned, by call, command and container",
 				nullptr,
-				{"call", "comm"}}),
+				{"call", "comm", "container"}}),
 		  latency_(host, {FSBPF_METRIC_HISTOGRAM,
 				  "fsbpf_syncsnoop_latency_seconds",
 				  "Time sync-family calls took, lost events included",
 				  "seconds",
 				  {"call"},
 				  kLatencyBuckets.bounds()}),
-		  unreported_(host, "syncsnoop")
+		  unreported_(host, "syncsnoop"), workload_(workload)
 	{
 	}
 
-	void count(uint32_t call, std::string comm) { pending_[{call, std::move(comm)}]++; }
+	void count(const syncsnoop_event &event)
+	{
+		if (event.call >= SYNC_CALL__COUNT)
+			return;
+		std::string comm(event.comm, strnlen(event.comm, sizeof(event.comm)));
+		pending_[{event.call, std::move(comm),
+			  workload_.cgroup(event.cgroup_id).container}]++;
+	}
 
 	void collect(const syncsnoop_bpf &skel, uint64_t skipped)
 	{
 		for (const auto &[key, calls] : pending_)
-			calls_.add({kCallNames.at(key.first), key.second.c_str()},
+			calls_.add({kCallNames.at(std::get<0>(key)), std::get<1>(key).c_str(),
+				    std::get<2>(key).c_str()},
 				   static_cast<double>(calls));
 		pending_.clear();
 		const int fd = bpf_map__fd(skel.maps.latencies);
@@ -121,7 +132,9 @@ public:
 private:
 	fsbpf::plugin::Metric calls_, latency_;
 	fsbpf::plugin::UnreportedCounters unreported_;
-	std::map<std::pair<uint32_t, std::string>, uint64_t> pending_;
+	fsbpf::WorkloadFields &workload_; // the tool's
+	// call, comm, container
+	std::map<std::tuple<uint32_t, std::string, std::string>, uint64_t> pending_;
 	std::array<fsbpf_log2_hist, SYNC_CALL__COUNT> seen_{};
 };
 
@@ -165,12 +178,16 @@ public:
 		options.flag("-T,--timestamp",
 			     "Print wall-clock time instead of seconds since start", wall_clock_);
 		filter_.add_options(options);
+		workload_.add_option(options);
 		options.number("--min-latency", "Show calls that took at least this many ms",
 			       min_latency_ms_, 0, 1e9);
 	}
 
 	int run(fsbpf::plugin::Host &host)
 	{
+		workload_.use(host);
+		if (!filter_.resolve(host, "syncsnoop"))
+			return 2;
 		auto attach = [&](size_t backend) { return try_backend(backend, host); };
 		if (host.select_backend(attach) < 0)
 			return 1;
@@ -193,10 +210,11 @@ public:
 
 	int export_metrics(fsbpf::plugin::Host &host)
 	{
+		workload_.use(host);
 		auto attach = [&](size_t backend) { return try_backend(backend, host); };
 		if (host.select_backend(attach) < 0)
 			return 1;
-		metrics_ = std::make_unique<SyncMetrics>(host);
+		metrics_ = std::make_unique<SyncMetrics>(host, workload_);
 		const fsbpf::RingBuffer events =
 			fsbpf::open_ring(skel_->maps.events, &SyncSnoop::on_counted_event, this);
 		fsbpf::read_and_collect(
@@ -217,9 +235,8 @@ private:
 			is_fentry(backend) ? fentry_programs(host)
 					   : std::vector<std::string_view>{};
 		auto configure = [this](syncsnoop_bpf &skel) {
-			filter_.apply(*skel.rodata);
 			skel.rodata->min_latency_ns = static_cast<__u64>(min_latency_ms_ * 1e6);
-			return 0;
+			return filter_.apply(skel);
 		};
 		return skel_.attempt(configure, [&](std::string_view name) {
 			return backend_loads(backend, name, host, fentry_hooks);
@@ -231,17 +248,18 @@ private:
 		const fsbpf_column time =
 			wall_clock_ ? fsbpf_column{"time", "TIME", FSBPF_VAL_STR, -12, 0}
 				    : fsbpf_column{"time", "TIME(s)", FSBPF_VAL_DOUBLE, -12, 6};
-		sink_ = std::make_unique<fsbpf::plugin::Sink>(
-			host.raw(), std::initializer_list<fsbpf_column>{
-					    time,
-					    {"pid", nullptr, FSBPF_VAL_UINT, 7, 0},
-					    {"tid", nullptr, FSBPF_VAL_UINT, 7, 0},
-					    {"comm", nullptr, FSBPF_VAL_STR, -16, 0},
-					    {"call", nullptr, FSBPF_VAL_STR, -15, 0},
-					    {"latency_ms", "LAT(ms)", FSBPF_VAL_DOUBLE, 10, 3},
-					    {"ret", nullptr, FSBPF_VAL_INT, 5, 0},
-					    {"file", nullptr, FSBPF_VAL_STR, -1, 0},
-				    });
+		std::vector<fsbpf_column> columns = {
+			time,
+			{"pid", nullptr, FSBPF_VAL_UINT, 7, 0},
+			{"tid", nullptr, FSBPF_VAL_UINT, 7, 0},
+			{"comm", nullptr, FSBPF_VAL_STR, -16, 0},
+			{"call", nullptr, FSBPF_VAL_STR, -15, 0},
+			{"latency_ms", "LAT(ms)", FSBPF_VAL_DOUBLE, 10, 3},
+			{"ret", nullptr, FSBPF_VAL_INT, 5, 0},
+		};
+		std::ranges::copy(workload_.columns(), std::back_inserter(columns));
+		columns.push_back({"file", nullptr, FSBPF_VAL_STR, -1, 0});
+		sink_ = std::make_unique<fsbpf::plugin::Sink>(host.raw(), std::move(columns));
 	}
 
 	static int on_event(void *ctx, void *data, size_t size)
@@ -255,12 +273,8 @@ private:
 	static int on_counted_event(void *ctx, void *data, size_t size)
 	{
 		auto *self = static_cast<SyncSnoop *>(ctx);
-		const auto *event = static_cast<const syncsnoop_event *>(data);
-		if (size >= sizeof(syncsnoop_event) && event->call < SYNC_CALL__COUNT)
-			self->metrics_->count(
-				event->call,
-				std::string(event->comm,
-					    strnlen(event->comm, sizeof(event->comm))));
+		if (size >= sizeof(syncsnoop_event))
+			self->metrics_->count(*static_cast<const syncsnoop_event *>(data));
 		return 0;
 	}
 
@@ -275,22 +289,23 @@ private:
 		const fsbpf_value time = wall_clock_
 						 ? str(wall_time)
 						 : f64(clock_.seconds_since_start(event.start_ns));
-		const bool ok = sink_->row({
-			time,
-			u64(event.pid),
-			u64(event.tid),
-			str(comm),
-			str(call),
-			f64(static_cast<double>(event.latency_ns) / 1e6),
+		std::vector<fsbpf_value> row = {
+			time,           u64(event.pid),
+			u64(event.tid), str(comm),
+			str(call),      f64(static_cast<double>(event.latency_ns) / 1e6),
 			i64(event.ret),
-			str(file),
-		});
+		};
+		std::ranges::copy(workload_.values(event.cgroup_id, event.mntns),
+				  std::back_inserter(row));
+		row.push_back(str(file));
+		const bool ok = sink_->row(row);
 		output_closed_ = !ok;
 		return ok ? 0 : -EPIPE;
 	}
 
 	int wall_clock_ = 0;
 	fsbpf::ProcessFilter filter_;
+	fsbpf::WorkloadFields workload_;
 	double min_latency_ms_ = 0;
 
 	Skeleton skel_;

@@ -24,9 +24,12 @@ struct syncsnoop_event {
 	__s64 ret;
 	__u32 pid;
 	__u32 tid;
-	__u32 call; /* enum sync_call */
-	__s32 fd;   /* -1 when the call takes none */
-	__u64 addr; /* msync's start address */
+	__u32 call;      /* enum sync_call */
+	__s32 fd;        /* -1 when the call takes none */
+	__u64 addr;      /* msync's start address */
+	__u64 cgroup_id; /* on the unified hierarchy */
+	__u32 mntns;     /* the inode number of the caller's mount namespace */
+	__u32 pad;
 	char comm[SYNCSNOOP_COMM_LEN];
 	struct fsbpf_path path;
 };

@@ -1,5 +1,6 @@
 // syncsnoop against the real kernel: real sync-family calls from a child
 // process, and exactly what fsbpf reports about them.
+#include "containers.hpp"
 #include "process.hpp"
 #include "tracing.hpp"
 #include "workload.hpp"
@@ -15,6 +16,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -337,7 +339,8 @@ TEST(SyncSnoopOutput, CsvHasHeaderAndQuotedFields)
 	std::string header, row;
 	std::getline(in, header);
 	std::getline(in, row);
-	EXPECT_EQ(header, "time,pid,tid,comm,call,latency_ms,ret,file");
+	EXPECT_EQ(header,
+		  "time,pid,tid,comm,call,latency_ms,ret,cgroup_id,cgroup,container,mntns,file");
 	EXPECT_NE(row.find(",fsbpf-fmt,fsync,"), std::string::npos) << row;
 	const size_t file_field = row.rfind(",\"/");
 	ASSERT_NE(file_field, std::string::npos) << row;
@@ -423,6 +426,136 @@ TEST(SyncSnoopBackendChoice, NoWorkingBackendListsEveryReason)
 			  "tp_btf: Operation not permitted)"),
 		  std::string::npos)
 		<< done.err;
+}
+
+} // namespace
+} // namespace fsbpf::test
+
+// ---- Containers: which cgroup and mount namespace, and filters on them ----
+
+namespace fsbpf::test {
+namespace {
+
+constexpr int kContainerSyncs = 3;
+constexpr const char *kContainerComm = "fsbpf-ctrsync";
+
+void fsync_times(const std::string &path, int times)
+{
+	const int fd = open(path.c_str(), O_WRONLY | O_CREAT, 0644);
+	for (int i = 0; i < times; i++)
+		if (fd < 0 || fsync(fd) != 0)
+			_exit(10);
+	close(fd);
+}
+
+// Two identical workloads, one inside what setup makes and one outside, and
+// what syncsnoop run with args (and -c, to leave other processes out)
+// reported of them.
+struct ContainerRun {
+	std::vector<json> events;
+	pid_t inside = 0, outside = 0;
+	uint64_t inside_mntns = 0;
+};
+
+ContainerRun trace_inside_and_outside(
+	std::vector<std::string> args, const std::string &inside_file,
+	const std::string &outside_file, const std::function<bool()> &inside_setup,
+	const std::function<void(pid_t)> &place_inside = [](pid_t) {})
+{
+	Workload inside(
+		kContainerComm, [&] { fsync_times(inside_file, kContainerSyncs); }, inside_setup);
+	Workload outside(kContainerComm, [&] { fsync_times(outside_file, kContainerSyncs); });
+	place_inside(inside.pid());
+	ContainerRun run{{}, inside.pid(), outside.pid(), mount_namespace(inside.pid())};
+	for (std::string &arg : args)
+		if (arg == "PID" || arg == "MNTNS")
+			arg = std::to_string(arg == "PID" ? run.inside : run.inside_mntns);
+	for (const char *arg : {"--json", "-c", kContainerComm})
+		args.emplace_back(arg);
+	Tracer tracer(args);
+	if (!tracer.attached())
+		throw std::runtime_error(tracer.process().err());
+	inside.go();
+	outside.go();
+	EXPECT_EQ(inside.wait(), 0);
+	EXPECT_EQ(outside.wait(), 0);
+	const Finished done = tracer.stop();
+	EXPECT_EQ(done.status, 0) << done.err;
+	const auto lines = json_lines(done.out);
+	const json *summary = summary_of(lines);
+	EXPECT_TRUE(summary && (*summary)["lost"] == 0 && (*summary)["missed"] == 0) << done.out;
+	run.events = events_of(lines);
+	return run;
+}
+
+class SyncSnoopContainers : public testing::Test {
+protected:
+	void SetUp() override
+	{
+		if (cgroup2_root().empty())
+			GTEST_SKIP() << "no cgroup2 file system is mounted";
+	}
+	TempDir dir_;
+};
+
+// --cgroup takes the cgroup's descendants too; every record names the
+// cgroup, its id, the container its name says and the mount namespace.
+TEST_F(SyncSnoopContainers, CgroupFilterSeesItsDescendantsAndNothingElse)
+{
+	const Cgroup parent("fsbpf-test-" + std::to_string(getpid()));
+	const Cgroup container(docker_scope_name(kContainerId), &parent);
+	const ContainerRun run = trace_inside_and_outside({"--cgroup", parent.path()},
+							  dir_.file("in"), dir_.file("out"), {},
+							  [&](pid_t pid) { container.enter(pid); });
+	ASSERT_EQ(run.events.size(), static_cast<size_t>(kContainerSyncs));
+	for (const json &event : run.events) {
+		EXPECT_EQ(event["pid"], run.inside);
+		EXPECT_EQ(event["file"], real_path(dir_.file("in")));
+		EXPECT_EQ(event["cgroup"], container.path());
+		EXPECT_EQ(event["cgroup_id"], container.id());
+		EXPECT_EQ(event["container"], kShortContainerId);
+		EXPECT_EQ(event["mntns"], mount_namespace(getpid()));
+	}
+}
+
+// A process on a tmpfs of its own mount namespace: the path it used, and
+// its namespace, by --mntns-of PID, --mntns ID and --containers-only.
+class SyncSnoopMountNamespaces : public SyncSnoopContainers,
+				 public testing::WithParamInterface<std::vector<std::string>> {};
+
+TEST_P(SyncSnoopMountNamespaces, FilterSeesTheNamespaceOnly)
+{
+	const std::string file = real_path(dir_.path()) + "/same-name";
+	const std::string dir = dir_.path();
+	const ContainerRun run = trace_inside_and_outside(GetParam(), file, file,
+							  [&] { return enter_private_tmpfs(dir); });
+	ASSERT_NE(run.inside_mntns, mount_namespace(getpid()));
+	ASSERT_EQ(run.events.size(), static_cast<size_t>(kContainerSyncs));
+	for (const json &event : run.events) {
+		EXPECT_EQ(event["pid"], run.inside);
+		EXPECT_EQ(event["file"], file);
+		EXPECT_EQ(event["mntns"], run.inside_mntns);
+		EXPECT_EQ(event["cgroup"], own_cgroup());
+	}
+}
+
+INSTANTIATE_TEST_SUITE_P(Filters, SyncSnoopMountNamespaces,
+			 testing::Values(std::vector<std::string>{"--mntns-of", "PID"},
+					 std::vector<std::string>{"--mntns", "MNTNS"},
+					 std::vector<std::string>{"--containers-only"}));
+
+// Without a filter both workloads show, each with its own namespace.
+TEST_F(SyncSnoopContainers, EveryRecordNamesItsNamespace)
+{
+	const std::string file = real_path(dir_.path()) + "/same-name";
+	const std::string dir = dir_.path();
+	const ContainerRun run =
+		trace_inside_and_outside({}, file, file, [&] { return enter_private_tmpfs(dir); });
+	ASSERT_EQ(run.events.size(), 2U * kContainerSyncs);
+	for (const json &event : run.events)
+		EXPECT_EQ(event["mntns"],
+			  event["pid"] == run.inside ? run.inside_mntns : mount_namespace(getpid()))
+			<< event;
 }
 
 } // namespace

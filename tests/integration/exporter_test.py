@@ -39,6 +39,14 @@ libc = ctypes.CDLL(None, use_errno=True)
 PR_SET_NAME = 15
 
 
+def cgroup2_root():
+    for root in ("/sys/fs/cgroup/unified", "/sys/fs/cgroup"):
+        if os.path.exists(os.path.join(root, "cgroup.procs")) and not os.path.exists(
+                os.path.join(root, "tasks")):
+            return root
+    raise unittest.SkipTest("no cgroup2 file system is mounted")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -273,6 +281,41 @@ class ExporterTest(unittest.TestCase):
         self.assertEqual(servers.query(
             'sum(fsbpf_events_unreported_total{job="fsbpf"})'), 0)
 
+    def test_container_label(self):
+        """Work done in a cgroup named as docker names a container's is
+        counted under that container's short id, in each tool's metrics. The
+        cgroup stays until the scrape, as a container outlives a collection
+        interval: fsbpf names a cgroup when it reads its first record."""
+        servers = self.servers
+        writer, syncer, deleter = self.unique("w"), self.unique("s"), self.unique("d")
+        work = Path(self.tmp.name) / "container"
+        work.mkdir(exist_ok=True)
+        container_id = "".join(random.choice("0123456789abcdef") for _ in range(64))
+        cgroup = Path(cgroup2_root()) / f"fsbpf-exporter-{os.getpid()}" / (
+            f"docker-{container_id}.scope")
+        cgroup.mkdir(parents=True)
+        try:
+            def inside(work_fn):
+                return lambda: (cgroup.joinpath("cgroup.procs").write_text("0"), work_fn())
+            in_child(writer, inside(lambda: write_file(work / "written", 13, 100)))
+            in_child(syncer, inside(lambda: sync_file_ranges(work / "synced", 5)))
+            in_child(deleter, inside(lambda: create_and_remove(work, 7)))
+            time.sleep(INTERVAL * 2)
+            servers.scraped_after(time.time())
+        finally:
+            cgroup.rmdir()
+            cgroup.parent.rmdir()
+        short = container_id[:12]
+        self.assertEqual(servers.query(
+            f'fsbpf_filetop_write_calls_total{{job="fsbpf",comm="{writer}",'
+            f'type="regular",container="{short}"}}'), 13 + 1)  # + its cgroup.procs write
+        self.assertEqual(servers.query(
+            f'fsbpf_syncsnoop_calls_total{{job="fsbpf",comm="{syncer}",'
+            f'call="sync_file_range",container="{short}"}}'), 5)
+        self.assertEqual(servers.query(
+            f'fsbpf_filelife_deaths_total{{job="fsbpf",comm="{deleter}",'
+            f'container="{short}"}}'), 7)
+
     def test_text_format_passes_promtool(self):
         content_type, text = http_get(self.servers.exporter_url())
         self.assertTrue(content_type.startswith("text/plain; version=0.0.4"), content_type)
@@ -337,7 +380,7 @@ class LifecycleTest(unittest.TestCase):
                 servers.stop()
             text = (servers.textfile_dir / "fsbpf.prom").read_text()
             calls = sum(float(v) for v in re.findall(
-                r'^fsbpf_syncsnoop_calls_total\{call="sync_file_range",comm="[^"]*"\} (\S+)$',
+                r'^fsbpf_syncsnoop_calls_total\{call="sync_file_range",comm="[^"]*"[^}]*\} (\S+)$',
                 text, re.M))
             lost = float(re.search(
                 r'^fsbpf_events_unreported_total\{tool="syncsnoop",reason="lost"\} (\S+)$',

@@ -10,8 +10,11 @@ namespace fsbpf::test {
 
 class Workload {
 public:
-	// The child renames itself to comm, then waits for go() to run body.
-	Workload(const std::string &comm, const std::function<void()> &body);
+	// The child renames itself to comm and runs setup (which may, say, enter
+	// a namespace of its own), then waits for go() to run body. Throws when
+	// setup returns false.
+	Workload(const std::string &comm, const std::function<void()> &body,
+		 const std::function<bool()> &setup = {});
 	~Workload();
 	Workload(const Workload &) = delete;
 	Workload &operator=(const Workload &) = delete;
