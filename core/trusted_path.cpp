@@ -241,22 +241,6 @@ TrustedFile open_leaf(const Walk &walk, uid_t trusted_uid)
 
 } // namespace
 
-UniqueFd &UniqueFd::operator=(UniqueFd &&other) noexcept
-{
-	if (this != &other) {
-		if (fd_ >= 0)
-			close(fd_);
-		fd_ = std::exchange(other.fd_, -1);
-	}
-	return *this;
-}
-
-UniqueFd::~UniqueFd()
-{
-	if (fd_ >= 0)
-		close(fd_);
-}
-
 TrustedFile open_trusted_file(const std::string &path, uid_t trusted_uid)
 {
 	Walk walk(trusted_uid);

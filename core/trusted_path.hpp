@@ -4,29 +4,13 @@
 // or to the user fsbpf runs as, the directories writable by no one else.
 #pragma once
 
+#include <fsbpf/fd.hpp>
+
 #include <string>
 #include <sys/types.h>
 #include <utility>
 
 namespace fsbpf {
-
-// Owns a file descriptor.
-class UniqueFd {
-public:
-	UniqueFd() = default;
-	explicit UniqueFd(int fd) : fd_(fd) {}
-	UniqueFd(UniqueFd &&other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-	UniqueFd &operator=(UniqueFd &&other) noexcept;
-	UniqueFd(const UniqueFd &) = delete;
-	UniqueFd &operator=(const UniqueFd &) = delete;
-	~UniqueFd();
-
-	int get() const { return fd_; }
-	explicit operator bool() const { return fd_ >= 0; }
-
-private:
-	int fd_ = -1;
-};
 
 // A regular file opened read-only after every check passed, or why not.
 struct TrustedFile {

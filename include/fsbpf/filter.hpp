@@ -3,6 +3,7 @@
 // object before it loads.
 #pragma once
 
+#include <fsbpf/fd.hpp>
 #include <fsbpf/plugin.hpp>
 
 #include <bpf/bpf.h>
@@ -20,31 +21,6 @@
 #include <utility>
 
 namespace fsbpf {
-
-// Owns a file descriptor.
-class OwnedFd {
-public:
-	OwnedFd() = default;
-	explicit OwnedFd(int fd) : fd_(fd) {}
-	OwnedFd(OwnedFd &&other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-	OwnedFd &operator=(OwnedFd &&other) noexcept
-	{
-		std::swap(fd_, other.fd_);
-		return *this;
-	}
-	OwnedFd(const OwnedFd &) = delete;
-	OwnedFd &operator=(const OwnedFd &) = delete;
-	~OwnedFd()
-	{
-		if (fd_ >= 0)
-			close(fd_);
-	}
-	int get() const { return fd_; }
-	explicit operator bool() const { return fd_ >= 0; }
-
-private:
-	int fd_ = -1;
-};
 
 class ProcessFilter {
 public:
@@ -121,9 +97,9 @@ private:
 	// the descriptor checked, not a path looked up again.
 	std::string open_cgroup()
 	{
-		OwnedFd dir(open(cgroup_, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+		UniqueFd dir(open(cgroup_, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 		if (!dir && errno == ENOENT && cgroup_[0] == '/')
-			dir = OwnedFd(open((cgroup2_root() + cgroup_).c_str(),
+			dir = UniqueFd(open((cgroup2_root() + cgroup_).c_str(),
 					   O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 		const std::string what = std::string("--cgroup ") + plugin::excerpt(cgroup_) + ": ";
 		if (!dir)
@@ -131,7 +107,7 @@ private:
 		struct statfs fs {};
 		if (fstatfs(dir.get(), &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC)
 			return what + "not a directory of the cgroup2 hierarchy";
-		cgroup_map_ = OwnedFd(bpf_map_create(BPF_MAP_TYPE_CGROUP_ARRAY, "cgroup_filter", 4,
+		cgroup_map_ = UniqueFd(bpf_map_create(BPF_MAP_TYPE_CGROUP_ARRAY, "cgroup_filter", 4,
 						     4, 1, nullptr));
 		const uint32_t zero = 0;
 		const uint32_t fd = dir.get();
@@ -154,7 +130,7 @@ private:
 	// The mount namespace of process directory `proc`, or 0 (errno says why).
 	static uint64_t mount_namespace(const std::string &proc)
 	{
-		const OwnedFd ns(open((proc + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC));
+		const UniqueFd ns(open((proc + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC));
 		struct stat st {};
 		return ns && fstat(ns.get(), &st) == 0 ? st.st_ino : 0;
 	}
@@ -166,7 +142,7 @@ private:
 	int64_t mntns_of_ = 0;
 	int containers_only_ = 0;
 	uint64_t host_mntns_ = 0;
-	OwnedFd cgroup_map_;
+	UniqueFd cgroup_map_;
 };
 
 } // namespace fsbpf
