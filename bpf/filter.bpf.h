@@ -21,6 +21,7 @@ const volatile __u32 target_tgid = 0;
 const volatile char target_comm[FSBPF_COMM_LEN] = {};
 
 const volatile bool target_cgroup = false; /* the cgroup is fsbpf_cgroup_filter[0] */
+const volatile __u64 target_cgroup_id = 0; /* its id: its directory's inode number */
 const volatile __u32 target_mntns = 0;
 const volatile bool containers_only = false;
 const volatile __u32 host_mntns = 0; /* PID 1's, for containers_only */
@@ -45,12 +46,48 @@ static __always_inline bool fsbpf_comm_matches(const char *comm)
 	return true;
 }
 
-/* The inode number of the current task's mount namespace, as /proc/PID/ns/mnt shows it. */
+/*
+ * The inode number of the current task's mount namespace, as /proc/PID/ns/mnt
+ * shows it: four plain loads through BTF (5.11+), else four probe reads.
+ */
 static __always_inline __u32 fsbpf_current_mntns(void)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task;
 
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
+		return bpf_get_current_task_btf()->nsproxy->mnt_ns->ns.inum;
+	task = (struct task_struct *)bpf_get_current_task();
 	return BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+}
+
+#define FSBPF_CGROUP_WALK 8 /* levels compared by plain loads before the helper decides */
+
+/*
+ * Whether the current task is in the target cgroup or below it. Plain loads
+ * up the first levels of the task's cgroup (5.11+) cost a few nanoseconds;
+ * bpf_current_task_under_cgroup() costs several times more on 6.18, so it
+ * only decides for deeper cgroups and on older kernels.
+ */
+static __always_inline bool fsbpf_in_target_cgroup(void)
+{
+	struct cgroup_subsys_state *css;
+	struct cgroup *cgroup;
+
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		cgroup = bpf_get_current_task_btf()->cgroups->dfl_cgrp;
+#pragma unroll
+		for (int level = 0; level < FSBPF_CGROUP_WALK; level++) {
+			if (!cgroup)
+				return false;
+			if (cgroup->kn->id == target_cgroup_id)
+				return true;
+			css = cgroup->self.parent;
+			cgroup = css ? css->cgroup : NULL;
+		}
+		if (!cgroup)
+			return false;
+	}
+	return bpf_current_task_under_cgroup(&fsbpf_cgroup_filter, 0) == 1;
 }
 
 /* Whether the current task belongs to the cgroup and namespaces asked for. */
@@ -59,7 +96,7 @@ static __always_inline bool fsbpf_traced_workload(void)
 	struct task_struct *task;
 	__u32 mntns;
 
-	if (target_cgroup && bpf_current_task_under_cgroup(&fsbpf_cgroup_filter, 0) != 1)
+	if (target_cgroup && !fsbpf_in_target_cgroup())
 		return false;
 	if (!target_mntns && !containers_only)
 		return true;
@@ -68,8 +105,11 @@ static __always_inline bool fsbpf_traced_workload(void)
 		return false;
 	if (!containers_only || mntns != host_mntns)
 		return true;
+	/* In a PID namespace of its own? */
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
+		return bpf_get_current_task_btf()->thread_pid->level > 0;
 	task = (struct task_struct *)bpf_get_current_task();
-	return BPF_CORE_READ(task, thread_pid, level) > 0; /* in a PID namespace of its own */
+	return BPF_CORE_READ(task, thread_pid, level) > 0;
 }
 
 /* Whether the current task belongs to the process, command and workload asked for. */

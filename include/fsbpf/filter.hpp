@@ -83,6 +83,7 @@ public:
 		rodata.containers_only = containers_only_ != 0;
 		rodata.host_mntns = static_cast<uint32_t>(host_mntns_);
 		rodata.target_cgroup = static_cast<bool>(cgroup_map_);
+		rodata.target_cgroup_id = cgroup_id_;
 		return cgroup_map_
 			       ? bpf_map__reuse_fd(skel.maps.fsbpf_cgroup_filter, cgroup_map_.get())
 			       : 0;
@@ -105,8 +106,11 @@ private:
 		if (!dir)
 			return what + std::strerror(errno);
 		struct statfs fs {};
-		if (fstatfs(dir.get(), &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC)
+		struct stat st {};
+		if (fstatfs(dir.get(), &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC ||
+		    fstat(dir.get(), &st) != 0)
 			return what + "not a directory of the cgroup2 hierarchy";
+		cgroup_id_ = st.st_ino; // the kernfs node id, which BPF compares
 		cgroup_map_ = UniqueFd(bpf_map_create(BPF_MAP_TYPE_CGROUP_ARRAY, "cgroup_filter", 4,
 						     4, 1, nullptr));
 		const uint32_t zero = 0;
@@ -143,6 +147,7 @@ private:
 	int containers_only_ = 0;
 	uint64_t host_mntns_ = 0;
 	UniqueFd cgroup_map_;
+	uint64_t cgroup_id_ = 0;
 };
 
 } // namespace fsbpf

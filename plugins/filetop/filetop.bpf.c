@@ -178,6 +178,12 @@ static __always_inline void send_name(__u32 epoch_now, const struct filetop_key 
 	size = name->path.len;
 	if (size > FSBPF_PATH_BYTES)
 		size = FSBPF_PATH_BYTES;
+	/*
+	 * Use the clamped value from here on: clang may otherwise reload the
+	 * value it spilled before the clamp, whose bound 6.1's verifier did not
+	 * see (R3 unbounded memory access).
+	 */
+	asm volatile("" : "+r"(size));
 	size += offsetof(struct filetop_name, path.names);
 	if (bpf_ringbuf_output(&names, name, size, fsbpf_ringbuf_wakeup(&names, size, false)))
 		__sync_fetch_and_add(&lost_names[epoch_now & 1], 1);
