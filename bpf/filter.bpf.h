@@ -112,14 +112,24 @@ static __always_inline bool fsbpf_traced_workload(void)
 	return BPF_CORE_READ(task, thread_pid, level) > 0;
 }
 
+/*
+ * Whether the current task belongs to the process and workload asked for.
+ * The exit of an entry/exit pair asks this before it looks for its entry,
+ * which the entry stashed only after fsbpf_traced_process().
+ */
+static __always_inline bool fsbpf_traced_task(void)
+{
+	if (target_tgid && (bpf_get_current_pid_tgid() >> 32) != target_tgid)
+		return false;
+	return fsbpf_traced_workload();
+}
+
 /* Whether the current task belongs to the process, command and workload asked for. */
 static __always_inline bool fsbpf_traced_process(void)
 {
 	char comm[FSBPF_COMM_LEN];
 
-	if (target_tgid && (bpf_get_current_pid_tgid() >> 32) != target_tgid)
-		return false;
-	if (!fsbpf_traced_workload())
+	if (!fsbpf_traced_task())
 		return false;
 	if (!target_comm[0])
 		return true;

@@ -430,7 +430,7 @@ static __always_inline void report_call(struct call *call, struct filelife_event
 static __always_inline int on_vfs_exit(int ret)
 {
 	struct filelife_event *event;
-	struct call *call = fsbpf_stash_get(&calls);
+	struct call *call = fsbpf_traced_task() ? fsbpf_stash_get(&calls) : NULL;
 
 	if (!call)
 		return 0;
@@ -1110,7 +1110,7 @@ static __always_inline int keep_args(struct sys_enter_ctx *ctx, int count)
 
 static __always_inline int report_kept(struct sys_exit_ctx *ctx)
 {
-	struct syscall_args *args = fsbpf_stash_get(&syscalls);
+	struct syscall_args *args = fsbpf_traced_task() ? fsbpf_stash_get(&syscalls) : NULL;
 
 	if (!args)
 		return 0;

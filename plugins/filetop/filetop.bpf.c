@@ -423,9 +423,7 @@ static __always_inline int pair_enter(enum filetop_call call, long arg1, long ar
 {
 	struct inflight entry = {.fds = fds_of(call, arg1, arg2, arg3), .call = call};
 
-	if (target_tgid && (bpf_get_current_pid_tgid() >> 32) != target_tgid)
-		return 0;
-	if (!fsbpf_traced_workload())
+	if (!fsbpf_traced_task())
 		return 0;
 	fsbpf_stash_put(&inflights, &entry);
 	return 0;
@@ -433,7 +431,7 @@ static __always_inline int pair_enter(enum filetop_call call, long arg1, long ar
 
 static __always_inline int pair_exit(enum filetop_call call, long ret)
 {
-	struct inflight *entry = fsbpf_stash_get(&inflights);
+	struct inflight *entry = fsbpf_traced_task() ? fsbpf_stash_get(&inflights) : NULL;
 
 	if (!entry)
 		return 0;

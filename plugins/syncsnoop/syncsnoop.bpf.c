@@ -117,6 +117,8 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma)
 	__u32 key = call;
 	__u64 latency;
 
+	if (!fsbpf_traced_task())
+		return 0;
 	start = fsbpf_stash_get(&starts);
 	if (!start)
 		return 0;
