@@ -17,6 +17,12 @@ PEER_ADDED_COST_MAX = 0.5
 FILETOP_MEMLOCK_MAX = 4 << 20
 # A peer that reports less than this is not doing the same work: no cost comparison.
 PEER_REPORTED_MIN = 0.99
+# What a tool whose filter excludes every process may add, as a multiple of
+# what the floor (an empty program on the same mechanism) adds.
+FILTERED_OUT_MAX = 1.10
+FLOOR_MIN_ADDED = 0.10  # workloads on which the floor adds less are noise here
+FLOOR = "floor"  # empty programs on the hooks of the tool's own backend
+FILTERED_OUT = "fsbpf auto, filtered out"
 
 
 def configs(result, tool):
@@ -46,9 +52,36 @@ def vfs_hooks(result):
     return any(attach.get(a, {}).get("supported") for a in ("fentry", "kprobe"))
 
 
+def filtered_out_multiple(filtered, floor, untraced):
+    """What filtered adds over untraced, summed in ns over the workloads on
+    which the floor adds at least FLOOR_MIN_ADDED, as a multiple of what the
+    floor adds on them: one figure, not the noisiest workload's."""
+    added = floor_added = 0.0
+    for name, base in untraced["workloads"].items():
+        mine = filtered.get("workloads", {}).get(name)
+        empty = floor.get("workloads", {}).get(name)
+        if mine and empty and empty["median_ratio"] >= 1 + FLOOR_MIN_ADDED:
+            added += (mine["median_ratio"] - 1) * base["median_ns"]
+            floor_added += (empty["median_ratio"] - 1) * base["median_ns"]
+    return added / floor_added if floor_added > 0 else None
+
+
+def filtered_out_rows(result):
+    """A tool whose filter excludes every process adds what the floor adds."""
+    rows = []
+    for suite in result["suites"]:
+        cs = configs(result, suite["tool"])
+        floor, filtered = cs.get(FLOOR, {}), cs.get(FILTERED_OUT, {})
+        if floor.get("attached") and filtered.get("attached"):
+            m = filtered_out_multiple(filtered, floor, cs["untraced"])
+            rows.append((f"{suite['tool']} filtered out (--cgroup) adds ≤ {FILTERED_OUT_MAX}× "
+                         "what the floor adds", fmt(m), m is not None and m <= FILTERED_OUT_MAX))
+    return rows
+
+
 def goals(result):
     """(goal, measured, pass) rows for one kernel."""
-    rows = []
+    rows = filtered_out_rows(result)
     filetop = configs(result, "filetop")
     auto = filetop.get("fsbpf auto", {})
     if auto.get("attached"):

@@ -26,6 +26,9 @@ def compare_args(build, quick, guest):
     # for 10,240 files, so the guest works on its tmpfs.
     scale = (0.02 if quick else 0.1) if guest else (0.25 if quick else 1.0)
     args += ["--scale", str(scale), "--dir", "/tmp"]
+    if not guest:
+        # The floor here: an empty program on the tools' own mechanism, tp_btf.
+        args += ["--hookcost", str(build / "bench" / "hookcost" / "hookcost")]
     if guest and quick:
         # The guest is there for the vfs hooks and the peers; the syscall
         # backends are measured on this kernel, and under TCG their 22

@@ -54,6 +54,8 @@ struct Options {
 	double scale = 1.0;
 	std::set<std::string> backends; // of fsbpf to measure; empty: all
 	std::set<std::string> tools;    // to measure; empty: all
+	std::string hookcost;     // bench/hookcost, whose empty programs are the floor
+	std::string empty_cgroup; // a cgroup no process is in, for filters that exclude all
 
 	bool measures(const std::string &tool) const
 	{
@@ -364,6 +366,17 @@ json features(const Options &options)
 	return json::parse(text, nullptr, false);
 }
 
+// hookcost's empty programs on the hooks a tool's backend `pick` uses for
+// the workloads, or "" where none match it.
+std::string floor_steps(const std::string &tool, const std::string &pick)
+{
+	if (pick == "tp_btf")
+		return tool == "syncsnoop" ? "empty_enter,empty" : "empty";
+	if (pick == "tracepoint" && tool == "syncsnoop")
+		return "empty_tp_enter,empty_tp_exit"; // fsync's, the workloads' call
+	return {};
+}
+
 std::vector<Config> configs_of(const std::string &tool, const std::vector<std::string> &args,
 			       const json &report, const Options &options, bool peer)
 {
@@ -375,8 +388,17 @@ std::vector<Config> configs_of(const std::string &tool, const std::vector<std::s
 	const auto wanted = [&options](const std::string &backend) {
 		return options.backends.empty() || options.backends.contains(backend);
 	};
+	// What the tool's mechanism costs with no work, measured beside it.
+	if (const std::string steps = floor_steps(tool, report["tools"][tool].value("pick", ""));
+	    wanted("floor") && !options.hookcost.empty() && !steps.empty())
+		configs.push_back({"floor", {options.hookcost, "--hold", steps}, false, false});
 	if (wanted("auto"))
 		configs.push_back({"fsbpf auto", with({options.fsbpf, tool})});
+	// A filter that every workload process fails: the cost of not being traced.
+	if (wanted("filtered") && !options.empty_cgroup.empty())
+		configs.push_back({"fsbpf auto, filtered out",
+				   with({options.fsbpf, tool, "--cgroup", options.empty_cgroup}),
+				   false, false});
 	for (const auto &[backend, verdict] : report["tools"][tool]["backends"].items())
 		if (verdict.value("supported", false) && wanted(backend))
 			configs.push_back({"fsbpf " + backend,
@@ -568,10 +590,13 @@ Options parse(int argc, char **argv)
 			options.backends = comma_list(value);
 		else if (key == "--tools")
 			options.tools = comma_list(value);
+		else if (key == "--hookcost")
+			options.hookcost = value;
 	}
 	if (options.fsbpf.empty()) {
 		std::fprintf(stderr, "usage: compare --fsbpf PATH [--peers DIR] [--dir EXT4_DIR] "
-				     "[--rounds N] [--scale X] [--backends LIST] [--tools LIST]\n");
+				     "[--rounds N] [--scale X] [--backends LIST] [--tools LIST] "
+				     "[--hookcost PATH]\n");
 		std::exit(2);
 	}
 	return options;
@@ -593,9 +618,39 @@ bool every_file_accounted(const json &out)
 	return true;
 }
 
+// A cgroup of its own under the cgroup2 root, with no process in it.
+class EmptyCgroup {
+public:
+	EmptyCgroup()
+	{
+		for (const char *root : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
+			const std::string dir =
+				std::string(root) + "/fsbpf-bench-" + std::to_string(getpid());
+			if (std::filesystem::exists(std::string(root) + "/cgroup.controllers") &&
+			    mkdir(dir.c_str(), 0755) == 0) {
+				dir_ = dir;
+				return;
+			}
+		}
+	}
+	~EmptyCgroup()
+	{
+		if (!dir_.empty())
+			rmdir(dir_.c_str());
+	}
+	EmptyCgroup(const EmptyCgroup &) = delete;
+	EmptyCgroup &operator=(const EmptyCgroup &) = delete;
+	const std::string &dir() const { return dir_; }
+
+private:
+	std::string dir_;
+};
+
 int run(int argc, char **argv)
 {
-	const Options options = parse(argc, argv);
+	Options options = parse(argc, argv);
+	const EmptyCgroup empty_cgroup;
+	options.empty_cgroup = empty_cgroup.dir();
 	Scratch scratch(options.dir);
 	const json report = features(options);
 	utsname uts{};

@@ -2,7 +2,8 @@
 /*
  * The steps of a filetop-style syscall-exit hook, each a program of its own,
  * so that the driver can attach one at a time and price each step:
- *   empty      the tp_btf/sys_exit mechanism alone
+ *   empty      the tp_btf/sys_exit mechanism alone (empty_enter: sys_enter's;
+ *              empty_tp_enter/exit: fsync's classic tracepoints)
  *   filter     + is this a read/write-family call that moved bytes?
  *   walk_core  + fd -> file -> inode through CO-RE probe reads
  *   walk_btf   + the same walk with direct BTF loads where the verifier allows
@@ -79,6 +80,26 @@ static __always_inline bool is_write(long nr)
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(empty)
+{
+	return 0;
+}
+
+/* With empty: the floor of a tp_btf entry/exit pair. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(empty_enter)
+{
+	return 0;
+}
+
+/* The floor of a classic tracepoint pair on one system call. */
+SEC("tracepoint/syscalls/sys_enter_fsync")
+int empty_tp_enter(void *ctx)
+{
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_fsync")
+int empty_tp_exit(void *ctx)
 {
 	return 0;
 }

@@ -3,6 +3,11 @@
 // step's program, in one run, and prints per-call ns and the median ratio.
 //   hookcost [calls-per-round [rounds]]
 // Needs a kernel with tp_btf and bpf_rdonly_cast (6.2+).
+//   hookcost --hold STEP[,STEP...]
+// attaches those steps' programs until SIGINT or SIGTERM: fsbpf-compare's
+// floor, the mechanism's cost with no work (`--hold empty`, or
+// `--hold empty_enter,empty` for tp_btf pairs, `--hold
+// empty_tp_enter,empty_tp_exit` for fsync's classic tracepoints).
 #include "hookcost.bpf.skel.h"
 
 #include <bpf/libbpf.h>
@@ -13,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
+#include <csignal>
 #include <functional>
 #include <memory>
 #include <string>
@@ -50,10 +56,51 @@ double median(std::vector<double> values)
 	return values[values.size() / 2];
 }
 
+// Loads and attaches the programs named in `steps` (comma-separated) alone,
+// then waits for a signal.
+int hold(const std::string &steps)
+{
+	std::unique_ptr<hookcost_bpf, SkeletonDeleter> skel(hookcost_bpf__open());
+	std::vector<bpf_program *> kept;
+	bpf_program *prog = nullptr;
+	bpf_object__for_each_program (prog, skel ? skel->obj : nullptr) {
+		const bool wanted = ("," + steps + ",").find(std::string(",") +
+							    bpf_program__name(prog) + ",") !=
+				    std::string::npos;
+		bpf_program__set_autoload(prog, wanted);
+		if (wanted)
+			kept.push_back(prog);
+	}
+	if (kept.empty() || hookcost_bpf__load(skel.get()) != 0) {
+		std::fprintf(stderr, "hookcost: cannot load %s\n", steps.c_str());
+		return 1;
+	}
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, nullptr);
+	std::vector<std::unique_ptr<bpf_link, LinkDeleter>> links;
+	for (bpf_program *program : kept) {
+		links.emplace_back(bpf_program__attach(program));
+		if (!links.back()) {
+			std::perror("hookcost: attach");
+			return 1;
+		}
+	}
+	std::printf("Holding %s. Hit Ctrl-C to end.\n", steps.c_str());
+	std::fflush(stdout);
+	int signal = 0;
+	sigwait(&stop, &signal);
+	return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
+	if (argc == 3 && std::string(argv[1]) == "--hold")
+		return hold(argv[2]);
 	const long calls = argc > 1 ? std::atol(argv[1]) : 1000000;
 	const int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
 	std::unique_ptr<hookcost_bpf, SkeletonDeleter> skel(hookcost_bpf__open_and_load());

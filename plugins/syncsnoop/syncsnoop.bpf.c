@@ -46,10 +46,13 @@ struct {
 
 static __always_inline int on_enter(enum sync_call call, int fd, __u64 addr)
 {
-	struct start start = {.ts = bpf_ktime_get_ns(), .addr = addr, .fd = fd, .call = call};
+	struct start start = {.addr = addr, .fd = fd, .call = call};
 
-	if (fsbpf_traced_process())
-		fsbpf_stash_put(&starts, &start);
+	/* The filter first: a clock read costs an excluded call 30-60 ns in a VM. */
+	if (!fsbpf_traced_process())
+		return 0;
+	start.ts = bpf_ktime_get_ns();
+	fsbpf_stash_put(&starts, &start);
 	return 0;
 }
 
@@ -109,12 +112,11 @@ static __always_inline void fill_path(struct syncsnoop_event *event, const struc
 
 static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
 	struct syncsnoop_event *event;
 	struct fsbpf_log2_hist *hist;
 	struct start *start;
 	__u32 key = call;
+	__u64 pid_tgid;
 	__u64 latency;
 
 	if (!fsbpf_traced_task())
@@ -136,8 +138,9 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma)
 	event->start_ns = start->ts;
 	event->latency_ns = latency;
 	event->ret = ret;
+	pid_tgid = bpf_get_current_pid_tgid();
 	event->pid = pid_tgid >> 32;
-	event->tid = tid;
+	event->tid = (__u32)pid_tgid;
 	event->call = call;
 	event->fd = start->fd;
 	event->addr = start->addr;
