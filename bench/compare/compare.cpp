@@ -54,8 +54,8 @@ struct Options {
 	double scale = 1.0;
 	std::set<std::string> backends; // of fsbpf to measure; empty: all
 	std::set<std::string> tools;    // to measure; empty: all
-	std::string hookcost;     // bench/hookcost, whose empty programs are the floor
-	std::string empty_cgroup; // a cgroup no process is in, for filters that exclude all
+	std::string hookcost;           // bench/hookcost, whose empty programs are the floor
+	std::string empty_cgroup;       // a cgroup no process is in, for filters that exclude all
 
 	bool measures(const std::string &tool) const
 	{

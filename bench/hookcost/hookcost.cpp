@@ -64,9 +64,9 @@ int hold(const std::string &steps)
 	std::vector<bpf_program *> kept;
 	bpf_program *prog = nullptr;
 	bpf_object__for_each_program (prog, skel ? skel->obj : nullptr) {
-		const bool wanted = ("," + steps + ",").find(std::string(",") +
-							    bpf_program__name(prog) + ",") !=
-				    std::string::npos;
+		const bool wanted = ("," + steps + ",")
+					    .find(std::string(",") + bpf_program__name(prog) +
+						  ",") != std::string::npos;
 		bpf_program__set_autoload(prog, wanted);
 		if (wanted)
 			kept.push_back(prog);

@@ -101,7 +101,7 @@ private:
 		UniqueFd dir(open(cgroup_, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 		if (!dir && errno == ENOENT && cgroup_[0] == '/')
 			dir = UniqueFd(open((cgroup2_root() + cgroup_).c_str(),
-					   O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+					    O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 		const std::string what = std::string("--cgroup ") + plugin::excerpt(cgroup_) + ": ";
 		if (!dir)
 			return what + std::strerror(errno);
@@ -112,7 +112,7 @@ private:
 			return what + "not a directory of the cgroup2 hierarchy";
 		cgroup_id_ = st.st_ino; // the kernfs node id, which BPF compares
 		cgroup_map_ = UniqueFd(bpf_map_create(BPF_MAP_TYPE_CGROUP_ARRAY, "cgroup_filter", 4,
-						     4, 1, nullptr));
+						      4, 1, nullptr));
 		const uint32_t zero = 0;
 		const uint32_t fd = dir.get();
 		if (!cgroup_map_ ||
