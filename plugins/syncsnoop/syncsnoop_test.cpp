@@ -567,7 +567,7 @@ TEST_F(SyncSnoopContainers, EveryRecordNamesItsNamespace)
 	const std::string dir = dir_.path();
 	const ContainerRun run =
 		trace_inside_and_outside({}, file, file, [&] { return enter_private_tmpfs(dir); });
-	run.expect_events(2U * kContainerSyncs);
+	run.expect_events(size_t{2} * kContainerSyncs);
 	for (const json &event : run.events)
 		EXPECT_EQ(event["mntns"],
 			  event["pid"] == run.inside ? run.inside_mntns : mount_namespace(getpid()))
