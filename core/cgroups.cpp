@@ -6,35 +6,14 @@
 #include <climits>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
-#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <vector>
 
 namespace fsbpf {
 namespace {
 
 constexpr int kKernfsHandleType = 0xfe; // FILEID_KERNFS: the handle is the 64-bit id
 constexpr size_t kShortIdLength = 12;
-
-// mountinfo escapes blanks, tabs, newlines and backslashes as \ooo.
-std::string unescape_octal(std::string_view text)
-{
-	std::string out;
-	for (size_t i = 0; i < text.size(); i++) {
-		if (text[i] == '\\' && i + 3 < text.size() &&
-		    std::all_of(text.begin() + i + 1, text.begin() + i + 4,
-				[](char c) { return c >= '0' && c <= '7'; })) {
-			out += static_cast<char>(
-				std::stoi(std::string(text.substr(i + 1, 3)), nullptr, 8));
-			i += 3;
-		} else {
-			out += text[i];
-		}
-	}
-	return out;
-}
 
 // systemd escapes '-' and other bytes of unit names as \xNN.
 std::string unescape_unit(std::string_view text)
@@ -110,22 +89,6 @@ std::string link_target(const std::string &path)
 
 } // namespace
 
-std::string cgroup2_mount_point(std::istream &mountinfo)
-{
-	std::string line;
-	while (std::getline(mountinfo, line)) {
-		std::istringstream fields(line);
-		std::vector<std::string> words;
-		for (std::string word; fields >> word;)
-			words.push_back(word);
-		const auto separator = std::find(words.begin(), words.end(), "-");
-		if (words.size() >= 5 && separator != words.end() && separator + 1 != words.end() &&
-		    *(separator + 1) == "cgroup2")
-			return unescape_octal(words[4]);
-	}
-	return {};
-}
-
 std::string container_of(std::string_view cgroup_path)
 {
 	std::string unit;
@@ -155,8 +118,7 @@ bool CgroupNames::open_root()
 {
 	if (!opened_) {
 		opened_ = true;
-		std::ifstream mountinfo("/proc/self/mountinfo");
-		mount_point_ = cgroup2_mount_point(mountinfo);
+		mount_point_ = cgroup2_mount_point();
 		if (!mount_point_.empty())
 			root_ = UniqueFd(
 				open(mount_point_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

@@ -5,8 +5,9 @@
 
 #include "trusted_path.hpp"
 
+#include <fsbpf/mounts.hpp>
+
 #include <cstdint>
-#include <istream>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -17,10 +18,6 @@ struct CgroupName {
 	std::string path;      // from the hierarchy's root, "/..."; "" when unknown or gone
 	std::string container; // short container id, machine or unit name; "" when none
 };
-
-// Where the first cgroup2 file system of `mountinfo` (/proc/self/mountinfo
-// text) is mounted, or "" when none is.
-std::string cgroup2_mount_point(std::istream &mountinfo);
 
 // The container a cgroup path names: the first container runtime's scope
 // from the root (docker, containerd/CRI, CRI-O, podman: the 12-character

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <fsbpf/fd.hpp>
+#include <fsbpf/mounts.hpp>
 #include <fsbpf/plugin.hpp>
 
 #include <bpf/bpf.h>
@@ -100,7 +101,7 @@ private:
 	{
 		UniqueFd dir(open(cgroup_, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 		if (!dir && errno == ENOENT && cgroup_[0] == '/')
-			dir = UniqueFd(open((cgroup2_root() + cgroup_).c_str(),
+			dir = UniqueFd(open((cgroup2_mount_point() + cgroup_).c_str(),
 					    O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 		const std::string what = std::string("--cgroup ") + plugin::excerpt(cgroup_) + ": ";
 		if (!dir)
@@ -119,16 +120,6 @@ private:
 		    bpf_map_update_elem(cgroup_map_.get(), &zero, &fd, BPF_ANY) != 0)
 			return what + std::strerror(errno);
 		return {};
-	}
-
-	// Where cgroup2 is mounted: /sys/fs/cgroup, or its unified directory on a hybrid layout.
-	static std::string cgroup2_root()
-	{
-		struct statfs fs {};
-		for (const char *root : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"})
-			if (statfs(root, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
-				return root;
-		return "/sys/fs/cgroup";
 	}
 
 	// The mount namespace of process directory `proc`, or 0 (errno says why).
