@@ -580,7 +580,8 @@ TEST(FileTopLimits, FullTableCountsOverflowAndLocksUnderFourMiB)
 	const uint64_t memlock = map_memlock_of(tracer.process().pid());
 	const Counted counted = counted_from(tracer.stop());
 	EXPECT_EQ(counted.intervals, 1U);
-	EXPECT_EQ(counted.by_tid_file.size(), static_cast<size_t>(FILETOP_MAX_FILES));
+	EXPECT_EQ(counted.by_tid_file.size(), static_cast<size_t>(FILETOP_MAX_FILES))
+		<< "names lost " << counted.lost << ", runs skipped " << counted.skipped;
 	if (counted.skipped == 0) {
 		EXPECT_EQ(counted.overflow, 60U);
 	} else { // skipped runs also count other processes' syscalls
