@@ -79,7 +79,8 @@ def main(argv):
         seconds = time.monotonic() - started
         time.sleep(3)  # two collections
         text, scrape_seconds = scrape()
-        deaths = value(text, r'fsbpf_filelife_deaths_total\{comm="(?:churn\d+|other)"\}')
+        deaths = value(text, r'fsbpf_filelife_deaths_total'
+                             r'\{comm="(?:churn\d+|other)",container="[^"]*"\}')
         unreported = value(text, r'fsbpf_events_unreported_total\{tool="filelife",reason="[^"]+"\}')
         created = comms * (files // comms)
         out = {
