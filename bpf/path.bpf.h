@@ -254,6 +254,25 @@ static __always_inline void fsbpf_read_file_path(struct fsbpf_path *out, struct 
 			FSBPF_READ(direct, file, f_path.dentry), direct);
 }
 
+/*
+ * The bytes of a record whose last member, at `offset`, is `path`: the
+ * header and the names the path uses, for bpf_ringbuf_output.
+ */
+static __always_inline __u64 fsbpf_path_record_size(const struct fsbpf_path *path, __u64 offset)
+{
+	__u64 size = path->len;
+
+	if (size > FSBPF_PATH_BYTES)
+		size = FSBPF_PATH_BYTES;
+	/*
+	 * Use the clamped value from here on: clang may otherwise reload the
+	 * value it spilled before the clamp, whose bound 6.1's verifier did not
+	 * see (R3 unbounded memory access).
+	 */
+	asm volatile("" : "+r"(size));
+	return offset + offsetof(struct fsbpf_path, names) + size;
+}
+
 static __always_inline void fsbpf_clear_path(struct fsbpf_path *out)
 {
 	out->len = 0;

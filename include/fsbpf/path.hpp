@@ -3,6 +3,8 @@
 
 #include <fsbpf/path.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -38,6 +40,21 @@ inline std::string path_to_string(const fsbpf_path &path)
 {
 	const size_t len = path.len < sizeof(path.names) ? path.len : sizeof(path.names);
 	return path_to_string(std::string_view(path.names, len), path.depth, path.flags);
+}
+
+// The path that ends a ring-buffer record of `size` bytes, whose struct
+// fsbpf_path is at `path_offset`: BPF sends only the names the path uses
+// (fsbpf_path_record_size in bpf/path.bpf.h).
+inline std::string path_in_record(const void *record, size_t size, size_t path_offset)
+{
+	const size_t names_offset = path_offset + offsetof(fsbpf_path, names);
+	if (size < names_offset)
+		return "-";
+	const char *bytes = static_cast<const char *>(record);
+	fsbpf_path_meta meta{};
+	std::memcpy(&meta, bytes + path_offset, sizeof(meta));
+	const size_t len = std::min<size_t>({meta.len, size - names_offset, FSBPF_PATH_BYTES});
+	return path_to_string(std::string_view(bytes + names_offset, len), meta.depth, meta.flags);
 }
 
 // The last name of a path ("c" of "/a/b/c"); a path ending in '/' whole.

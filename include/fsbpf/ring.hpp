@@ -2,16 +2,18 @@
 // until the command stops.
 #pragma once
 
-#include <algorithm>
+#include <fsbpf/fd.hpp>
 #include <fsbpf/plugin.hpp>
 
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <sys/epoll.h>
 
 namespace fsbpf {
 
@@ -20,16 +22,52 @@ struct RingBufferDeleter {
 };
 using RingBuffer = std::unique_ptr<ring_buffer, RingBufferDeleter>;
 
-// A reader of the ring buffer map that hands each record to
-// on_record(context, data, size); throws when the kernel refuses one.
-inline RingBuffer open_ring(bpf_map *map, ring_buffer_sample_fn on_record, void *context)
-{
-	RingBuffer ring(ring_buffer__new(bpf_map__fd(map), on_record, context, nullptr));
-	if (!ring)
+// A tool's ring buffer map and its reader, which hands each record to
+// on_record(context, data, size).
+//
+// The reader waits for BPF's wakeups (bpf/ringbuf.bpf.h), not for data: the
+// ring's own descriptor is readable while any record waits, so a reader
+// polling it took records one or two at a time, and the ring positions it
+// kept reading bounced between CPUs: each traced fsync here cost 0.9 us more
+// than with a reader that looks in batches. An edge-triggered epoll set
+// reports the ring only when BPF wakes it.
+class Ring {
+public:
+	// Throws when the kernel refuses the reader.
+	Ring(bpf_map *map, ring_buffer_sample_fn on_record, void *context)
+		: reader_(ring_buffer__new(bpf_map__fd(map), on_record, context, nullptr)),
+		  wakeups_(epoll_create1(EPOLL_CLOEXEC))
+	{
+		if (!reader_ || !wakeups_)
+			fail();
+		epoll_event event{};
+		event.events = EPOLLIN | EPOLLET;
+		if (epoll_ctl(wakeups_.get(), EPOLL_CTL_ADD, bpf_map__fd(map), &event) != 0)
+			fail();
+	}
+
+	// Readable once BPF has woken the reader since the last consume().
+	int wakeups() const { return wakeups_.get(); }
+
+	// Hands every waiting record to on_record. A wakeup that comes while it
+	// reads makes wakeups() readable again, so none is missed.
+	void consume()
+	{
+		epoll_event event{};
+		epoll_wait(wakeups_.get(), &event, 1, 0);
+		ring_buffer__consume(reader_.get());
+	}
+
+private:
+	[[noreturn]] static void fail()
+	{
 		throw std::runtime_error(std::string("cannot read the ring buffer: ") +
 					 std::strerror(errno));
-	return ring;
-}
+	}
+
+	RingBuffer reader_;
+	UniqueFd wakeups_;
+};
 
 // BPF wakes a ring's reader only when the ring is half full
 // (bpf/ringbuf.bpf.h), so readers also look this often: rows reach the
@@ -39,34 +77,33 @@ constexpr int kRingPollMs = 100;
 // Hands every record of rb to its callback until the command stops or the
 // output closes; then once more after detach(), so nothing in flight is lost.
 template <typename Detach>
-void read_until_stopped(const plugin::Host &host, ring_buffer &rb, const bool &output_closed,
+void read_until_stopped(const plugin::Host &host, Ring &ring, const bool &output_closed,
 			Detach detach)
 {
-	const int fd = ring_buffer__epoll_fd(&rb);
-	while (!output_closed && host.wait(fd, kRingPollMs) >= 0)
-		ring_buffer__consume(&rb);
+	while (!output_closed && host.wait(ring.wakeups(), kRingPollMs) >= 0)
+		ring.consume();
 	detach();
 	if (!output_closed)
-		ring_buffer__consume(&rb);
+		ring.consume();
 }
 
 // For export_metrics(): as read_until_stopped, with collect() every metric
 // interval and once more after the last records.
 template <typename Detach, typename Collect>
-void read_and_collect(const plugin::Host &host, ring_buffer &rb, Detach detach, Collect collect)
+void read_and_collect(const plugin::Host &host, Ring &ring, Detach detach, Collect collect)
 {
-	const int fd = ring_buffer__epoll_fd(&rb);
 	const double interval = host.metric_interval();
 	double next = host.elapsed() + interval;
-	while (host.wait(fd, std::min(kRingPollMs, static_cast<int>(interval * 1000))) >= 0) {
-		ring_buffer__consume(&rb);
+	while (host.wait(ring.wakeups(),
+			 std::min(kRingPollMs, static_cast<int>(interval * 1000))) >= 0) {
+		ring.consume();
 		if (host.elapsed() >= next) {
 			collect();
 			next += interval;
 		}
 	}
 	detach();
-	ring_buffer__consume(&rb);
+	ring.consume();
 	collect();
 }
 

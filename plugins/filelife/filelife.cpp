@@ -304,14 +304,12 @@ public:
 		const int backend = attach(host);
 		if (backend < 0)
 			return 1;
-		const fsbpf::RingBuffer events =
-			fsbpf::open_ring(skel_->maps.events, &FileLife::on_event, this);
+		fsbpf::Ring events(skel_->maps.events, &FileLife::on_event, this);
 		open_sink(host);
 		clock_.start();
 		host.ready("Tracing the lives of files... Hit Ctrl-C to end.");
 
-		fsbpf::read_until_stopped(host, *events, output_closed_,
-					  [this] { skel_.detach(); });
+		fsbpf::read_until_stopped(host, events, output_closed_, [this] { skel_.detach(); });
 		settle_lives(static_cast<size_t>(backend));
 		// Also when the output has failed: the sink then sends them to stderr.
 		print_summary(host);
@@ -325,11 +323,10 @@ public:
 		if (backend < 0)
 			return 1;
 		metrics_ = std::make_unique<LifeMetrics>(host, workload_);
-		const fsbpf::RingBuffer events =
-			fsbpf::open_ring(skel_->maps.events, &FileLife::on_event, this);
+		fsbpf::Ring events(skel_->maps.events, &FileLife::on_event, this);
 		const auto collect = [&] { metrics_->collect(counters(host)); };
 		fsbpf::read_and_collect(
-			host, *events, [this] { skel_.detach(); }, collect);
+			host, events, [this] { skel_.detach(); }, collect);
 		settle_lives(static_cast<size_t>(backend));
 		collect();
 		return 0;

@@ -175,16 +175,7 @@ static __always_inline void send_name(__u32 epoch_now, const struct filetop_key 
 	name->mntns = fsbpf_current_mntns();
 	name->cgroup_id = bpf_get_current_cgroup_id();
 	fsbpf_read_file_path(&name->path, seen->file, cast);
-	size = name->path.len;
-	if (size > FSBPF_PATH_BYTES)
-		size = FSBPF_PATH_BYTES;
-	/*
-	 * Use the clamped value from here on: clang may otherwise reload the
-	 * value it spilled before the clamp, whose bound 6.1's verifier did not
-	 * see (R3 unbounded memory access).
-	 */
-	asm volatile("" : "+r"(size));
-	size += offsetof(struct filetop_name, path.names);
+	size = fsbpf_path_record_size(&name->path, offsetof(struct filetop_name, path));
 	if (bpf_ringbuf_output(&names, name, size, fsbpf_ringbuf_wakeup(&names, size, false)))
 		__sync_fetch_and_add(&lost_names[epoch_now & 1], 1);
 }

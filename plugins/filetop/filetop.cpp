@@ -385,12 +385,11 @@ public:
 		auto attach = [&](size_t backend) { return try_backend(backend, host); };
 		if (host.select_backend(attach) < 0)
 			return 1;
-		const fsbpf::RingBuffer names =
-			fsbpf::open_ring(skel_->maps.names, &FileTop::on_name, this);
+		fsbpf::Ring names(skel_->maps.names, &FileTop::on_name, this);
 		open_sink(host);
 		host.ready("Tracing... Output every " + format_seconds(interval_s_) +
 			   " secs. Hit Ctrl-C to end");
-		loop(host, *names);
+		loop(host, names);
 		if (table_)
 			print_totals();
 		return 0;
@@ -403,14 +402,13 @@ public:
 		auto attach = [&](size_t backend) { return try_backend(backend, host); };
 		if (host.select_backend(attach) < 0)
 			return 1;
-		const fsbpf::RingBuffer names =
-			fsbpf::open_ring(skel_->maps.names, &FileTop::on_name, this);
+		fsbpf::Ring names(skel_->maps.names, &FileTop::on_name, this);
 		FileMetrics metrics(host, workload_);
 		const double interval = host.metric_interval();
 		bool stopping = false;
 		for (double next = host.elapsed() + interval; !stopping; next += interval) {
-			stopping = !read_names_until(host, *names, next);
-			metrics.add(take_interval(*names));
+			stopping = !read_names_until(host, names, next);
+			metrics.add(take_interval(names));
 			metrics.update_unreported(skel_.skips(host), skel_->bss->missed_calls);
 		}
 		return 0;
@@ -497,7 +495,7 @@ private:
 	}
 
 	// Prints every interval; after a stop (Ctrl-C, --duration) the partial last one too.
-	void loop(const fsbpf::plugin::Host &host, ring_buffer &names)
+	void loop(const fsbpf::plugin::Host &host, fsbpf::Ring &names)
 	{
 		double next = host.elapsed() + interval_s_;
 		for (int64_t printed = 0; count_ == 0 || printed < count_; printed++) {
@@ -510,15 +508,14 @@ private:
 
 	// Hands name records to on_name until `deadline`; false once the
 	// command must stop (the interval then ends early).
-	static bool read_names_until(const fsbpf::plugin::Host &host, ring_buffer &names,
+	static bool read_names_until(const fsbpf::plugin::Host &host, fsbpf::Ring &names,
 				     double deadline)
 	{
-		const int fd = ring_buffer__epoll_fd(&names);
 		int ready = 0;
-		while ((ready = host.wait(fd, until(host, deadline))) >= 0 &&
+		while ((ready = host.wait(names.wakeups(), until(host, deadline))) >= 0 &&
 		       host.elapsed() < deadline)
 			if (ready > 0)
-				ring_buffer__consume(&names);
+				names.consume();
 		return ready >= 0;
 	}
 
@@ -546,17 +543,17 @@ private:
 	}
 
 	// What the epoch that ends now counted, each row with its name.
-	Interval take_interval(ring_buffer &names)
+	Interval take_interval(fsbpf::Ring &names)
 	{
 		const uint32_t old_epoch = flip_epoch();
-		ring_buffer__consume(&names);
+		names.consume();
 		Interval interval = EpochReader(*skel_).take(old_epoch);
 		describe_rows(interval, infos_.at(old_epoch));
 		infos_.at(old_epoch).clear();
 		return interval;
 	}
 
-	bool report(const fsbpf::plugin::Host &host, ring_buffer &names)
+	bool report(const fsbpf::plugin::Host &host, fsbpf::Ring &names)
 	{
 		Interval interval = take_interval(names);
 		interval_number_++;
@@ -709,19 +706,14 @@ private:
 		const size_t header = offsetof(filetop_name, path.names);
 		if (size < header)
 			return 0;
-		// The record holds only the used part of the path: copy it into a whole one.
 		const auto *name = static_cast<const filetop_name *>(data);
-		fsbpf_path &path = self->path_scratch_;
-		std::memcpy(&path, &name->path,
-			    std::min(size, sizeof(filetop_name)) - offsetof(filetop_name, path));
-		path.len = std::min<__u32>(path.len, static_cast<__u32>(size - header));
 		const auto type = static_cast<char>(name->type);
 		self->workload_.cgroup(name->cgroup_id); // named now, while the thread runs
 		self->infos_.at(name->epoch & 1)[{name->tid, name->dev, name->ino, name->gen}] = {
 			name->pid,
 			std::string(name->comm, strnlen(name->comm, sizeof(name->comm))),
 			type,
-			fsbpf::path_to_string(path),
+			fsbpf::path_in_record(data, size, offsetof(filetop_name, path)),
 			name->cgroup_id,
 			name->mntns,
 		};
@@ -746,7 +738,6 @@ private:
 	bool table_ = true;
 	std::string dir_prefix_;
 	std::array<RowInfos, FILETOP_EPOCHS> infos_;
-	fsbpf_path path_scratch_{}; // on_name's, too big for the stack
 	uint64_t interval_number_ = 0;
 	uint64_t skipped_seen_ = 0; // since the start, as of the last interval
 	uint64_t missed_seen_ = 0;

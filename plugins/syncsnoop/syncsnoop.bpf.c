@@ -44,6 +44,14 @@ struct {
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
 
+/* The event being built, per CPU: the ring gets only the bytes its path uses. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct syncsnoop_event);
+} scratch SEC(".maps");
+
 static __always_inline int on_enter(enum sync_call call, int fd, __u64 addr)
 {
 	struct start start = {.addr = addr, .fd = fd, .call = call};
@@ -115,9 +123,10 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma)
 	struct syncsnoop_event *event;
 	struct fsbpf_log2_hist *hist;
 	struct start *start;
-	__u32 key = call;
+	__u32 key = call, zero = 0;
 	__u64 pid_tgid;
 	__u64 latency;
+	__u64 size;
 
 	if (!fsbpf_traced_task())
 		return 0;
@@ -130,11 +139,9 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma)
 	hist = bpf_map_lookup_elem(&latencies, &key);
 	if (hist)
 		fsbpf_log2_add(hist, latency);
-	event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
-	if (!event) {
-		__sync_fetch_and_add(&lost_events, 1);
+	event = bpf_map_lookup_elem(&scratch, &zero);
+	if (!event)
 		goto done;
-	}
 	event->start_ns = start->ts;
 	event->latency_ns = latency;
 	event->ret = ret;
@@ -149,7 +156,9 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma)
 	event->pad = 0;
 	bpf_get_current_comm(event->comm, sizeof(event->comm));
 	fill_path(event, start, find_vma);
-	bpf_ringbuf_submit(event, fsbpf_ringbuf_wakeup(&events, sizeof(*event), true));
+	size = fsbpf_path_record_size(&event->path, offsetof(struct syncsnoop_event, path));
+	if (bpf_ringbuf_output(&events, event, size, fsbpf_ringbuf_wakeup(&events, size, false)))
+		__sync_fetch_and_add(&lost_events, 1);
 done:
 	fsbpf_stash_drop(&starts);
 	return 0;

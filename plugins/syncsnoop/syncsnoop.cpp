@@ -191,14 +191,12 @@ public:
 		auto attach = [&](size_t backend) { return try_backend(backend, host); };
 		if (host.select_backend(attach) < 0)
 			return 1;
-		const fsbpf::RingBuffer events =
-			fsbpf::open_ring(skel_->maps.events, &SyncSnoop::on_event, this);
+		fsbpf::Ring events(skel_->maps.events, &SyncSnoop::on_event, this);
 		open_sink(host);
 		clock_.start();
 		host.ready("Tracing sync-family calls... Hit Ctrl-C to end.");
 
-		fsbpf::read_until_stopped(host, *events, output_closed_,
-					  [this] { skel_.detach(); });
+		fsbpf::read_until_stopped(host, events, output_closed_, [this] { skel_.detach(); });
 		// Also when the output has failed: the sink then sends them to stderr.
 		sink_->summary({{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
 				{"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
@@ -215,10 +213,9 @@ public:
 		if (host.select_backend(attach) < 0)
 			return 1;
 		metrics_ = std::make_unique<SyncMetrics>(host, workload_);
-		const fsbpf::RingBuffer events =
-			fsbpf::open_ring(skel_->maps.events, &SyncSnoop::on_counted_event, this);
+		fsbpf::Ring events(skel_->maps.events, &SyncSnoop::on_counted_event, this);
 		fsbpf::read_and_collect(
-			host, *events, [this] { skel_.detach(); },
+			host, events, [this] { skel_.detach(); },
 			[&] { metrics_->collect(*skel_, skel_.skips(host)); });
 		return 0;
 	}
@@ -265,23 +262,25 @@ private:
 	static int on_event(void *ctx, void *data, size_t size)
 	{
 		auto *self = static_cast<SyncSnoop *>(ctx);
-		if (size < sizeof(syncsnoop_event))
+		if (size < offsetof(syncsnoop_event, path.names))
 			return 0;
-		return self->print(*static_cast<const syncsnoop_event *>(data));
+		return self->print(
+			*static_cast<const syncsnoop_event *>(data),
+			fsbpf::path_in_record(data, size, offsetof(syncsnoop_event, path)));
 	}
 
 	static int on_counted_event(void *ctx, void *data, size_t size)
 	{
 		auto *self = static_cast<SyncSnoop *>(ctx);
-		if (size >= sizeof(syncsnoop_event))
+		if (size >= offsetof(syncsnoop_event, path.names))
 			self->metrics_->count(*static_cast<const syncsnoop_event *>(data));
 		return 0;
 	}
 
-	int print(const syncsnoop_event &event)
+	// event holds only the part of its path that file shows.
+	int print(const syncsnoop_event &event, const std::string &file)
 	{
 		const std::string comm(event.comm, strnlen(event.comm, sizeof(event.comm)));
-		const std::string file = fsbpf::path_to_string(event.path);
 		const char *call = event.call < kCallNames.size() ? kCallNames[event.call] : "?";
 		// Kept alive until the row is written: the sink reads it through a pointer.
 		const std::string wall_time =

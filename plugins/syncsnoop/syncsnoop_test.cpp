@@ -20,6 +20,7 @@
 #include <map>
 #include <regex>
 #include <sstream>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -446,6 +447,58 @@ void fsync_times(const std::string &path, int times)
 		if (fd < 0 || fsync(fd) != 0)
 			_exit(10);
 	close(fd);
+}
+
+// This process and the ones it starts from now on run on its first allowed
+// CPU, until the object goes.
+class OnOneCpu {
+public:
+	OnOneCpu()
+	{
+		sched_getaffinity(0, sizeof(all_), &all_);
+		cpu_set_t one;
+		CPU_ZERO(&one);
+		for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+			if (CPU_ISSET(cpu, &all_)) {
+				CPU_SET(cpu, &one);
+				break;
+			}
+		sched_setaffinity(0, sizeof(one), &one);
+	}
+	~OnOneCpu() { sched_setaffinity(0, sizeof(all_), &all_); }
+	OnOneCpu(const OnOneCpu &) = delete;
+	OnOneCpu &operator=(const OnOneCpu &) = delete;
+
+private:
+	cpu_set_t all_{};
+};
+
+// A record carries only the bytes its path uses, so the ring holds thousands
+// of them: a burst the reader gets no CPU for loses nothing.
+TEST(SyncSnoopOutput, BurstOfFsyncsOnTheReadersCpuIsReportedWhole)
+{
+	constexpr int kBurst = 5000;
+	const OnOneCpu shared_cpu; // the workload and syncsnoop take turns
+	TempDir dir;
+	const std::string file = dir.path() + "/burst";
+	Workload child("fsbpf-burst", [&] { fsync_times(file, kBurst); });
+	Tracer tracer({"--json", "-p", std::to_string(child.pid())});
+	ASSERT_TRUE(tracer.attached()) << tracer.process().err();
+	child.go();
+	ASSERT_EQ(child.wait(), 0);
+	const Finished done = tracer.stop();
+	ASSERT_EQ(done.status, 0) << done.err;
+	const auto lines = json_lines(done.out);
+	const json *summary = summary_of(lines);
+	ASSERT_NE(summary, nullptr) << done.out;
+	EXPECT_EQ((*summary)["lost"], 0);
+	const auto events = events_of(lines);
+	EXPECT_EQ(std::ranges::count_if(events,
+					[&](const json &event) {
+						return event["call"] == "fsync" &&
+						       event["file"] == file && event["ret"] == 0;
+					}),
+		  kBurst);
 }
 
 // Two identical workloads, one inside what setup makes and one outside, one

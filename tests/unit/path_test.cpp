@@ -62,3 +62,34 @@ TEST(PathToString, StopsAtLenEvenWithoutAFinalNul)
 }
 
 } // namespace
+
+// A ring-buffer record as BPF sends it: a header, then a path cut after its names.
+struct Record {
+	__u64 header;
+	fsbpf_path path;
+};
+
+TEST(PathInRecord, ReadsTheNamesTheRecordCarries)
+{
+	auto record = std::make_unique<Record>();
+	record->path = *make_path("c\0b\0a\0"sv, 3, FSBPF_PATH_PRESENT);
+	const size_t size = offsetof(Record, path.names) + record->path.len;
+	EXPECT_EQ(fsbpf::path_in_record(record.get(), size, offsetof(Record, path)), "/a/b/c");
+}
+
+TEST(PathInRecord, NeverReadsPastTheRecord)
+{
+	auto record = std::make_unique<Record>();
+	record->path = *make_path("c\0b\0a\0"sv, 3, FSBPF_PATH_PRESENT);
+	const size_t size = offsetof(Record, path.names) + 4; // "c\0b\0"
+	EXPECT_EQ(fsbpf::path_in_record(record.get(), size, offsetof(Record, path)), "/b/c");
+}
+
+TEST(PathInRecord, ShowsADashForARecordShorterThanItsHeader)
+{
+	auto record = std::make_unique<Record>();
+	record->path = *make_path("c\0"sv, 1, FSBPF_PATH_PRESENT);
+	EXPECT_EQ(fsbpf::path_in_record(record.get(), offsetof(Record, path.names) - 1,
+					offsetof(Record, path)),
+		  "-");
+}
