@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 namespace fsbpf {
@@ -36,7 +37,8 @@ constexpr std::array<fsbpf_backend, N> backend_infos(const std::array<Backend, N
 }
 
 // A program may come in two variants, one for kernels with a feature and
-// one for kernels without it, told apart by the end of their names.
+// one for kernels without it, told apart by the end of their names. Suffixes
+// of different features combine, the later ones last: "raw_exit_vma_cast".
 struct ProgramVariant {
 	std::string_view with;
 	std::string_view without;
@@ -49,18 +51,34 @@ constexpr std::array<ProgramVariant, 2> kProgramVariants = {{
 	{"_vma", "_novma", FSBPF_FEATURE_FIND_VMA},
 }};
 
-// name without the variant suffix it may end in.
+// The variant suffix that ends a program's name: which feature it names,
+// whether with or without it, and its length.
+struct VariantSuffix {
+	fsbpf_feature feature;
+	bool with;
+	size_t length;
+};
+constexpr std::optional<VariantSuffix> variant_suffix(std::string_view name)
+{
+	for (const ProgramVariant &variant : kProgramVariants) {
+		if (name.ends_with(variant.with))
+			return VariantSuffix{variant.feature, true, variant.with.size()};
+		if (name.ends_with(variant.without))
+			return VariantSuffix{variant.feature, false, variant.without.size()};
+	}
+	return std::nullopt;
+}
+
+// name without the variant suffixes it may end in.
 constexpr std::string_view variant_stem(std::string_view name)
 {
-	for (const ProgramVariant &variant : kProgramVariants)
-		for (const std::string_view suffix : {variant.with, variant.without})
-			if (name.ends_with(suffix))
-				return name.substr(0, name.size() - suffix.size());
+	while (const std::optional<VariantSuffix> suffix = variant_suffix(name))
+		name.remove_suffix(suffix->length);
 	return name;
 }
 
 // Whether backend loads the program `name` on this kernel: the name starts
-// with one of the backend's prefixes, and a variant suffix names what the
+// with one of the backend's prefixes, and each variant suffix names what the
 // kernel has.
 inline bool loads(const Backend &backend, std::string_view name, const plugin::Host &host)
 {
@@ -68,14 +86,13 @@ inline bool loads(const Backend &backend, std::string_view name, const plugin::H
 		std::ranges::any_of(backend.programs, [name](std::string_view prefix) {
 			return !prefix.empty() && name.starts_with(prefix);
 		});
-	return prefixed &&
-	       std::ranges::all_of(kProgramVariants, [&](const ProgramVariant &variant) {
-		       if (name.ends_with(variant.with))
-			       return host.feature(variant.feature);
-		       if (name.ends_with(variant.without))
-			       return !host.feature(variant.feature);
-		       return true;
-	       });
+	if (!prefixed)
+		return false;
+	for (std::optional<VariantSuffix> suffix; (suffix = variant_suffix(name));
+	     name.remove_suffix(suffix->length))
+		if (host.feature(suffix->feature) != suffix->with)
+			return false;
+	return true;
 }
 
 // Runs of the loaded programs of obj that the kernel skipped, e.g. a

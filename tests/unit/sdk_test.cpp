@@ -71,11 +71,27 @@ TEST(Backends, LoadTheVariantTheKernelCanRun)
 	EXPECT_TRUE(fsbpf::loads(kBackends[0], "raw_exit", vma));
 }
 
+TEST(Backends, LoadAProgramOnlyWhenEveryOneOfItsSuffixesFits)
+{
+	FakeKernel with_both({FSBPF_FEATURE_RDONLY_CAST, FSBPF_FEATURE_FIND_VMA});
+	const fsbpf::plugin::Host both(with_both.table);
+	EXPECT_TRUE(fsbpf::loads(kBackends[0], "raw_exit_vma_cast", both));
+	EXPECT_FALSE(fsbpf::loads(kBackends[0], "raw_exit_vma_core", both));
+	EXPECT_FALSE(fsbpf::loads(kBackends[0], "raw_exit_novma_cast", both));
+
+	FakeKernel with_find_vma({FSBPF_FEATURE_FIND_VMA});
+	const fsbpf::plugin::Host vma(with_find_vma.table);
+	EXPECT_FALSE(fsbpf::loads(kBackends[0], "raw_exit_vma_cast", vma));
+	EXPECT_TRUE(fsbpf::loads(kBackends[0], "raw_exit_vma_core", vma));
+	EXPECT_FALSE(fsbpf::loads(kBackends[0], "raw_exit_novma_core", vma));
+}
+
 TEST(Backends, AVariantsStemIsItsNameWithoutTheSuffix)
 {
 	EXPECT_EQ(fsbpf::variant_stem("fexit_msync_novma"), "fexit_msync");
 	EXPECT_EQ(fsbpf::variant_stem("fexit_msync_vma"), "fexit_msync");
 	EXPECT_EQ(fsbpf::variant_stem("raw_exit_cast"), "raw_exit");
+	EXPECT_EQ(fsbpf::variant_stem("fexit_msync_novma_core"), "fexit_msync");
 	EXPECT_EQ(fsbpf::variant_stem("fexit_sync"), "fexit_sync");
 }
 
