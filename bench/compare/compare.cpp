@@ -377,8 +377,19 @@ std::string floor_steps(const std::string &tool, const std::string &pick)
 	return {};
 }
 
+// The peers' tool of the same name, where it is installed: libbpf-tools'
+// (Debian's libbpf-tools), or bpftrace's syncsnoop.bt (Debian's bpftrace).
+std::optional<Config> peer_of(const std::string &tool, const Options &options)
+{
+	const bool bpftrace = tool == "syncsnoop";
+	const std::string path = options.peers + "/" + tool + (bpftrace ? ".bt" : "");
+	if (!std::filesystem::exists(path))
+		return std::nullopt;
+	return Config{bpftrace ? "bpftrace syncsnoop.bt" : "libbpf-tools", {path}, !bpftrace};
+}
+
 std::vector<Config> configs_of(const std::string &tool, const std::vector<std::string> &args,
-			       const json &report, const Options &options, bool peer)
+			       const json &report, const Options &options)
 {
 	std::vector<Config> configs = {{"untraced", {}}};
 	const auto with = [&](std::vector<std::string> argv) {
@@ -403,8 +414,8 @@ std::vector<Config> configs_of(const std::string &tool, const std::vector<std::s
 		if (verdict.value("supported", false) && wanted(backend))
 			configs.push_back({"fsbpf " + backend,
 					   with({options.fsbpf, tool, "--backend", backend})});
-	if (peer)
-		configs.push_back({"libbpf-tools", with({options.peers + "/" + tool}), true});
+	if (const std::optional<Config> peer = peer_of(tool, options); peer)
+		configs.push_back({peer->name, with(peer->argv), peer->quiet});
 	if (wanted("exporter"))
 		configs.push_back(
 			{"fsbpf exporter",
@@ -661,18 +672,18 @@ int run(int argc, char **argv)
 	if (options.measures("filetop"))
 		out["suites"].push_back(run_suite(
 			"filetop", filetop_workloads(scratch),
-			configs_of("filetop", {"-C", "60"}, report, options, true), options,
+			configs_of("filetop", {"-C", "60"}, report, options), options,
 			{[&scratch] { scratch.touch_many(&Scratch::read_one); }, {}}));
 	if (options.measures("filelife"))
 		out["suites"].push_back(run_suite("filelife", filelife_workloads(scratch),
-						  configs_of("filelife", {}, report, options, true),
+						  configs_of("filelife", {}, report, options),
 						  options,
 						  {[&scratch] { scratch.create_many(); },
 						   [&scratch] { scratch.remove_many(); }}));
 	if (options.measures("syncsnoop"))
 		out["suites"].push_back(
 			run_suite("syncsnoop", syncsnoop_workloads(scratch),
-				  configs_of("syncsnoop", {}, report, options, false), options,
+				  configs_of("syncsnoop", {}, report, options), options,
 				  {[&scratch] { scratch.touch_many(&Scratch::sync_one); }, {}}));
 	out["filelife_rates"] =
 		options.measures("filelife") ? filelife_rates(scratch, options) : json::array();
