@@ -22,6 +22,12 @@ PEER_REPORTED_MIN = 0.99
 FILTERED_OUT_MAX = 1.10
 FLOOR_MIN_ADDED = 0.10  # workloads on which the floor adds less are noise here
 FLOOR = "floor"  # empty programs on the hooks of the tool's own backend
+# The performance issue's goals: a tool's added cost as a multiple of the
+# floor's, syncsnoop against untraced and per event, and start-up.
+FILETOP_FLOOR_MULTIPLE_MAX = 1.15
+SYNCSNOOP_FSYNC_TMPFS_MAX = 2.0
+SYNCSNOOP_TRACER_NS_MAX = 1000
+EXEC_TO_READY_MAX_S = 0.2
 FILTERED_OUT = "fsbpf auto, filtered out"
 
 
@@ -79,9 +85,59 @@ def filtered_out_rows(result):
     return rows
 
 
+def floor_multiples(tool_config, floor, untraced):
+    """{workload: what the tool adds as a multiple of what the floor adds},
+    over the workloads on which the floor adds at least FLOOR_MIN_ADDED."""
+    multiples = {}
+    for name in untraced["workloads"]:
+        mine, empty = ratio(tool_config, name), ratio(floor, name)
+        if mine is not None and empty is not None and empty >= 1 + FLOOR_MIN_ADDED:
+            multiples[name] = (mine - 1) / (empty - 1)
+    return multiples
+
+
+def floor_rows(result):
+    """filetop close to its floor on every workload."""
+    cs = configs(result, "filetop")
+    floor, auto = cs.get(FLOOR, {}), cs.get("fsbpf auto", {})
+    if not (floor.get("attached") and auto.get("attached")):
+        return []
+    multiples = floor_multiples(auto, floor, cs["untraced"])
+    if not multiples:
+        return []
+    worst = max(multiples, key=multiples.get)
+    return [(f"filetop adds ≤ {FILETOP_FLOOR_MULTIPLE_MAX}× what the floor adds, every workload",
+             f"worst {multiples[worst]:.2f}× ({worst})",
+             multiples[worst] <= FILETOP_FLOOR_MULTIPLE_MAX)]
+
+
+def syncsnoop_rows(result):
+    auto = configs(result, "syncsnoop").get("fsbpf auto", {})
+    w = auto.get("workloads", {}).get("fsync tmpfs")
+    if not (auto.get("attached") and w):
+        return []
+    cpu = w.get("median_tracer_cpu_ns")
+    return [(f"syncsnoop fsync tmpfs ≤ {SYNCSNOOP_FSYNC_TMPFS_MAX}× untraced",
+             fmt(w["median_ratio"]), w["median_ratio"] <= SYNCSNOOP_FSYNC_TMPFS_MAX),
+            (f"syncsnoop tracer CPU ≤ {SYNCSNOOP_TRACER_NS_MAX} ns per fsync",
+             "—" if cpu is None else f"{cpu:.0f} ns",
+             cpu is not None and cpu <= SYNCSNOOP_TRACER_NS_MAX)]
+
+
+def start_up_rows(result):
+    rows = []
+    for suite in result["suites"]:
+        ready = configs(result, suite["tool"]).get("fsbpf auto", {}).get("exec_to_ready_s")
+        if ready:
+            rows.append((f"{suite['tool']} exec to ready ≤ {EXEC_TO_READY_MAX_S} s",
+                         f"{min(ready):.2f} s", min(ready) <= EXEC_TO_READY_MAX_S))
+    return rows
+
+
 def goals(result):
     """(goal, measured, pass) rows for one kernel."""
-    rows = filtered_out_rows(result)
+    rows = filtered_out_rows(result) + floor_rows(result) + syncsnoop_rows(result)
+    rows += start_up_rows(result)
     filetop = configs(result, "filetop")
     auto = filetop.get("fsbpf auto", {})
     if auto.get("attached"):
