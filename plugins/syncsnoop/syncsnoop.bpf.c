@@ -18,6 +18,8 @@
 #include "syncsnoop.h"
 
 const volatile __u64 min_latency_ns = 0;
+/* Off for the exporter, whose series have no file label. */
+const volatile bool with_paths = true;
 
 /* Events the ring buffer had no room for. */
 __u64 lost_events = 0;
@@ -117,9 +119,9 @@ static __always_inline void fill_path(struct syncsnoop_event *event, const struc
 {
 	struct file *file = NULL;
 
-	if (start->call == SYNC_CALL_MSYNC)
+	if (with_paths && start->call == SYNC_CALL_MSYNC)
 		file = find_vma ? mapped_file(start->addr, direct) : NULL;
-	else if (start->fd >= 0)
+	else if (with_paths && start->fd >= 0)
 		file = fsbpf_fd_file(start->fd, direct);
 	if (file)
 		fsbpf_read_file_path(&event->path, file, direct);

@@ -209,6 +209,7 @@ public:
 	int export_metrics(fsbpf::plugin::Host &host)
 	{
 		workload_.use(host);
+		with_paths_ = false;
 		auto attach = [&](size_t backend) { return try_backend(backend, host); };
 		if (host.select_backend(attach) < 0)
 			return 1;
@@ -233,6 +234,7 @@ private:
 					   : std::vector<std::string_view>{};
 		auto configure = [this](syncsnoop_bpf &skel) {
 			skel.rodata->min_latency_ns = static_cast<__u64>(min_latency_ms_ * 1e6);
+			skel.rodata->with_paths = with_paths_;
 			return filter_.apply(skel);
 		};
 		return skel_.attempt(configure, [&](std::string_view name) {
@@ -306,6 +308,7 @@ private:
 	fsbpf::ProcessFilter filter_;
 	fsbpf::WorkloadFields workload_;
 	double min_latency_ms_ = 0;
+	bool with_paths_ = true; // the exporter's series have no file label
 
 	Skeleton skel_;
 	std::unique_ptr<fsbpf::plugin::Sink> sink_;
