@@ -113,11 +113,11 @@ def floor_rows(result):
 
 def syncsnoop_rows(result):
     auto = configs(result, "syncsnoop").get("fsbpf auto", {})
-    w = auto.get("workloads", {}).get("fsync tmpfs")
+    w = auto.get("workloads", {}).get("pwrite+fsync tmpfs")
     if not (auto.get("attached") and w):
         return []
     cpu = w.get("median_tracer_cpu_ns")
-    return [(f"syncsnoop fsync tmpfs ≤ {SYNCSNOOP_FSYNC_TMPFS_MAX}× untraced",
+    return [(f"syncsnoop pwrite+fsync tmpfs ≤ {SYNCSNOOP_FSYNC_TMPFS_MAX}× untraced",
              fmt(w["median_ratio"]), w["median_ratio"] <= SYNCSNOOP_FSYNC_TMPFS_MAX),
             (f"syncsnoop tracer CPU ≤ {SYNCSNOOP_TRACER_NS_MAX} ns per fsync",
              "—" if cpu is None else f"{cpu:.0f} ns",
@@ -243,7 +243,8 @@ def bars_of(result):
         for c in suite["configs"]:
             if c["name"] == "untraced" or not c.get("attached"):
                 continue
-            for workload in ("read 1B file", "create+unlink empty file", "fsync tmpfs", "getppid"):
+            for workload in ("read 1B file", "create+unlink empty file", "pwrite+fsync tmpfs",
+                             "getppid"):
                 r = ratio(c, workload)
                 if r is not None:
                     bars.append((f"{suite['tool']} {c['name']}: {workload}", r))
