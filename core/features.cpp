@@ -48,8 +48,9 @@ bpf_program *probe_program(probes_bpf &skel, std::string_view name)
 	return nullptr;
 }
 
-// Loads only the named program; attaches it too when attach is set.
-int load_probe(std::string_view program, bool attach)
+// Loads only the named program; attaches it too when given links to
+// release it to.
+int load_probe(std::string_view program, LinkReleaser *links)
 {
 	Probes skel;
 	if (int err = skel.open())
@@ -60,12 +61,12 @@ int load_probe(std::string_view program, bool attach)
 		bpf_program__set_autoload(prog, prog == target);
 	if (int err = probes_bpf__load(skel.get()))
 		return err;
-	if (!attach)
+	if (!links)
 		return 0;
 	bpf_link *link = bpf_program__attach(target);
 	if (!link)
 		return errno_or(-EINVAL);
-	bpf_link__destroy(link);
+	links->release(link);
 	return 0;
 }
 
@@ -157,7 +158,7 @@ int Features::probe_attach(fsbpf_attach attach)
 		if (int err = ensure_tracefs(message))
 			return err;
 	}
-	return load_probe(std::string("probe_") + std::string(attach_name(attach)), true);
+	return load_probe(std::string("probe_") + std::string(attach_name(attach)), &probe_links_);
 }
 
 int Features::probe_feature(fsbpf_feature feature)
@@ -169,9 +170,9 @@ int Features::probe_feature(fsbpf_feature feature)
 	case FSBPF_FEATURE_PERFBUF:
 		return probe_map(BPF_MAP_TYPE_PERF_EVENT_ARRAY, sizeof(int), sizeof(int), 1);
 	case FSBPF_FEATURE_FIND_VMA:
-		return load_probe("probe_find_vma", false);
+		return load_probe("probe_find_vma", nullptr);
 	case FSBPF_FEATURE_D_PATH:
-		return load_probe("probe_d_path", true);
+		return load_probe("probe_d_path", &probe_links_);
 	case FSBPF_FEATURE_RDONLY_CAST:
 		return probe_rdonly_cast(btf_);
 	case FSBPF_FEATURE__COUNT:

@@ -4,6 +4,8 @@
 
 #include "btf.hpp"
 
+#include <fsbpf/skeleton.hpp>
+
 #include <fsbpf/plugin.h>
 
 #include <array>
@@ -53,6 +55,7 @@ private:
 	KernelBtf btf_;
 	std::array<std::optional<int>, FSBPF_ATTACH__COUNT> attach_cache_;
 	std::array<std::optional<int>, FSBPF_FEATURE__COUNT> feature_cache_;
+	LinkReleaser probe_links_; // no probe waits for its detach
 };
 
 // Mounts tracefs at /sys/kernel/tracing when it is not there yet.
