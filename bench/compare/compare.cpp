@@ -679,10 +679,10 @@ int run(int argc, char **argv)
 	out["attach"] = report.value("attach", json::object());
 	out["suites"] = json::array();
 	if (options.measures("filetop"))
-		out["suites"].push_back(run_suite(
-			"filetop", filetop_workloads(scratch),
-			configs_of("filetop", {"-C", "60"}, report, options), options,
-			{[&scratch] { scratch.touch_many(&Scratch::read_one); }, {}}));
+		out["suites"].push_back(
+			run_suite("filetop", filetop_workloads(scratch),
+				  configs_of("filetop", {"-C", "60"}, report, options), options,
+				  {[&scratch] { scratch.touch_many(&Scratch::read_one); }, {}}));
 	if (options.measures("filelife"))
 		out["suites"].push_back(run_suite("filelife", filelife_workloads(scratch),
 						  configs_of("filelife", {}, report, options),
