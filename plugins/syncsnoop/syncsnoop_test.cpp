@@ -71,6 +71,18 @@ bool kernel_finds_mapped_files()
 	return features_report()["features"]["find_vma"]["supported"].get<bool>();
 }
 
+// syncsnoop with args and -p of child, while child runs to its end.
+Finished trace_child(std::vector<std::string> args, Workload &child)
+{
+	args.insert(args.end(), {"-p", std::to_string(child.pid())});
+	Tracer tracer(args);
+	if (!tracer.attached())
+		throw std::runtime_error("not attached: " + tracer.process().err());
+	child.go();
+	EXPECT_EQ(child.wait(), 0);
+	return tracer.stop();
+}
+
 class SyncSnoopBackend : public testing::TestWithParam<std::string> {};
 
 struct ExpectedCall {
@@ -98,12 +110,7 @@ TEST_P(SyncSnoopBackend, ReportsEachSyncFamilyCallExactlyOnce)
 	const std::string file = dir.path() + "/synced-file";
 	Workload child("fsbpf-synct", [&] { sync_family_calls(file); });
 	const pid_t pid = child.pid();
-	args.insert(args.end(), {"-p", std::to_string(pid)});
-	Tracer tracer(args);
-	ASSERT_TRUE(tracer.attached()) << tracer.process().err();
-	child.go();
-	ASSERT_EQ(child.wait(), 0);
-	const Finished done = tracer.stop();
+	const Finished done = trace_child(args, child);
 	ASSERT_EQ(done.status, 0) << done.err;
 
 	const auto lines = json_lines(done.out);
@@ -482,11 +489,7 @@ TEST(SyncSnoopOutput, BurstOfFsyncsOnTheReadersCpuIsReportedWhole)
 	TempDir dir;
 	const std::string file = dir.path() + "/burst";
 	Workload child("fsbpf-burst", [&] { fsync_times(file, kBurst); });
-	Tracer tracer({"--json", "-p", std::to_string(child.pid())});
-	ASSERT_TRUE(tracer.attached()) << tracer.process().err();
-	child.go();
-	ASSERT_EQ(child.wait(), 0);
-	const Finished done = tracer.stop();
+	const Finished done = trace_child({"--json"}, child);
 	ASSERT_EQ(done.status, 0) << done.err;
 	const auto lines = json_lines(done.out);
 	const json *summary = summary_of(lines);
