@@ -156,7 +156,7 @@ static __always_inline __u32 type_of(__u32 mode)
 
 /* Wakes user space only when the ring is half full; it also reads it every interval. */
 static __always_inline void send_name(__u32 epoch_now, const struct filetop_key *key,
-				      const struct seen_file *seen, const char *comm, bool cast)
+				      const struct seen_file *seen, bool cast)
 {
 	__u32 zero = 0;
 	struct filetop_name *name = bpf_map_lookup_elem(&name_scratch, &zero);
@@ -171,7 +171,7 @@ static __always_inline void send_name(__u32 epoch_now, const struct filetop_key 
 	name->tid = key->tid;
 	name->pid = seen->tgid;
 	name->type = type_of(seen->mode);
-	__builtin_memcpy(name->comm, comm, FILETOP_COMM_LEN);
+	bpf_get_current_comm(name->comm, sizeof(name->comm));
 	name->mntns = fsbpf_current_mntns();
 	name->cgroup_id = bpf_get_current_cgroup_id();
 	fsbpf_read_file_path(&name->path, seen->file, cast);
@@ -206,7 +206,6 @@ static __always_inline void track(struct filetop_pending *slot, void *map, __u32
 {
 	const struct filetop_counts zero = {};
 	struct file *file = seen->file;
-	char comm[FILETOP_COMM_LEN];
 	long err;
 
 	slot->inode = seen->inode;
@@ -216,8 +215,7 @@ static __always_inline void track(struct filetop_pending *slot, void *map, __u32
 	slot->key.dev = FSBPF_READ(cast, file, f_inode, i_sb, s_dev);
 	slot->calls = 0;
 	slot->bytes = 0;
-	bpf_get_current_comm(comm, sizeof(comm));
-	if (!fsbpf_comm_matches(comm)) {
+	if (!fsbpf_current_comm_matches()) {
 		slot->state = FILETOP_PENDING_IGNORED;
 		return;
 	}
@@ -230,7 +228,7 @@ static __always_inline void track(struct filetop_pending *slot, void *map, __u32
 		return;
 	err = bpf_map_update_elem(map, &slot->key, &zero, BPF_NOEXIST);
 	if (!err)
-		send_name(epoch_now, &slot->key, seen, comm, cast);
+		send_name(epoch_now, &slot->key, seen, cast);
 	else if (err != -EEXIST)
 		slot->state = FILETOP_PENDING_OVERFLOW;
 }
