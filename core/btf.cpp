@@ -44,7 +44,7 @@ KernelBtf::~KernelBtf()
 
 bool KernelBtf::has_struct(const std::string &name) const
 {
-	return btf_ && btf__find_by_name_kind(btf_, name.c_str(), BTF_KIND_STRUCT) > 0;
+	return id_of(name, BTF_KIND_STRUCT).has_value();
 }
 
 std::vector<std::string> KernelBtf::fields(const std::string &struct_name) const
@@ -68,7 +68,29 @@ bool KernelBtf::has_field(const std::string &struct_name, const std::string &fie
 
 bool KernelBtf::has_func(const std::string &name) const
 {
-	return btf_ && btf__find_by_name_kind(btf_, name.c_str(), BTF_KIND_FUNC) > 0;
+	return id_of(name, BTF_KIND_FUNC).has_value();
+}
+
+std::optional<unsigned int> KernelBtf::id_of(const std::string &name, unsigned int kind) const
+{
+	const int id = btf_ ? btf__find_by_name_kind(btf_, name.c_str(), kind) : -ENOENT;
+	return id > 0 ? std::optional(static_cast<unsigned int>(id)) : std::nullopt;
+}
+
+std::optional<unsigned int> KernelBtf::member_offset(const std::string &struct_name,
+						     const std::string &member) const
+{
+	const std::optional<unsigned int> id = id_of(struct_name, BTF_KIND_STRUCT);
+	if (!id)
+		return std::nullopt;
+	const struct btf_type *type = btf__type_by_id(btf_, *id);
+	const struct btf_member *members = btf_members(type);
+	for (unsigned short i = 0; i < btf_vlen(type); i++) {
+		const char *name = btf__name_by_offset(btf_, members[i].name_off);
+		if (name && member == name)
+			return btf_member_bit_offset(type, i) / 8;
+	}
+	return std::nullopt;
 }
 
 const struct btf_type *KernelBtf::func_proto(const std::string &func) const

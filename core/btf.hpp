@@ -26,6 +26,11 @@ public:
 	bool has_struct(const std::string &name) const;
 	bool has_field(const std::string &struct_name, const std::string &field) const;
 	bool has_func(const std::string &name) const;
+	// The BTF id of a type of the kind (BTF_KIND_*), or nullopt.
+	std::optional<unsigned int> id_of(const std::string &name, unsigned int kind) const;
+	// Byte offset of a struct's direct member, or nullopt.
+	std::optional<unsigned int> member_offset(const std::string &struct_name,
+						  const std::string &member) const;
 	// Parameters of a kernel function as C text ("struct dentry *"), or nullopt.
 	std::optional<std::vector<std::string>> param_types(const std::string &func) const;
 	// Whether parameter `index` of `func` reaches a complete type through its

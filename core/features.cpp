@@ -1,7 +1,7 @@
 #include "features.hpp"
 
-#include "probe_kfunc.bpf.skel.h"
 #include "probes.bpf.skel.h"
+#include "raw_probes.hpp"
 
 #include <fsbpf/skeleton.hpp>
 
@@ -32,7 +32,6 @@ std::optional<size_t> index_of(const std::array<std::string_view, N> &names, std
 }
 
 using Probes = Skeleton<probes_bpf, probes_bpf__open, probes_bpf__destroy>;
-using KfuncProbe = Skeleton<probe_kfunc_bpf, probe_kfunc_bpf__open, probe_kfunc_bpf__destroy>;
 
 int errno_or(int fallback)
 {
@@ -77,15 +76,6 @@ int probe_map(bpf_map_type type, __u32 key_size, __u32 value_size, __u32 max_ent
 		return fd;
 	close(fd);
 	return 0;
-}
-
-int probe_rdonly_cast(KernelBtf &btf)
-{
-	if (!btf.has_func("bpf_rdonly_cast"))
-		return -ENOENT;
-	KfuncProbe skel;
-	const int err = skel.open();
-	return err ? err : probe_kfunc_bpf__load(skel.get());
 }
 
 } // namespace
@@ -158,7 +148,7 @@ int Features::probe_attach(fsbpf_attach attach)
 		if (int err = ensure_tracefs(message))
 			return err;
 	}
-	return load_probe(std::string("probe_") + std::string(attach_name(attach)), &probe_links_);
+	return raw_probe_attach(attach, btf_, probe_links_);
 }
 
 int Features::probe_feature(fsbpf_feature feature)
@@ -174,7 +164,7 @@ int Features::probe_feature(fsbpf_feature feature)
 	case FSBPF_FEATURE_D_PATH:
 		return load_probe("probe_d_path", &probe_links_);
 	case FSBPF_FEATURE_RDONLY_CAST:
-		return probe_rdonly_cast(btf_);
+		return raw_probe_rdonly_cast(btf_);
 	case FSBPF_FEATURE__COUNT:
 		break;
 	}

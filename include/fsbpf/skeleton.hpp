@@ -2,6 +2,7 @@
 // record per backend, and the attempt that loads a backend or leaves nothing.
 #pragma once
 
+#include <fsbpf/fd.hpp>
 #include <fsbpf/plugin.hpp>
 
 #include <bpf/libbpf.h>
@@ -118,6 +119,13 @@ public:
 	void release(bpf_link *link)
 	{
 		threads_.emplace_back([link] { bpf_link__destroy(link); });
+	}
+	// A descriptor that keeps a program attached (a BPF link, a perf event).
+	void release(UniqueFd attachment)
+	{
+		threads_.emplace_back([owned = std::move(attachment)]() mutable {
+			const UniqueFd closing = std::move(owned);
+		});
 	}
 
 private:

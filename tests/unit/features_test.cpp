@@ -1,4 +1,7 @@
+#include "btf.hpp"
 #include "features.hpp"
+
+#include <bpf/btf.h>
 
 #include <gtest/gtest.h>
 
@@ -117,6 +120,41 @@ TEST(FeatureNames, MatchTheDisableKnob)
 	EXPECT_EQ(fsbpf::feature_name(FSBPF_FEATURE_RINGBUF), "ringbuf");
 	EXPECT_EQ(fsbpf::feature_name(FSBPF_FEATURE_RDONLY_CAST), "rdonly_cast");
 	EXPECT_EQ(fsbpf::feature_name(FSBPF_FEATURE_D_PATH), "d_path");
+}
+
+// struct task { int flags; int pid; } and int wake(struct task *).
+struct btf *task_btf()
+{
+	struct btf *btf = btf__new_empty();
+	const int integer = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	const int task = btf__add_struct(btf, "task", 8);
+	btf__add_field(btf, "flags", integer, 0, 0);
+	btf__add_field(btf, "pid", integer, 32, 0);
+	const int pointer = btf__add_ptr(btf, task);
+	const int proto = btf__add_func_proto(btf, integer);
+	btf__add_func_param(btf, "task", pointer);
+	btf__add_func(btf, "wake", BTF_FUNC_GLOBAL, proto);
+	return btf;
+}
+
+TEST(KernelBtf, FindsIdsOfTheKindAsked)
+{
+	const fsbpf::KernelBtf btf(task_btf());
+	EXPECT_EQ(btf.id_of("task", BTF_KIND_STRUCT), std::optional(2U));
+	EXPECT_EQ(btf.id_of("task", BTF_KIND_FUNC), std::nullopt);
+	EXPECT_EQ(btf.id_of("wake", BTF_KIND_FUNC), std::optional(5U));
+	EXPECT_EQ(btf.id_of("sleep", BTF_KIND_FUNC), std::nullopt);
+	EXPECT_TRUE(btf.has_func("wake"));
+	EXPECT_TRUE(btf.has_struct("task"));
+}
+
+TEST(KernelBtf, GivesMemberOffsetsInBytes)
+{
+	const fsbpf::KernelBtf btf(task_btf());
+	EXPECT_EQ(btf.member_offset("task", "flags"), std::optional(0U));
+	EXPECT_EQ(btf.member_offset("task", "pid"), std::optional(4U));
+	EXPECT_EQ(btf.member_offset("task", "tgid"), std::nullopt);
+	EXPECT_EQ(btf.member_offset("wake", "pid"), std::nullopt);
 }
 
 } // namespace
