@@ -15,6 +15,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "filelife.h"
+#include "caller.bpf.h"
 #include "filter.bpf.h"
 #include "path.bpf.h"
 #include "ringbuf.bpf.h"
@@ -127,29 +128,6 @@ static __always_inline void count_lost(__u32 kind)
 		__sync_fetch_and_add(&lost_births, 1);
 }
 
-/* Who calls: process, thread, command and mount namespace. */
-static __always_inline void set_caller(struct filelife_event *event, bool direct)
-{
-	struct task_struct *task;
-	__u64 pid_tgid;
-
-	if (direct) { /* one helper call instead of four */
-		task = bpf_get_current_task_btf();
-		event->pid = task->tgid;
-		event->tid = task->pid;
-		event->mntns = task->nsproxy->mnt_ns->ns.inum;
-		event->cgroup_id = bpf_get_current_cgroup_id();
-		__builtin_memcpy(event->comm, task->comm, sizeof(event->comm));
-		return;
-	}
-	pid_tgid = bpf_get_current_pid_tgid();
-	event->pid = pid_tgid >> 32;
-	event->tid = (__u32)pid_tgid;
-	event->mntns = fsbpf_current_mntns();
-	event->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(event->comm, sizeof(event->comm));
-}
-
 /* Every event returned must go to send_event() or drop_event(). */
 static __always_inline struct filelife_event *new_event(enum filelife_kind kind, __u32 flags,
 							bool direct)
@@ -172,7 +150,7 @@ static __always_inline struct filelife_event *new_event(enum filelife_kind kind,
 	event->ts = bpf_ktime_get_ns();
 	event->kind = kind;
 	event->flags = flags;
-	set_caller(event, direct);
+	FSBPF_SET_CALLER(event, direct);
 	clear_inode_id(&event->file);
 	clear_inode_id(&event->victim);
 	event->names[0].flags = event->names[1].flags = 0;

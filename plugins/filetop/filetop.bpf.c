@@ -14,6 +14,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "caller.bpf.h"
 #include "filetop.h"
 #include "filter.bpf.h"
 #include "path.bpf.h"
@@ -168,12 +169,8 @@ static __always_inline void send_name(__u32 epoch_now, const struct filetop_key 
 	name->dev = key->dev;
 	name->ino = key->ino;
 	name->gen = key->gen;
-	name->tid = key->tid;
-	name->pid = seen->tgid;
 	name->type = type_of(seen->mode);
-	bpf_get_current_comm(name->comm, sizeof(name->comm));
-	name->mntns = fsbpf_current_mntns();
-	name->cgroup_id = bpf_get_current_cgroup_id();
+	FSBPF_SET_CALLER(name, cast);
 	fsbpf_read_file_path(&name->path, seen->file, cast);
 	size = fsbpf_path_record_size(&name->path, offsetof(struct filetop_name, path));
 	if (bpf_ringbuf_output(&names, name, size, fsbpf_ringbuf_wakeup(&names, size, false)))

@@ -9,6 +9,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "caller.bpf.h"
 #include "filter.bpf.h"
 #include "histogram.bpf.h"
 #include "path.bpf.h"
@@ -135,7 +136,6 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma,
 	struct fsbpf_log2_hist *hist;
 	struct start *start;
 	__u32 key = call, zero = 0;
-	__u64 pid_tgid;
 	__u64 latency;
 	__u64 size;
 
@@ -156,16 +156,11 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma,
 	event->start_ns = start->ts;
 	event->latency_ns = latency;
 	event->ret = ret;
-	pid_tgid = bpf_get_current_pid_tgid();
-	event->pid = pid_tgid >> 32;
-	event->tid = (__u32)pid_tgid;
 	event->call = call;
 	event->fd = start->fd;
 	event->addr = start->addr;
-	event->cgroup_id = bpf_get_current_cgroup_id();
-	event->mntns = fsbpf_current_mntns();
 	event->pad = 0;
-	bpf_get_current_comm(event->comm, sizeof(event->comm));
+	FSBPF_SET_CALLER(event, direct);
 	fill_path(event, start, find_vma, direct);
 	size = fsbpf_path_record_size(&event->path, offsetof(struct syncsnoop_event, path));
 	if (bpf_ringbuf_output(&events, event, size, fsbpf_ringbuf_wakeup(&events, size, false)))
