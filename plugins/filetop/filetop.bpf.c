@@ -3,8 +3,9 @@
  * filetop: bytes and calls of the read and write family per thread and file.
  *
  * Each backend ends in count_call(): find the file behind the fd, add the
- * call to this CPU's pending slot, and touch the epoch's hash map only when
- * the slot moves to another file or thread (see filetop.h). The kernel never
+ * call to a way of this CPU's pending slot, and touch the epoch's hash map
+ * only when the least recent way moves to another file or thread (see
+ * filetop.h). The kernel never
  * runs a program twice at once on one CPU (a nested run is skipped and
  * counted in recursion_misses), and every program uses its own slots, so the
  * slots need no atomics.
@@ -62,7 +63,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FILETOP_EPOCHS *FILETOP_SLOTS);
+	__uint(max_entries, FILETOP_EPOCHS *FILETOP_SLOTS *FILETOP_WAYS);
 	__type(key, __u32);
 	__type(value, struct filetop_pending);
 } pending SEC(".maps");
@@ -144,7 +145,7 @@ static __always_inline bool see_file_core(int fd, struct seen_file *out)
 	return true;
 }
 
-/* ---- the slow path: a slot moves to another file or thread ---- */
+/* ---- the slow path: a way moves to another file or thread ---- */
 
 static __always_inline __u32 type_of(__u32 mode)
 {
@@ -177,66 +178,85 @@ static __always_inline void send_name(__u32 epoch_now, const struct filetop_key 
 		__sync_fetch_and_add(&lost_names[epoch_now & 1], 1);
 }
 
-static __always_inline void flush(struct filetop_pending *slot, void *map, __u32 epoch_now,
+static __always_inline void flush(struct filetop_pending *way, void *map, __u32 epoch_now,
 				  enum filetop_side side)
 {
 	struct filetop_counts *counts;
 
-	if (!slot->calls || slot->state == FILETOP_PENDING_IGNORED)
+	if (!way->calls || way->state == FILETOP_PENDING_IGNORED)
 		return;
-	counts = slot->state == FILETOP_PENDING_TRACKED ? bpf_map_lookup_elem(map, &slot->key)
-							: NULL;
+	counts = way->state == FILETOP_PENDING_TRACKED ? bpf_map_lookup_elem(map, &way->key) : NULL;
 	if (!counts) {
-		__sync_fetch_and_add(&overflow_calls[epoch_now & 1], slot->calls);
+		__sync_fetch_and_add(&overflow_calls[epoch_now & 1], way->calls);
 	} else if (side == FILETOP_SIDE_READ) {
-		__sync_fetch_and_add(&counts->reads, slot->calls);
-		__sync_fetch_and_add(&counts->rbytes, slot->bytes);
+		__sync_fetch_and_add(&counts->reads, way->calls);
+		__sync_fetch_and_add(&counts->rbytes, way->bytes);
 	} else {
-		__sync_fetch_and_add(&counts->writes, slot->calls);
-		__sync_fetch_and_add(&counts->wbytes, slot->bytes);
+		__sync_fetch_and_add(&counts->writes, way->calls);
+		__sync_fetch_and_add(&counts->wbytes, way->bytes);
 	}
 }
 
-/* Points the slot at the call's file and makes sure the map has its entry. */
-static __always_inline void track(struct filetop_pending *slot, void *map, __u32 epoch_now,
+/* Points the way at the call's file and makes sure the map has its entry. */
+static __always_inline void track(struct filetop_pending *way, void *map, __u32 epoch_now,
 				  const struct seen_file *seen, bool cast)
 {
 	const struct filetop_counts zero = {};
 	struct file *file = seen->file;
 	long err;
 
-	slot->inode = seen->inode;
-	slot->key.ino = seen->ino;
-	slot->key.gen = seen->gen;
-	slot->key.tid = seen->tid;
-	slot->key.dev = FSBPF_READ(cast, file, f_inode, i_sb, s_dev);
-	slot->calls = 0;
-	slot->bytes = 0;
+	way->inode = seen->inode;
+	way->key.ino = seen->ino;
+	way->key.gen = seen->gen;
+	way->key.tid = seen->tid;
+	way->key.dev = FSBPF_READ(cast, file, f_inode, i_sb, s_dev);
+	way->calls = 0;
+	way->bytes = 0;
 	if (!fsbpf_current_comm_matches()) {
-		slot->state = FILETOP_PENDING_IGNORED;
+		way->state = FILETOP_PENDING_IGNORED;
 		return;
 	}
-	slot->state = FILETOP_PENDING_TRACKED;
+	way->state = FILETOP_PENDING_TRACKED;
 	/*
 	 * Not left to BPF_NOEXIST alone: on 5.10 and 6.1 (kernel matrix) that
 	 * insert of an existing key did not return -EEXIST.
 	 */
-	if (bpf_map_lookup_elem(map, &slot->key))
+	if (bpf_map_lookup_elem(map, &way->key))
 		return;
-	err = bpf_map_update_elem(map, &slot->key, &zero, BPF_NOEXIST);
+	err = bpf_map_update_elem(map, &way->key, &zero, BPF_NOEXIST);
 	if (!err)
-		send_name(epoch_now, &slot->key, seen, cast);
+		send_name(epoch_now, &way->key, seen, cast);
 	else if (err != -EEXIST)
-		slot->state = FILETOP_PENDING_OVERFLOW;
+		way->state = FILETOP_PENDING_OVERFLOW;
 }
 
 /* ---- the hot path ---- */
 
+static __always_inline bool holds(const struct filetop_pending *way, const struct seen_file *seen)
+{
+	return way->inode == seen->inode && way->key.ino == seen->ino &&
+	       way->key.gen == seen->gen && way->key.tid == seen->tid;
+}
+
+/*
+ * The second way takes the call when it holds the call's file and thread, or
+ * when neither way does and the first took the last call.
+ */
+static __always_inline bool takes_second(const struct filetop_pending *first,
+					 const struct filetop_pending *second,
+					 const struct seen_file *seen)
+{
+	if (holds(first, seen))
+		return false;
+	return holds(second, seen) || first->recent;
+}
+
 static __always_inline void count_call(enum filetop_call call, enum filetop_side side, int fd,
 				       long bytes, bool cast)
 {
-	struct filetop_pending *slot;
+	struct filetop_pending *first, *second, *way, *other;
 	struct seen_file seen;
+	bool to_second;
 	__u32 epoch_now;
 	__u32 index;
 	void *map;
@@ -252,20 +272,28 @@ static __always_inline void count_call(enum filetop_call call, enum filetop_side
 	if (target_tgid && seen.tgid != target_tgid)
 		return;
 	epoch_now = epoch & 1;
-	index = epoch_now * FILETOP_SLOTS + call * FILETOP_SIDES + side;
-	slot = bpf_map_lookup_elem(&pending, &index);
-	if (!slot)
+	index = (epoch_now * FILETOP_SLOTS + call * FILETOP_SIDES + side) * FILETOP_WAYS;
+	first = bpf_map_lookup_elem(&pending, &index);
+	index++;
+	second = bpf_map_lookup_elem(&pending, &index);
+	if (!first || !second)
 		return;
-	if (slot->inode != seen.inode || slot->key.ino != seen.ino || slot->key.gen != seen.gen ||
-	    slot->key.tid != seen.tid) {
+	to_second = takes_second(first, second, &seen);
+	way = to_second ? second : first;
+	other = to_second ? first : second;
+	if (!holds(way, &seen)) {
 		map = bpf_map_lookup_elem(&counts, &epoch_now);
 		if (!map)
 			return;
-		flush(slot, map, epoch_now, side);
-		track(slot, map, epoch_now, &seen, cast);
+		flush(way, map, epoch_now, side);
+		track(way, map, epoch_now, &seen, cast);
 	}
-	slot->calls++;
-	slot->bytes += bytes;
+	if (!way->recent) {
+		way->recent = 1;
+		other->recent = 0;
+	}
+	way->calls++;
+	way->bytes += bytes;
 }
 
 /* A call's descriptors: `in` is read, `out` written; -1 when the call has none. */

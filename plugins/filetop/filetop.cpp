@@ -293,12 +293,13 @@ private:
 		const std::vector<filetop_pending> zeros(values.size());
 		static_assert(sizeof(filetop_pending) % 8 == 0,
 			      "per-CPU values are 8-byte aligned");
-		for (uint32_t slot = 0; slot < FILETOP_SLOTS; slot++) {
-			const uint32_t index = old_epoch * FILETOP_SLOTS + slot;
+		for (uint32_t way = 0; way < FILETOP_SLOTS * FILETOP_WAYS; way++) {
+			const uint32_t index = old_epoch * FILETOP_SLOTS * FILETOP_WAYS + way;
 			if (bpf_map_lookup_elem(fd, &index, values.data()) != 0)
 				continue;
+			const uint32_t side = way / FILETOP_WAYS % FILETOP_SIDES;
 			for (const filetop_pending &pending : values)
-				add_pending(pending, slot % FILETOP_SIDES, rows, overflow);
+				add_pending(pending, side, rows, overflow);
 			bpf_map_update_elem(fd, &index, zeros.data(), BPF_ANY);
 		}
 	}

@@ -4,8 +4,9 @@
  *
  * Counting is double-buffered by epoch. The BPF side adds each call to a
  * per-CPU pending slot (struct filetop_pending) and moves it into the
- * epoch's hash map (filetop_key -> filetop_counts) only when the slot's file
- * or thread changes, so a loop over one file costs no map update per call.
+ * epoch's hash map (filetop_key -> filetop_counts) only when the slot's way
+ * goes to another file or thread, so a loop over one or two files costs no
+ * map update per call.
  * User space flips the epoch, waits for every program that may still use the
  * old one, then reads and clears the old epoch's map and slots.
  */
@@ -43,6 +44,11 @@ enum filetop_side {
 };
 
 #define FILETOP_SLOTS ((int)FILETOP_CALL__COUNT * (int)FILETOP_SIDES)
+/*
+ * Each slot holds two files or threads, so that calls taking turns between
+ * two (cmp and diff reading two files, two threads on one CPU) stay pending.
+ */
+#define FILETOP_WAYS  2
 
 enum filetop_type {
 	FILETOP_TYPE_REGULAR = 'R',
@@ -78,8 +84,8 @@ struct filetop_pending {
 	struct filetop_key key;
 	__u64 calls;
 	__u64 bytes;
-	__u32 state; /* enum filetop_pending_state */
-	__u32 pad;
+	__u32 state;  /* enum filetop_pending_state */
+	__u32 recent; /* the way of its slot that took the last call */
 };
 
 /*

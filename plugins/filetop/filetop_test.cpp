@@ -152,15 +152,17 @@ void write_file(const std::string &path, size_t size)
 	std::ofstream(path) << std::string(size, 'b');
 }
 
-// The files of the all-calls workload: B is read, the others written.
+// The files of the all-calls workload: b, x, y and z are read, the others written.
 struct CallFiles {
-	std::string a, b, c, d, e;
+	std::string a, b, c, d, e, x, y, z;
 
 	explicit CallFiles(const TempDir &dir)
 		: a(dir.file("a")), b(dir.file("b")), c(dir.file("c")), d(dir.file("d")),
-		  e(dir.file("e"))
+		  e(dir.file("e")), x(dir.file("x")), y(dir.file("y")), z(dir.file("z"))
 	{
 		write_file(b, 200);
+		for (const std::string *path : {&x, &y, &z})
+			write_file(*path, 1);
 	}
 };
 
@@ -208,6 +210,19 @@ void copy_calls(int b, int c, int d)
 	must(splice(b, &splice_offset, pipe_fds[1], nullptr, 16, 0) == 16, 44);
 }
 
+// One-byte preads by turns, x y x y z twenty times: x and y take turns in
+// the two ways of a CPU's slot, and z evicts whichever took the older call.
+void rotating_reads(const CallFiles &files)
+{
+	const std::array<int, 3> fds = {open_or_exit(files.x, O_RDONLY),
+					open_or_exit(files.y, O_RDONLY),
+					open_or_exit(files.z, O_RDONLY)};
+	char byte = 0;
+	for (int round = 0; round < 20; round++)
+		for (const int which : {0, 1, 0, 1, 2})
+			must(pread(fds.at(which), &byte, 1, 0) == 1, 38);
+}
+
 // Every call of the family once or more, from the main thread; a second
 // thread writes file e.
 void all_calls(const CallFiles &files)
@@ -219,6 +234,7 @@ void all_calls(const CallFiles &files)
 	write_calls(a);
 	read_calls(b);
 	copy_calls(b, c, d);
+	rotating_reads(files);
 	std::thread writer([&] {
 		const int e = open_or_exit(files.e, O_WRONLY | O_CREAT);
 		for (int i = 0; i < 7; i++)
@@ -277,6 +293,9 @@ TEST_P(FileTopBackend, CountsEveryCallOfTheFamilyExactlyPerThreadAndFile)
 		{4 + 2 + 1 + 1 + 1 + 1 + 1 + 3, 0, 100 + 20 + 10 + 90 + 3 + 7 + 40 + 60 + 16, 0});
 	expect_counted(counted, pid, "c", {0, 1, 0, 40});
 	expect_counted(counted, pid, "d", {0, 1, 0, 60});
+	expect_counted(counted, pid, "x", {40, 0, 40, 0});
+	expect_counted(counted, pid, "y", {40, 0, 40, 0});
+	expect_counted(counted, pid, "z", {20, 0, 20, 0});
 	const auto e_rows = counted.of_file("e");
 	if (e_rows.empty() && counted.skipped > 0)
 		return; // the kernel hid the second thread's writes, and said so
@@ -598,6 +617,57 @@ TEST(FileTopLifecycle, CountEndsAfterThatManyIntervals)
 	const Finished done = run({fsbpf_binary(), "filetop", "--json", "0.1", "3"}, {}, 30s);
 	EXPECT_EQ(done.status, 0) << done.err;
 	EXPECT_EQ(summaries_of(json_lines(done.out)).size(), 3U) << done.out;
+}
+
+// ---- Real programs, against strace's count of the same calls ----
+
+// Reads and bytes per file name in an strace log of openat and read (strace
+// pads short calls with spaces before their result).
+std::map<std::string, Counts> reads_in_strace_log(const std::string &log)
+{
+	static const std::regex opened(R"re(^openat\(.*"([^"]*)", .*\) += (\d+)$)re");
+	static const std::regex read_line(R"re(^read\((\d+), .*\) += (\d+)$)re");
+	std::map<std::string, std::string> names; // fd -> base name
+	std::map<std::string, Counts> counts;
+	std::ifstream in(log);
+	std::smatch match;
+	for (std::string line; std::getline(in, line);) {
+		if (std::regex_match(line, match, opened)) {
+			names[match[2]] = std::filesystem::path(match[1].str()).filename();
+		} else if (std::regex_match(line, match, read_line) && names.contains(match[1])) {
+			Counts &file = counts[names[match[1]]];
+			file.reads++;
+			file.rbytes += std::stoull(match[2]);
+		}
+	}
+	return counts;
+}
+
+// cmp reads its two files by turns, the pattern the two ways of a CPU's
+// slot are for: filetop counts what strace counts, call for call.
+TEST(FileTopRealPrograms, CmpReadingTwoFilesByTurns)
+{
+	TempDir dir;
+	const std::string one = dir.file("one"), two = dir.file("two"), log = dir.file("log");
+	write_file(one, 1 << 20);
+	write_file(two, 1 << 20);
+	Workload cmp("fsbpf-ftcmp", [&] {
+		execlp("strace", "strace", "-qq", "-e", "trace=openat,read", "-o", log.c_str(),
+		       "cmp", one.c_str(), two.c_str(), nullptr);
+		_exit(127);
+	});
+	const Counted counted = count_during({"-c", "cmp"}, {&cmp});
+	const std::map<std::string, Counts> straced = reads_in_strace_log(log);
+
+	ASSERT_TRUE(straced.contains("one") && straced.contains("two")) << "strace: " << log;
+	EXPECT_GT(straced.at("one").reads, 2U);
+	for (const std::string name : {"one", "two"}) {
+		const std::vector<std::pair<uint64_t, Totals>> rows = counted.of_file(name);
+		ASSERT_EQ(rows.size(), 1U) << name << "\n" << counted.output;
+		EXPECT_EQ(rows[0].second.counts, straced.at(name)) << name;
+		EXPECT_EQ(rows[0].second.counts.rbytes, 1U << 20) << name;
+	}
+	EXPECT_EQ(counted.overflow + counted.lost + counted.missed + counted.skipped, 0U);
 }
 
 // ---- Containers: which cgroup and mount namespace, and filters on them ----
