@@ -74,17 +74,27 @@ private:
 // output at most this late.
 constexpr int kRingPollMs = 100;
 
-// Hands every record of rb to its callback until the command stops or the
-// output closes; then once more after detach(), so nothing in flight is lost.
+// Hands every record of the ring to its callback until the command stops or
+// the output closes, calling after_pass() after each pass over it; then once
+// more after detach(), so nothing in flight is lost.
+template <typename Detach, typename AfterPass>
+void read_until_stopped(const plugin::Host &host, Ring &ring, const bool &output_closed,
+			Detach detach, AfterPass after_pass)
+{
+	while (!output_closed && host.wait(ring.wakeups(), kRingPollMs) >= 0) {
+		ring.consume();
+		after_pass();
+	}
+	detach();
+	if (!output_closed)
+		ring.consume();
+}
+
 template <typename Detach>
 void read_until_stopped(const plugin::Host &host, Ring &ring, const bool &output_closed,
 			Detach detach)
 {
-	while (!output_closed && host.wait(ring.wakeups(), kRingPollMs) >= 0)
-		ring.consume();
-	detach();
-	if (!output_closed)
-		ring.consume();
+	read_until_stopped(host, ring, output_closed, detach, [] {});
 }
 
 // For export_metrics(): as read_until_stopped, with collect() every metric

@@ -24,6 +24,20 @@ const volatile bool with_paths = true;
 
 /* Events the ring buffer had no room for. */
 __u64 lost_events = 0;
+/*
+ * Written by user space, which moves it on every second or so: an event
+ * carries its file's path only when no earlier event of the epoch did, so a
+ * renamed file shows its new path within about a second.
+ */
+__u32 path_epoch = 0;
+
+/* The epoch in which each file's path was last sent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SYNCSNOOP_MAX_PATHS);
+	__type(key, struct syncsnoop_file);
+	__type(value, __u32);
+} sent_paths SEC(".maps");
 
 struct start {
 	__u64 ts;
@@ -110,24 +124,43 @@ static __always_inline struct file *mapped_file(__u64 addr, bool direct)
 }
 
 /*
- * The path of the call's file. Exits with BTF-typed arguments come in two
- * more builds, ..._cast reading the kernel's memory directly and ..._core
- * by probe reads (bpf/path.bpf.h): a direct walk costs a fsync on tmpfs
- * here about 1.2 us less.
+ * The call's file, with its path unless an event of this epoch sent it
+ * (walking the path was a third of an fsync exit's BPF time on tmpfs). Exits
+ * with BTF-typed arguments come in two more builds, ..._cast reading the
+ * kernel's memory directly and ..._core by probe reads (bpf/path.bpf.h): a
+ * direct walk costs a fsync on tmpfs here about 1.2 us less.
  */
 static __always_inline void fill_path(struct syncsnoop_event *event, const struct start *start,
 				      bool find_vma, bool direct)
 {
 	struct file *file = NULL;
 
+	__u32 *sent;
+
+	event->file.mnt = 0;
+	event->file.dentry = 0;
+	event->path_sent = 0;
+	fsbpf_clear_path(&event->path);
 	if (with_paths && start->call == SYNC_CALL_MSYNC)
 		file = find_vma ? mapped_file(start->addr, direct) : NULL;
 	else if (with_paths && start->fd >= 0)
 		file = fsbpf_fd_file(start->fd, direct);
-	if (file)
-		fsbpf_read_file_path(&event->path, file, direct);
+	if (!file)
+		return;
+	event->file.mnt = (__u64)FSBPF_READ(direct, file, f_path.mnt);
+	event->file.dentry = (__u64)FSBPF_READ(direct, file, f_path.dentry);
+	sent = bpf_map_lookup_elem(&sent_paths, &event->file);
+	if (sent && *sent == event->path_epoch)
+		event->path_sent = 1;
 	else
-		fsbpf_clear_path(&event->path);
+		fsbpf_read_file_path(&event->path, file, direct);
+}
+
+/* Sent: the path's later events in this epoch need not carry it. */
+static __always_inline void remember_path_sent(struct syncsnoop_event *event)
+{
+	if (event->file.dentry && !event->path_sent)
+		bpf_map_update_elem(&sent_paths, &event->file, &event->path_epoch, BPF_ANY);
 }
 
 static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma, bool direct)
@@ -160,11 +193,14 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma,
 	event->fd = start->fd;
 	event->addr = start->addr;
 	event->pad = 0;
+	event->path_epoch = path_epoch;
 	FSBPF_SET_CALLER(event, direct);
 	fill_path(event, start, find_vma, direct);
 	size = fsbpf_path_record_size(&event->path, offsetof(struct syncsnoop_event, path));
 	if (bpf_ringbuf_output(&events, event, size, fsbpf_ringbuf_wakeup(&events, size, false)))
 		__sync_fetch_and_add(&lost_events, 1);
+	else
+		remember_path_sent(event);
 done:
 	fsbpf_stash_drop(&starts);
 	return 0;

@@ -23,9 +23,11 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -35,7 +37,54 @@ using fsbpf::plugin::i64;
 using fsbpf::plugin::str;
 using fsbpf::plugin::u64;
 
-static_assert(sizeof(syncsnoop_event) == 80 + sizeof(fsbpf_path), "event layout changed");
+static_assert(sizeof(syncsnoop_event) == 104 + sizeof(fsbpf_path), "event layout changed");
+
+// The paths BPF sent, by file, for the path epoch BPF uses now and the one
+// before it (events built just before a move). The reader moves the epoch on
+// once a second at most, each time after it has read the ring.
+class SentPaths {
+public:
+	explicit SentPaths(uint32_t &bpf_epoch) : bpf_epoch_(bpf_epoch) {}
+
+	// The event's path: the one it carries, or the one sent before it.
+	std::string path_of(const syncsnoop_event &event, std::string carried)
+	{
+		Table *table = table_of(event.path_epoch);
+		const Key key{event.file.mnt, event.file.dentry};
+		if (!event.path_sent) {
+			if (table && event.file.dentry)
+				(*table)[key] = carried;
+			return carried;
+		}
+		const auto found = table ? table->find(key) : Table::iterator{};
+		return table && found != table->end() ? found->second : "?";
+	}
+
+	void after_reading(double now)
+	{
+		if (now < next_move_)
+			return;
+		next_move_ = now + 1.0;
+		previous_ = std::exchange(current_, {});
+		__atomic_store_n(&bpf_epoch_, ++epoch_, __ATOMIC_RELAXED);
+	}
+
+private:
+	using Key = std::pair<uint64_t, uint64_t>;
+	using Table = std::map<Key, std::string>;
+
+	Table *table_of(uint32_t epoch)
+	{
+		if (epoch == epoch_)
+			return &current_;
+		return epoch + 1 == epoch_ ? &previous_ : nullptr;
+	}
+
+	uint32_t &bpf_epoch_;
+	uint32_t epoch_ = 0;
+	double next_move_ = 1.0;
+	Table current_, previous_;
+};
 
 constexpr std::array<const char *, SYNC_CALL__COUNT> kCallNames = {
 	"sync", "syncfs", "fsync", "fdatasync", "sync_file_range", "msync"};
@@ -192,11 +241,14 @@ public:
 		if (host.select_backend(attach) < 0)
 			return 1;
 		fsbpf::Ring events(skel_->maps.events, &SyncSnoop::on_event, this);
+		sent_paths_.emplace(skel_->bss->path_epoch);
 		open_sink(host);
 		clock_.start();
 		host.ready("Tracing sync-family calls... Hit Ctrl-C to end.");
 
-		fsbpf::read_until_stopped(host, events, output_closed_, [this] { skel_.detach(); });
+		fsbpf::read_until_stopped(
+			host, events, output_closed_, [this] { skel_.detach(); },
+			[&] { sent_paths_->after_reading(host.elapsed()); });
 		// Also when the output has failed: the sink then sends them to stderr.
 		sink_->summary({{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
 				{"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
@@ -266,9 +318,11 @@ private:
 		auto *self = static_cast<SyncSnoop *>(ctx);
 		if (size < offsetof(syncsnoop_event, path.names))
 			return 0;
-		return self->print(
-			*static_cast<const syncsnoop_event *>(data),
-			fsbpf::path_in_record(data, size, offsetof(syncsnoop_event, path)));
+		const auto &event = *static_cast<const syncsnoop_event *>(data);
+		return self->print(event, self->sent_paths_->path_of(
+						  event, fsbpf::path_in_record(
+								 data, size,
+								 offsetof(syncsnoop_event, path))));
 	}
 
 	static int on_counted_event(void *ctx, void *data, size_t size)
@@ -309,6 +363,7 @@ private:
 	fsbpf::WorkloadFields workload_;
 	double min_latency_ms_ = 0;
 	bool with_paths_ = true; // the exporter's series have no file label
+	std::optional<SentPaths> sent_paths_;
 
 	Skeleton skel_;
 	std::unique_ptr<fsbpf::plugin::Sink> sink_;

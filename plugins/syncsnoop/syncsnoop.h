@@ -7,6 +7,7 @@
 
 #define SYNCSNOOP_COMM_LEN     16
 #define SYNCSNOOP_MAX_INFLIGHT 10240
+#define SYNCSNOOP_MAX_PATHS    10240 /* files whose path BPF remembers sending */
 
 enum sync_call {
 	SYNC_CALL_SYNC = 0,
@@ -16,6 +17,15 @@ enum sync_call {
 	SYNC_CALL_SYNC_FILE_RANGE,
 	SYNC_CALL_MSYNC,
 	SYNC_CALL__COUNT,
+};
+
+/*
+ * A file as the kernel holds it open (its struct path): BPF sends a file's
+ * path once per path epoch, and later events of the epoch only this.
+ */
+struct syncsnoop_file {
+	__u64 mnt;    /* struct vfsmount * */
+	__u64 dentry; /* struct dentry * */
 };
 
 struct syncsnoop_event {
@@ -29,6 +39,9 @@ struct syncsnoop_event {
 	__u64 addr;      /* msync's start address */
 	__u64 cgroup_id; /* on the unified hierarchy */
 	__u32 mntns;     /* the inode number of the caller's mount namespace */
+	__u32 path_epoch;
+	struct syncsnoop_file file; /* zero when the call has no file */
+	__u32 path_sent;            /* 1: path is empty, an earlier event of path_epoch had it */
 	__u32 pad;
 	char comm[SYNCSNOOP_COMM_LEN];
 	struct fsbpf_path path;

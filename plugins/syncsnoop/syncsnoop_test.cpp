@@ -280,6 +280,38 @@ TEST(SyncSnoopOutput, JsonCarriesTheExactFileName)
 	EXPECT_EQ(file.substr(file.rfind('/') + 1), name);
 }
 
+// A file's path comes in its first event of each path epoch (about a second);
+// later events of the epoch refer to it. Every fsync names its file, and a
+// file renamed shows the new name once the epoch has moved on.
+TEST(SyncSnoopOutput, EveryEventNamesItsFileAndRenamesShowWithinTwoSeconds)
+{
+	TempDir dir;
+	const std::string first = dir.file("first"), second = dir.file("second");
+	const std::string renamed = dir.file("renamed");
+	Workload child("fsbpf-ssnames", [&] {
+		const int a = open(first.c_str(), O_RDWR | O_CREAT, 0600);
+		const int b = open(second.c_str(), O_RDWR | O_CREAT, 0600);
+		for (int i = 0; i < 50; i++)
+			if (fsync(a) != 0 || fsync(b) != 0)
+				_exit(1);
+		if (rename(first.c_str(), renamed.c_str()) != 0)
+			_exit(2);
+		sleep(2); // the reader moves the epoch on within 1.1 s
+		if (fsync(a) != 0 || fdatasync(b) != 0)
+			_exit(3);
+	});
+	const Finished done = trace_child({"--json"}, child);
+	ASSERT_EQ(done.status, 0) << done.err;
+	const auto events = events_of(json_lines(done.out));
+	ASSERT_EQ(events.size(), 102U) << done.out;
+	const std::string real_file = real_path(renamed);
+	const std::string real_dir = real_file.substr(0, real_file.rfind('/') + 1);
+	for (size_t i = 0; i < 100; i++)
+		EXPECT_EQ(events[i]["file"], real_dir + (i % 2 ? "second" : "first")) << i;
+	EXPECT_EQ(events[100]["file"], real_dir + "renamed");
+	EXPECT_EQ(events[101]["file"], real_dir + "second");
+}
+
 std::string fd_link(int fd)
 {
 	return std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(fd)).string();
