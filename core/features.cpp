@@ -33,11 +33,6 @@ std::optional<size_t> index_of(const std::array<std::string_view, N> &names, std
 
 using Probes = Skeleton<probes_bpf, probes_bpf__open, probes_bpf__destroy>;
 
-int errno_or(int fallback)
-{
-	return errno ? -errno : fallback;
-}
-
 bpf_program *probe_program(probes_bpf &skel, std::string_view name)
 {
 	bpf_program *prog = nullptr;

@@ -63,11 +63,6 @@ constexpr bpf_insn load_word(uint8_t dst, uint8_t src, int16_t off)
 constexpr std::array<bpf_insn, 2> kReturnZero = {move_imm(BPF_REG_0, 0),
 						 instruction(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)};
 
-int errno_or(int fallback)
-{
-	return errno ? -errno : fallback;
-}
-
 UniqueFd load(bpf_prog_type type, const bpf_insn *insns, size_t count,
 	      bpf_attach_type attach_type = {}, unsigned int attach_btf_id = 0)
 {
@@ -169,7 +164,18 @@ int attach_kprobe(bool retprobe, LinkReleaser &attached)
 	return attach_perf_event(BPF_PROG_TYPE_KPROBE, attr, attached);
 }
 
+// The typedef that names sys_enter's BTF-typed tracepoint.
+std::optional<unsigned int> sys_enter_id(const KernelBtf &btf)
+{
+	return btf.id_of(std::string("btf_trace_") + kTracedTracepoint, BTF_KIND_TYPEDEF);
+}
+
 } // namespace
+
+int errno_or(int fallback)
+{
+	return errno ? -errno : fallback;
+}
 
 int raw_probe_attach(fsbpf_attach attach, const KernelBtf &btf, LinkReleaser &attached)
 {
@@ -182,10 +188,7 @@ int raw_probe_attach(fsbpf_attach attach, const KernelBtf &btf, LinkReleaser &at
 		return attach_traced(BPF_TRACE_FEXIT, btf.id_of(kTracedFunction, BTF_KIND_FUNC),
 				     attached);
 	case FSBPF_ATTACH_TP_BTF:
-		return attach_traced(
-			BPF_TRACE_RAW_TP,
-			btf.id_of(std::string("btf_trace_") + kTracedTracepoint, BTF_KIND_TYPEDEF),
-			attached);
+		return attach_traced(BPF_TRACE_RAW_TP, sys_enter_id(btf), attached);
 	case FSBPF_ATTACH_RAW_TP:
 		return attach_raw_tracepoint(attached);
 	case FSBPF_ATTACH_TRACEPOINT:
@@ -204,8 +207,7 @@ int raw_probe_rdonly_cast(const KernelBtf &btf)
 	const std::optional<unsigned int> kfunc = btf.id_of("bpf_rdonly_cast", BTF_KIND_FUNC);
 	const std::optional<unsigned int> task = btf.id_of("task_struct", BTF_KIND_STRUCT);
 	const std::optional<unsigned int> pid = btf.member_offset("task_struct", "pid");
-	const std::optional<unsigned int> sys_enter =
-		btf.id_of(std::string("btf_trace_") + kTracedTracepoint, BTF_KIND_TYPEDEF);
+	const std::optional<unsigned int> sys_enter = sys_enter_id(btf);
 	if (!kfunc || !task || !pid || !sys_enter)
 		return -ENOENT;
 	const std::array<bpf_insn, 7> insns = {

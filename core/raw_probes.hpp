@@ -16,6 +16,9 @@ namespace fsbpf {
 // attached goes to `attached`, which detaches it off the caller's path.
 int raw_probe_attach(fsbpf_attach attach, const KernelBtf &btf, LinkReleaser &attached);
 
+// -errno after a failed call, or fallback when the call left errno at 0.
+int errno_or(int fallback);
+
 // Loads a tp_btf program that reads the current task through bpf_rdonly_cast.
 int raw_probe_rdonly_cast(const KernelBtf &btf);
 
