@@ -5,10 +5,9 @@
  * Each backend ends in count_call(): find the file behind the fd, add the
  * call to a way of this CPU's pending slot, and touch the epoch's hash map
  * only when the least recent way moves to another file or thread (see
- * filetop.h). The kernel never
- * runs a program twice at once on one CPU (a nested run is skipped and
- * counted in recursion_misses), and every program uses its own slots, so the
- * slots need no atomics.
+ * filetop.h). The kernel never runs a program twice at once on one CPU (a
+ * nested run is skipped and counted in recursion_misses), and every program
+ * uses its own slots, so the slots need no atomics.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -238,25 +237,12 @@ static __always_inline bool holds(const struct filetop_pending *way, const struc
 	       way->key.gen == seen->gen && way->key.tid == seen->tid;
 }
 
-/*
- * The second way takes the call when it holds the call's file and thread, or
- * when neither way does and the first took the last call.
- */
-static __always_inline bool takes_second(const struct filetop_pending *first,
-					 const struct filetop_pending *second,
-					 const struct seen_file *seen)
-{
-	if (holds(first, seen))
-		return false;
-	return holds(second, seen) || first->recent;
-}
-
 static __always_inline void count_call(enum filetop_call call, enum filetop_side side, int fd,
 				       long bytes, bool cast)
 {
 	struct filetop_pending *first, *second, *way, *other;
 	struct seen_file seen;
-	bool to_second;
+	bool in_first, in_second, to_second;
 	__u32 epoch_now;
 	__u32 index;
 	void *map;
@@ -278,10 +264,13 @@ static __always_inline void count_call(enum filetop_call call, enum filetop_side
 	second = bpf_map_lookup_elem(&pending, &index);
 	if (!first || !second)
 		return;
-	to_second = takes_second(first, second, &seen);
+	in_first = holds(first, &seen);
+	in_second = !in_first && holds(second, &seen);
+	/* Neither holds the file: the way that did not take the last call gets it. */
+	to_second = in_second || (!in_first && first->recent);
 	way = to_second ? second : first;
 	other = to_second ? first : second;
-	if (!holds(way, &seen)) {
+	if (!in_first && !in_second) {
 		map = bpf_map_lookup_elem(&counts, &epoch_now);
 		if (!map)
 			return;
