@@ -134,7 +134,6 @@ static __always_inline void fill_path(struct syncsnoop_event *event, const struc
 				      bool find_vma, bool direct)
 {
 	struct file *file = NULL;
-
 	__u32 *sent;
 
 	event->file.mnt = 0;
