@@ -20,7 +20,7 @@ namespace {
 constexpr std::array<std::string_view, FSBPF_ATTACH__COUNT> kAttachNames = {
 	"fentry", "fexit", "kprobe", "kretprobe", "tp_btf", "raw_tp", "tracepoint"};
 constexpr std::array<std::string_view, FSBPF_FEATURE__COUNT> kFeatureNames = {
-	"ringbuf", "perfbuf", "find_vma", "rdonly_cast", "d_path"};
+	"ringbuf", "perfbuf", "find_vma", "rdonly_cast", "d_path", "task_storage"};
 
 template <size_t N>
 std::optional<size_t> index_of(const std::array<std::string_view, N> &names, std::string_view name)
@@ -71,6 +71,18 @@ int probe_map(bpf_map_type type, __u32 key_size, __u32 value_size, __u32 max_ent
 		return fd;
 	close(fd);
 	return 0;
+}
+
+// Task local storage, and bpf_task_storage_get() from each program type a
+// backend loads: fentry and tp_btf programs get their helpers from raw_tp's.
+int probe_task_storage()
+{
+	int found = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, nullptr);
+	for (const bpf_prog_type type :
+	     {BPF_PROG_TYPE_TRACEPOINT, BPF_PROG_TYPE_KPROBE, BPF_PROG_TYPE_RAW_TRACEPOINT})
+		if (found == 1)
+			found = libbpf_probe_bpf_helper(type, BPF_FUNC_task_storage_get, nullptr);
+	return found == 1 ? 0 : found < 0 ? found : -EOPNOTSUPP;
 }
 
 } // namespace
@@ -160,6 +172,8 @@ int Features::probe_feature(fsbpf_feature feature)
 		return load_probe("probe_d_path", &probe_links_);
 	case FSBPF_FEATURE_RDONLY_CAST:
 		return raw_probe_rdonly_cast(btf_);
+	case FSBPF_FEATURE_TASK_STORAGE:
+		return probe_task_storage();
 	case FSBPF_FEATURE__COUNT:
 		break;
 	}

@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 #define FSBPF_ABI_MAJOR 1
-#define FSBPF_ABI_MINOR 4
+#define FSBPF_ABI_MINOR 5
 
 #define FSBPF_PLUGIN_SYMBOL      fsbpf_plugin
 #define FSBPF_PLUGIN_SYMBOL_NAME "fsbpf_plugin"
@@ -45,9 +45,10 @@ enum fsbpf_attach {
 enum fsbpf_feature {
 	FSBPF_FEATURE_RINGBUF = 0,
 	FSBPF_FEATURE_PERFBUF,
-	FSBPF_FEATURE_FIND_VMA,    /* bpf_find_vma() helper */
-	FSBPF_FEATURE_RDONLY_CAST, /* bpf_rdonly_cast() kfunc */
-	FSBPF_FEATURE_D_PATH,      /* bpf_d_path() from iter/task_file */
+	FSBPF_FEATURE_FIND_VMA,     /* bpf_find_vma() helper */
+	FSBPF_FEATURE_RDONLY_CAST,  /* bpf_rdonly_cast() kfunc */
+	FSBPF_FEATURE_D_PATH,       /* bpf_d_path() from iter/task_file */
+	FSBPF_FEATURE_TASK_STORAGE, /* task local storage from tracing programs (ABI 1.5) */
 	FSBPF_FEATURE__COUNT,
 };
 

@@ -284,7 +284,7 @@ static __always_inline int report_open(struct file *file, bool keep_table, bool 
 static __always_inline void remember(struct call *call)
 {
 	if (fsbpf_traced_process())
-		fsbpf_stash_put(&calls, call);
+		FSBPF_STASH_PUT(calls, call);
 }
 
 static __always_inline int on_create_entry(struct dentry *dentry)
@@ -408,7 +408,7 @@ static __always_inline void report_call(struct call *call, struct filelife_event
 static __always_inline int on_vfs_exit(int ret)
 {
 	struct filelife_event *event;
-	struct call *call = fsbpf_traced_task() ? fsbpf_stash_get(&calls) : NULL;
+	struct call *call = fsbpf_traced_task() ? FSBPF_STASH_GET(calls) : NULL;
 
 	if (!call)
 		return 0;
@@ -426,7 +426,7 @@ static __always_inline int on_vfs_exit(int ret)
 	else
 		report_call(call, event);
 done:
-	fsbpf_stash_drop(&calls);
+	FSBPF_STASH_DROP(calls, call);
 	return 0;
 }
 
@@ -1119,19 +1119,19 @@ static __always_inline int keep_args(struct sys_enter_ctx *ctx, int count)
 		args.arg[3] = ctx->args[3];
 	if (count > 4)
 		args.arg[4] = ctx->args[4];
-	fsbpf_stash_put(&syscalls, &args);
+	FSBPF_STASH_PUT(syscalls, &args);
 	return 0;
 }
 
 static __always_inline int report_kept(struct sys_exit_ctx *ctx)
 {
-	struct syscall_args *args = fsbpf_traced_task() ? fsbpf_stash_get(&syscalls) : NULL;
+	struct syscall_args *args = fsbpf_traced_task() ? FSBPF_STASH_GET(syscalls) : NULL;
 
 	if (!args)
 		return 0;
 	if (args->nr == ctx->nr)
 		report_syscall(args, ctx->ret, false);
-	fsbpf_stash_drop(&syscalls);
+	FSBPF_STASH_DROP(syscalls, args);
 	return 0;
 }
 

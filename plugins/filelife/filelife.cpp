@@ -13,6 +13,7 @@
 #include <fsbpf/plugin.hpp>
 #include <fsbpf/ring.hpp>
 #include <fsbpf/skeleton.hpp>
+#include <fsbpf/stash.hpp>
 #include <fsbpf/workload.hpp>
 
 #include <bpf/bpf.h>
@@ -349,6 +350,8 @@ private:
 			int err = filter_.apply(skel);
 			if (!err)
 				err = size_maps(skel, backend);
+			if (!err)
+				err = fsbpf::place_stashes(skel, host);
 			return err || hooks->open.empty()
 				       ? err
 				       : bpf_program__set_attach_target(skel.progs.fexit_open, 0,

@@ -428,19 +428,19 @@ static __always_inline int pair_enter(enum filetop_call call, long arg1, long ar
 
 	if (!fsbpf_traced_task())
 		return 0;
-	fsbpf_stash_put(&inflights, &entry);
+	FSBPF_STASH_PUT(inflights, &entry);
 	return 0;
 }
 
 static __always_inline int pair_exit(enum filetop_call call, long ret)
 {
-	struct inflight *entry = fsbpf_traced_task() ? fsbpf_stash_get(&inflights) : NULL;
+	struct inflight *entry = fsbpf_traced_task() ? FSBPF_STASH_GET(inflights) : NULL;
 
 	if (!entry)
 		return 0;
 	if (entry->call == call)
 		count_finished(call, entry->fds, ret, false);
-	fsbpf_stash_drop(&inflights);
+	FSBPF_STASH_DROP(inflights, entry);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <fsbpf/plugin.hpp>
 #include <fsbpf/ring.hpp>
 #include <fsbpf/skeleton.hpp>
+#include <fsbpf/stash.hpp>
 #include <fsbpf/workload.hpp>
 
 #include <bpf/bpf.h>
@@ -444,10 +445,10 @@ private:
 	{
 		auto configure = [&](filetop_bpf &skel) {
 			configure_rodata(*skel.rodata);
-			const int err = filter_.apply(skel);
-			return err || kBackends.at(backend).pairs
-				       ? err
-				       : bpf_map__set_max_entries(skel.maps.inflights, 1);
+			int err = filter_.apply(skel);
+			if (!err && !kBackends.at(backend).pairs)
+				err = bpf_map__set_max_entries(skel.maps.inflights, 1);
+			return err ? err : fsbpf::place_stashes(skel, host);
 		};
 		return skel_.attempt(configure, [&](std::string_view name) {
 			return fsbpf::loads(kBackends.at(backend), name, host);

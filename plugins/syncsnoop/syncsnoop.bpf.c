@@ -77,7 +77,7 @@ static __always_inline int on_enter(enum sync_call call, int fd, __u64 addr)
 	if (!fsbpf_traced_process())
 		return 0;
 	start.ts = bpf_ktime_get_ns();
-	fsbpf_stash_put(&starts, &start);
+	FSBPF_STASH_PUT(starts, &start);
 	return 0;
 }
 
@@ -173,7 +173,7 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma,
 
 	if (!fsbpf_traced_task())
 		return 0;
-	start = fsbpf_stash_get(&starts);
+	start = FSBPF_STASH_GET(starts);
 	if (!start)
 		return 0;
 	latency = bpf_ktime_get_ns() - start->ts;
@@ -201,7 +201,7 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma,
 	else
 		remember_path_sent(event);
 done:
-	fsbpf_stash_drop(&starts);
+	FSBPF_STASH_DROP(starts, start);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <fsbpf/plugin.hpp>
 #include <fsbpf/ring.hpp>
 #include <fsbpf/skeleton.hpp>
+#include <fsbpf/stash.hpp>
 #include <fsbpf/workload.hpp>
 
 #include <bpf/bpf.h>
@@ -284,10 +285,11 @@ private:
 		const std::vector<std::string_view> fentry_hooks =
 			is_fentry(backend) ? fentry_programs(host)
 					   : std::vector<std::string_view>{};
-		auto configure = [this](syncsnoop_bpf &skel) {
+		auto configure = [&](syncsnoop_bpf &skel) {
 			skel.rodata->min_latency_ns = static_cast<__u64>(min_latency_ms_ * 1e6);
 			skel.rodata->with_paths = with_paths_;
-			return filter_.apply(skel);
+			const int err = filter_.apply(skel);
+			return err ? err : fsbpf::place_stashes(skel, host);
 		};
 		return skel_.attempt(configure, [&](std::string_view name) {
 			return backend_loads(backend, name, host, fentry_hooks);
