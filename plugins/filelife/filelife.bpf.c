@@ -658,18 +658,34 @@ static __always_inline bool base_of(struct base *base, int dfd, bool absolute, b
 	return true;
 }
 
-static __always_inline bool has_slash(struct filelife_event *event, int index)
+/*
+ * Whether names[index] of the event being built has a slash: a function the
+ * verifier checks once, apart from its callers. Inlined at each of them, its
+ * loop over up to 1,024 bytes was two thirds of the sys_exit program's
+ * verification (135,000 of 205,000 instructions, 0.27 s of start-up).
+ */
+__noinline int built_name_has_slash(__u32 index)
 {
-	const char *text = name_text(event, index);
-	__u32 len = event->names[index & 1].size;
+	__u32 *depth = nesting_depth();
+	struct filelife_event *event;
+	const char *text;
+	__u32 slot, len;
 
+	if (!depth || *depth == 0)
+		return 0;
+	slot = *depth - 1;
+	event = bpf_map_lookup_elem(&scratch, &slot);
+	if (!event)
+		return 0;
+	text = name_text(event, index);
+	len = event->names[index & 1].size;
 	for (__u32 i = 0; i < FILELIFE_TEXT_LEN; i++) {
 		if (i >= len)
 			break;
 		if (text[i] == '/')
-			return true;
+			return 1;
 	}
-	return false;
+	return 0;
 }
 
 /* Reads a path argument into names[index]; false when it cannot be read or its directory is gone.
@@ -709,7 +725,7 @@ static __always_inline bool needs_base_path(struct filelife_event *event, int in
 	case FILELIFE_RMDIR:
 		return true;
 	default:
-		return full_paths || has_slash(event, index);
+		return full_paths || built_name_has_slash(index);
 	}
 }
 
