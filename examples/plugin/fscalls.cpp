@@ -104,7 +104,7 @@ private:
 	{
 		auto attempt = [&](size_t backend) {
 			return skel_.attempt(
-				[this](fscalls_bpf &skel) { return filter_.apply(skel); },
+				host, [this](fscalls_bpf &skel) { return filter_.apply(skel); },
 				[&](std::string_view name) {
 					return fsbpf::loads(kBackends.at(backend), name, host);
 				});

@@ -69,10 +69,30 @@ private:
 	UniqueFd wakeups_;
 };
 
-// BPF wakes a ring's reader only when the ring is half full
-// (bpf/ringbuf.bpf.h), so readers also look this often: rows reach the
-// output at most this late.
+// BPF wakes a ring's reader only after many records (bpf/ringbuf.bpf.h),
+// so readers also look this often: rows reach the output at most this late.
 constexpr int kRingPollMs = 100;
+
+// Sets how many bytes a CPU writes to skel's ring before it wakes the reader
+// (bpf/ringbuf.bpf.h), after the tool has sized the ring: 0 or -errno.
+template <typename Skel>
+int pace_ring_wakeups(Skel &skel)
+{
+	const bpf_map *ring = nullptr;
+	const bpf_map *map = nullptr;
+	bpf_object__for_each_map (map, skel.obj) {
+		if (bpf_map__type(map) != BPF_MAP_TYPE_RINGBUF)
+			continue;
+		if (ring)
+			return -EINVAL; // one count per object stands for one ring
+		ring = map;
+	}
+	const int cpus = libbpf_num_possible_cpus();
+	if (!ring || cpus <= 0)
+		return ring ? cpus : -ENOENT;
+	skel.rodata->fsbpf_ring_wakeup_bytes = bpf_map__max_entries(ring) / 2 / cpus;
+	return 0;
+}
 
 // Hands every record of the ring to its callback until the command stops or
 // the output closes, calling after_pass() after each pass over it; then once

@@ -4,6 +4,8 @@
 
 #include <fsbpf/fd.hpp>
 #include <fsbpf/plugin.hpp>
+#include <fsbpf/ring.hpp>
+#include <fsbpf/stash.hpp>
 
 #include <bpf/libbpf.h>
 
@@ -151,16 +153,20 @@ public:
 	}
 
 	// Opens the object afresh and sets it up with configure(Skel &) (read-only
-	// data, map sizes; 0 or -errno); loads the programs keep(name) keeps (at
-	// least one) and attaches them, then runs attach_more(Skel &) for programs
-	// whose section names no target. On failure nothing stays open: libbpf
-	// 1.1 cannot load an object twice.
+	// data, map sizes; 0 or -errno), then the SDK's BPF headers it includes;
+	// loads the programs keep(name) keeps (at least one) and attaches them,
+	// then runs attach_more(Skel &) for programs whose section names no
+	// target. On failure nothing stays open: libbpf 1.1 cannot load an object
+	// twice.
 	template <typename Configure, typename Keep, typename AttachMore>
-	int attempt(Configure configure, Keep keep, AttachMore attach_more)
+	int attempt(const plugin::Host &host, Configure configure, Keep keep,
+		    AttachMore attach_more)
 	{
 		int err = open();
 		if (!err)
 			err = configure(*skel_);
+		if (!err)
+			err = configure_sdk(host);
 		if (!err)
 			err = keep_programs(keep);
 		if (!err)
@@ -174,9 +180,9 @@ public:
 		return err;
 	}
 	template <typename Configure, typename Keep>
-	int attempt(Configure configure, Keep keep)
+	int attempt(const plugin::Host &host, Configure configure, Keep keep)
 	{
-		return attempt(configure, keep, [](Skel &) { return 0; });
+		return attempt(host, configure, keep, [](Skel &) { return 0; });
 	}
 
 	// Detaches every program, all at once (LinkReleaser): syncsnoop's twelve
@@ -195,6 +201,19 @@ private:
 	struct Deleter {
 		void operator()(Skel *skel) const { Destroy(skel); }
 	};
+
+	// The settings of bpf/stash.bpf.h and bpf/ringbuf.bpf.h, for objects
+	// that include them: 0 or -errno.
+	int configure_sdk(const plugin::Host &host) const
+	{
+		Skel &skel = *skel_;
+		int err = 0;
+		if constexpr (requires { skel.rodata->fsbpf_stash_in_task; })
+			err = place_stashes(skel, host);
+		if constexpr (requires { skel.rodata->fsbpf_ring_wakeup_bytes; })
+			err = err ? err : pace_ring_wakeups(skel);
+		return err;
+	}
 
 	// -ENOENT when keep keeps none: a backend without programs traces nothing.
 	template <typename Keep>

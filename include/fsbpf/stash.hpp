@@ -47,8 +47,8 @@ inline int place_stashes(bpf_object &obj, bool in_task)
 
 } // namespace detail
 
-// Picks where skel's stashes live, after the tool has sized its hashes
-// (configure of Skeleton::attempt): 0 or -errno.
+// Picks where skel's stashes live, after the tool has sized its hashes;
+// Skeleton::attempt calls it for objects that include bpf/stash.bpf.h.
 template <typename Skel>
 int place_stashes(Skel &skel, const plugin::Host &host)
 {

@@ -177,7 +177,7 @@ static __always_inline void send_event(struct filelife_event *event)
 	if (size > sizeof(*event))
 		size = sizeof(*event);
 	event->size = size;
-	if (bpf_ringbuf_output(&events, event, size, fsbpf_ringbuf_wakeup(&events, size, false)))
+	if (bpf_ringbuf_output(&events, event, size, fsbpf_ringbuf_wakeup(size)))
 		count_lost(event->kind);
 	drop_event(event);
 }

@@ -350,8 +350,6 @@ private:
 			int err = filter_.apply(skel);
 			if (!err)
 				err = size_maps(skel, backend);
-			if (!err)
-				err = fsbpf::place_stashes(skel, host);
 			return err || hooks->open.empty()
 				       ? err
 				       : bpf_program__set_attach_target(skel.progs.fexit_open, 0,
@@ -366,7 +364,7 @@ private:
 				       ? attach_kretprobe_open(skel, hooks->open)
 				       : 0;
 		};
-		return skel_.attempt(configure, keep, attach_more);
+		return skel_.attempt(host, configure, keep, attach_more);
 	}
 
 	// The ring as asked; the tables only the views that use them need (one

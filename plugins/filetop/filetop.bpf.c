@@ -173,7 +173,7 @@ static __always_inline void send_name(__u32 epoch_now, const struct filetop_key 
 	FSBPF_SET_CALLER(name, cast);
 	fsbpf_read_file_path(&name->path, seen->file, cast);
 	size = fsbpf_path_record_size(&name->path, offsetof(struct filetop_name, path));
-	if (bpf_ringbuf_output(&names, name, size, fsbpf_ringbuf_wakeup(&names, size, false)))
+	if (bpf_ringbuf_output(&names, name, size, fsbpf_ringbuf_wakeup(size)))
 		__sync_fetch_and_add(&lost_names[epoch_now & 1], 1);
 }
 

@@ -448,9 +448,9 @@ private:
 			int err = filter_.apply(skel);
 			if (!err && !kBackends.at(backend).pairs)
 				err = bpf_map__set_max_entries(skel.maps.inflights, 1);
-			return err ? err : fsbpf::place_stashes(skel, host);
+			return err;
 		};
-		return skel_.attempt(configure, [&](std::string_view name) {
+		return skel_.attempt(host, configure, [&](std::string_view name) {
 			return fsbpf::loads(kBackends.at(backend), name, host);
 		});
 	}

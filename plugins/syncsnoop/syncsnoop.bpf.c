@@ -196,7 +196,7 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma,
 	FSBPF_SET_CALLER(event, direct);
 	fill_path(event, start, find_vma, direct);
 	size = fsbpf_path_record_size(&event->path, offsetof(struct syncsnoop_event, path));
-	if (bpf_ringbuf_output(&events, event, size, fsbpf_ringbuf_wakeup(&events, size, false)))
+	if (bpf_ringbuf_output(&events, event, size, fsbpf_ringbuf_wakeup(size)))
 		__sync_fetch_and_add(&lost_events, 1);
 	else
 		remember_path_sent(event);

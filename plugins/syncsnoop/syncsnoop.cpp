@@ -288,10 +288,9 @@ private:
 		auto configure = [&](syncsnoop_bpf &skel) {
 			skel.rodata->min_latency_ns = static_cast<__u64>(min_latency_ms_ * 1e6);
 			skel.rodata->with_paths = with_paths_;
-			const int err = filter_.apply(skel);
-			return err ? err : fsbpf::place_stashes(skel, host);
+			return filter_.apply(skel);
 		};
-		return skel_.attempt(configure, [&](std::string_view name) {
+		return skel_.attempt(host, configure, [&](std::string_view name) {
 			return backend_loads(backend, name, host, fentry_hooks);
 		});
 	}

@@ -98,9 +98,12 @@ TEST(Backends, AVariantsStemIsItsNameWithoutTheSuffix)
 // fsbpf's own feature probes serve as a skeleton to own; nothing is loaded.
 TEST(Skeletons, AnAttemptThatKeepsNoProgramFailsAndLeavesNothingOpen)
 {
+	FakeKernel kernel({});
+	const fsbpf::plugin::Host host(kernel.table);
 	fsbpf::Skeleton<probes_bpf, probes_bpf__open, probes_bpf__destroy> skel;
 	bool configured = false;
 	const int err = skel.attempt(
+		host,
 		[&](probes_bpf & /*skel*/) {
 			configured = true;
 			return 0;
@@ -113,13 +116,16 @@ TEST(Skeletons, AnAttemptThatKeepsNoProgramFailsAndLeavesNothingOpen)
 
 TEST(Skeletons, AnAttemptStopsAtAConfigurationError)
 {
+	FakeKernel kernel({});
+	const fsbpf::plugin::Host host(kernel.table);
 	fsbpf::Skeleton<probes_bpf, probes_bpf__open, probes_bpf__destroy> skel;
 	bool asked = false;
-	const int err = skel.attempt([](probes_bpf & /*skel*/) { return -E2BIG; },
-				     [&](std::string_view /*name*/) {
-					     asked = true;
-					     return true;
-				     });
+	const int err = skel.attempt(
+		host, [](probes_bpf & /*skel*/) { return -E2BIG; },
+		[&](std::string_view /*name*/) {
+			asked = true;
+			return true;
+		});
 	EXPECT_EQ(err, -E2BIG);
 	EXPECT_FALSE(asked);
 	EXPECT_FALSE(skel);
