@@ -591,6 +591,45 @@ json filelife_rates(const Scratch &scratch, const Options &options)
 	return out;
 }
 
+// syncsnoop with its default settings under 300,000 fsync/s for 10 s (the
+// guest's scale shortens it): every call a row, or counted as lost.
+json syncsnoop_rate(const Scratch &scratch, const Options &options)
+{
+	constexpr long kRate = 300000;
+	constexpr long kBatch = 1000; // calls between looks at the clock
+	const std::string name = "rate-synced";
+	const int fd = Scratch::data_file(scratch.tmpfs() + "/" + name);
+	bench::Tracer tracer({options.fsbpf, "syncsnoop"});
+	if (!tracer.wait_ready(kReadyTimeout))
+		return {};
+	const long calls = static_cast<long>(10 * options.scale * kRate);
+	const auto start = Clock::now();
+	for (long done = 0; done < calls; done += kBatch) {
+		for (long i = 0; i < kBatch; i++)
+			fsync(fd);
+		std::this_thread::sleep_until(
+			start + std::chrono::nanoseconds((done + kBatch) * 1000000000L / kRate));
+	}
+	const std::chrono::duration<double> took = Clock::now() - start;
+	close(fd);
+	const std::string text = tracer.stop();
+	long reported = 0;
+	for (size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + 1))
+		++reported;
+	std::smatch lost_line;
+	const std::regex lost_count(R"((?:^|\n)lost: ([0-9]+))");
+	const long lost =
+		std::regex_search(text, lost_line, lost_count) ? std::stol(lost_line[1].str()) : -1;
+	std::fprintf(stderr, "compare: syncsnoop at %.0f fsync/s: %ld calls, %ld rows, %ld lost\n",
+		     static_cast<double>(calls) / took.count(), calls, reported, lost);
+	return {{"target_per_s", kRate},
+		{"achieved_per_s", static_cast<double>(calls) / took.count()},
+		{"seconds", took.count()},
+		{"calls", calls},
+		{"reported", reported},
+		{"lost", lost}};
+}
+
 Options parse(int argc, char **argv)
 {
 	Options options;
@@ -696,6 +735,8 @@ int run(int argc, char **argv)
 				  {[&scratch] { scratch.touch_many(&Scratch::sync_one); }, {}}));
 	out["filelife_rates"] =
 		options.measures("filelife") ? filelife_rates(scratch, options) : json::array();
+	out["syncsnoop_rate"] =
+		options.measures("syncsnoop") ? syncsnoop_rate(scratch, options) : json{};
 	std::cout << out.dump(1) << std::endl;
 	if (!every_file_accounted(out)) {
 		std::fprintf(stderr, "fsbpf-compare: filelife lost files without counting them\n");
