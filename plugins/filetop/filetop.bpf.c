@@ -155,7 +155,7 @@ static __always_inline __u32 type_of(__u32 mode)
 	return FILETOP_TYPE_OTHER;
 }
 
-/* Wakes user space only when the ring is half full; it also reads it every interval. */
+/* The file's name, once per row: user space reads the ring every interval. */
 static __always_inline void send_name(__u32 epoch_now, const struct filetop_key *key,
 				      const struct seen_file *seen, bool cast)
 {
