@@ -203,22 +203,28 @@ struct Workload {
 	std::string reported_as = {};
 };
 
+// Lines of a tracer's output that show `text`.
+long lines_showing(const std::string &output, const std::string &text)
+{
+	long lines = 0;
+	for (size_t at = output.find(text); at != std::string::npos;
+	     at = output.find(text, output.find('\n', at)))
+		++lines;
+	return lines;
+}
+
 // Share of a workload's calls a tracer's output shows.
 double reported_share(const std::string &output, const Workload &workload, long calls)
 {
-	long lines = 0;
-	for (size_t at = output.find(workload.reported_as); at != std::string::npos;
-	     at = output.find(workload.reported_as, output.find('\n', at)))
-		++lines;
-	return static_cast<double>(lines) / static_cast<double>(calls);
+	return static_cast<double>(lines_showing(output, workload.reported_as)) /
+	       static_cast<double>(calls);
 }
 
-// The lives filelife counted instead of reporting, from the summary it
-// printed at exit ("name: N" lines); nullopt for a tracer that prints none.
-std::optional<uint64_t> filelife_counted(const std::string &output)
+// The sum of the counters a tool printed at exit ("name: N" lines), where
+// `names` is an alternation ("lost|skipped"); nullopt if it printed none.
+std::optional<uint64_t> summary_counted(const std::string &output, const std::string &names)
 {
-	static const std::regex line(
-		R"((?:^|\n)(births_lost|table_full|unseen|never_named|skipped): ([0-9]+))");
+	const std::regex line("(?:^|\n)(" + names + "): ([0-9]+)");
 	uint64_t counted = 0;
 	bool found = false;
 	for (auto it = std::sregex_iterator(output.begin(), output.end(), line);
@@ -227,6 +233,12 @@ std::optional<uint64_t> filelife_counted(const std::string &output)
 		found = true;
 	}
 	return found ? std::optional<uint64_t>(counted) : std::nullopt;
+}
+
+// The lives filelife counted instead of reporting.
+std::optional<uint64_t> filelife_counted(const std::string &output)
+{
+	return summary_counted(output, "births_lost|table_full|unseen|never_named|skipped");
 }
 
 long calls_of(const Workload &workload, double scale)
@@ -613,13 +625,9 @@ json syncsnoop_rate(const Scratch &scratch, const Options &options)
 	const std::chrono::duration<double> took = Clock::now() - start;
 	close(fd);
 	const std::string text = tracer.stop();
-	long reported = 0;
-	for (size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + 1))
-		++reported;
-	std::smatch lost_line;
-	const std::regex lost_count(R"((?:^|\n)lost: ([0-9]+))");
-	const long lost =
-		std::regex_search(text, lost_line, lost_count) ? std::stol(lost_line[1].str()) : -1;
+	const long reported = lines_showing(text, name);
+	const std::optional<uint64_t> lost_counter = summary_counted(text, "lost");
+	const long lost = lost_counter ? static_cast<long>(*lost_counter) : -1;
 	std::fprintf(stderr, "compare: syncsnoop at %.0f fsync/s: %ld calls, %ld rows, %ld lost\n",
 		     static_cast<double>(calls) / took.count(), calls, reported, lost);
 	return {{"target_per_s", kRate},
