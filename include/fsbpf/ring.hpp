@@ -87,10 +87,12 @@ int pace_ring_wakeups(Skel &skel)
 			return -EINVAL; // one count per object stands for one ring
 		ring = map;
 	}
+	if (!ring)
+		return -ENOENT;
 	const int cpus = libbpf_num_possible_cpus();
-	if (!ring || cpus <= 0)
-		return ring ? cpus : -ENOENT;
-	skel.rodata->fsbpf_ring_wakeup_bytes = bpf_map__max_entries(ring) / 2 / cpus;
+	if (cpus < 0)
+		return cpus;
+	skel.rodata->fsbpf_ring_wakeup_bytes = bpf_map__max_entries(ring) / 2 / std::max(cpus, 1);
 	return 0;
 }
 
