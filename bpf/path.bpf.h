@@ -79,29 +79,54 @@ static __always_inline struct file *fsbpf_fd_file(int fd, bool direct)
 #define FSBPF_SOCKFS_MAGIC        0x534F434B
 #define FSBPF_ANON_INODE_FS_MAGIC 0x09041934
 
-/* Writes prefix, then the decimal n and "]", at names; the bytes written, NUL included. */
+/*
+ * Writes prefix, then the decimal n and "]", at names; the bytes written, NUL
+ * included. For CO-RE readers, on kernels that may lack bpf_snprintf. Written
+ * without a branch on the digits: the verifier would check what follows once
+ * for every length of n, in every caller's state.
+ */
 static __always_inline __u32 fsbpf_put_numbered(char *names, const char *prefix, __u32 prefix_len,
 						__u64 n)
 {
-	char digits[20];
-	__u32 count = 0, at = 0;
+	char digits[20]; /* all of them, most significant first */
+	__u64 count = 1, more, skip;
+	__u32 at;
 
-	for (; at < prefix_len && at < 16; at++)
+	for (at = 0; at < prefix_len && at < 16; at++)
 		names[at] = prefix[at];
-	for (int i = 0; i < 20; i++) {
-		digits[count++] = '0' + n % 10;
+	for (int i = 19; i >= 0; i--) {
+		digits[i] = '0' + n % 10;
 		n /= 10;
-		if (!n)
-			break;
+		more = n | -n;                          /* top bit set while digits remain */
+		asm volatile("%0 >>= 63" : "+r"(more)); /* or clang makes it a branch */
+		count += more;
 	}
-	for (int i = 0; i < 20; i++) {
-		if (i >= count)
-			break;
-		names[at++ & 63] = digits[(count - 1 - i) & 31];
-	}
-	names[at++ & 63] = ']';
-	names[at++ & 63] = 0;
-	return at;
+	skip = 20 - count;
+	if (skip > 19) /* count may be 21 for the verifier */
+		skip = 19;
+	bpf_probe_read_kernel(names + at, 20 - skip, digits + skip);
+	at += 20 - skip;
+	barrier_var(at); /* keeps the masks below */
+	names[at & 63] = ']';
+	names[(at + 1) & 63] = 0;
+	return at + 2;
+}
+
+/*
+ * "pipe:[INO]" or "socket:[INO]" at names, as /proc/PID/fd names them; the
+ * bytes written, NUL included. Direct readers (5.13+ kernels) format with
+ * bpf_snprintf, one helper call for the verifier to check.
+ */
+static __always_inline __u32 fsbpf_put_inode_name(char *names, bool pipe, __u64 ino, bool direct)
+{
+	long written;
+
+	if (!direct)
+		return pipe ? fsbpf_put_numbered(names, "pipe:[", 6, ino)
+			    : fsbpf_put_numbered(names, "socket:[", 8, ino);
+	written = pipe ? BPF_SNPRINTF(names, 64, "pipe:[%llu]", ino)
+		       : BPF_SNPRINTF(names, 64, "socket:[%llu]", ino);
+	return written > 0 ? written : 0;
 }
 
 /*
@@ -120,14 +145,9 @@ static __always_inline void fsbpf_kernel_name(char *names, struct fsbpf_path_met
 
 	meta->depth = 1;
 	meta->flags = FSBPF_PATH_PRESENT | FSBPF_PATH_KERNEL_NAME;
-	if (magic == FSBPF_PIPEFS_MAGIC) {
-		meta->len =
-			fsbpf_put_numbered(names, "pipe:[", 6, FSBPF_READ(direct, inode, i_ino));
-		return;
-	}
-	if (magic == FSBPF_SOCKFS_MAGIC) {
-		meta->len =
-			fsbpf_put_numbered(names, "socket:[", 8, FSBPF_READ(direct, inode, i_ino));
+	if (magic == FSBPF_PIPEFS_MAGIC || magic == FSBPF_SOCKFS_MAGIC) {
+		meta->len = fsbpf_put_inode_name(names, magic == FSBPF_PIPEFS_MAGIC,
+						 FSBPF_READ(direct, inode, i_ino), direct);
 		return;
 	}
 	if (magic == FSBPF_ANON_INODE_FS_MAGIC) {

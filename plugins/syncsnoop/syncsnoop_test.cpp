@@ -343,8 +343,15 @@ std::string mapping_name(const void *addr)
 
 // A pipe, a socket, an eventfd, a memfd and shared anonymous memory have no
 // path in the mount tree: each is named as /proc/PID/fd and maps name it.
-TEST(SyncSnoopOutput, ObjectsOutsideTheMountTreeHaveTheKernelsNames)
+// Both readers write the names: the default backend reads directly where the
+// kernel allows it, classic tracepoints always through CO-RE.
+class SyncSnoopKernelNames : public testing::TestWithParam<std::string> {};
+
+TEST_P(SyncSnoopKernelNames, ObjectsOutsideTheMountTreeHaveTheKernelsNames)
 {
+	std::vector<std::string> args = {"--json"};
+	if (GetParam() != "auto")
+		args.insert(args.end(), {"--backend", GetParam()});
 	std::array<int, 2> pipe_fds{};
 	ASSERT_EQ(pipe(pipe_fds.data()), 0);
 	const int sock = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -364,7 +371,8 @@ TEST(SyncSnoopOutput, ObjectsOutsideTheMountTreeHaveTheKernelsNames)
 			fdatasync(fd);
 		msync(shared, 4096, MS_SYNC);
 	});
-	Tracer tracer({"--json", "-p", std::to_string(child.pid())});
+	args.insert(args.end(), {"-p", std::to_string(child.pid())});
+	Tracer tracer(args);
 	ASSERT_TRUE(tracer.attached()) << tracer.process().err();
 	child.go();
 	ASSERT_EQ(child.wait(), 0);
@@ -383,6 +391,8 @@ TEST(SyncSnoopOutput, ObjectsOutsideTheMountTreeHaveTheKernelsNames)
 	for (const int fd : {pipe_fds[0], pipe_fds[1], sock, event, memfd})
 		close(fd);
 }
+
+INSTANTIATE_TEST_SUITE_P(Readers, SyncSnoopKernelNames, testing::Values("auto", "tracepoint"));
 
 TEST(SyncSnoopOutput, CsvHasHeaderAndQuotedFields)
 {
