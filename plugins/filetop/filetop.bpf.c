@@ -444,16 +444,23 @@ static __always_inline int pair_exit(enum filetop_call call, long ret)
 	return 0;
 }
 
-#define KPROBE_PAIR(name, call)                                          \
-	SEC("ksyscall/" #name)                                           \
-	int BPF_KSYSCALL(kprobe_##name, long arg1, long arg2, long arg3) \
-	{                                                                \
-		return pair_enter(call, arg1, arg2, arg3);               \
-	}                                                                \
-	SEC("kretsyscall/" #name)                                        \
-	int BPF_KRETPROBE(kretprobe_##name, long ret)                    \
-	{                                                                \
-		return pair_exit(call, ret);                             \
+/*
+ * On the x86-64 wrappers by name, as fexit: libbpf's ksyscall would have
+ * every load of the object probe for the wrappers with a kprobe of its own
+ * (55 ms in a TCG guest), whatever backend it loads.
+ */
+#define KPROBE_PAIR(name, call)                                           \
+	SEC("kprobe/__x64_sys_" #name)                                    \
+	int BPF_KPROBE(kprobe_##name, const struct pt_regs *regs)         \
+	{                                                                 \
+		return pair_enter(call, PT_REGS_PARM1_CORE_SYSCALL(regs), \
+				  PT_REGS_PARM2_CORE_SYSCALL(regs),       \
+				  PT_REGS_PARM3_CORE_SYSCALL(regs));      \
+	}                                                                 \
+	SEC("kretprobe/__x64_sys_" #name)                                 \
+	int BPF_KRETPROBE(kretprobe_##name, long ret)                     \
+	{                                                                 \
+		return pair_exit(call, ret);                              \
 	}
 
 KPROBE_PAIR(read, FILETOP_READ)

@@ -252,16 +252,20 @@ FENTRY_ENTRY(msync, SYNC_CALL_MSYNC)
 FENTRY_EXIT(msync, SYNC_CALL_MSYNC, _vma, true)
 FENTRY_EXIT(msync, SYNC_CALL_MSYNC, _novma, false)
 
-/* ---- kprobes on the syscalls (libbpf resolves the arch prefix) ---- */
+/*
+ * ---- kprobes on the syscall entry points ----
+ * By name, as fentry: libbpf's ksyscall would have every load of the object
+ * probe for the wrappers with a kprobe of its own, whatever backend it loads.
+ */
 
-#define KPROBE_ENTRY(name, call)                    \
-	SEC("ksyscall/" #name)                      \
-	int BPF_KSYSCALL(kprobe_##name, long first) \
-	{                                           \
-		return on_enter_with(call, first);  \
+#define KPROBE_ENTRY(name, call)                                              \
+	SEC("kprobe/__x64_sys_" #name)                                        \
+	int BPF_KPROBE(kprobe_##name, const struct pt_regs *regs)             \
+	{                                                                     \
+		return on_enter_with(call, PT_REGS_PARM1_CORE_SYSCALL(regs)); \
 	}
 #define KPROBE_EXIT_BUILD(name, call, variant, find_vma, direct) \
-	SEC("kretsyscall/" #name)                                \
+	SEC("kretprobe/__x64_sys_" #name)                        \
 	int BPF_KRETPROBE(kretprobe_##name##variant, long ret)   \
 	{                                                        \
 		return on_exit(call, ret, find_vma, direct);     \
