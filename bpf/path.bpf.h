@@ -114,8 +114,8 @@ static __always_inline __u32 fsbpf_put_numbered(char *names, const char *prefix,
 
 /*
  * "pipe:[INO]" or "socket:[INO]" at names, as /proc/PID/fd names them; the
- * bytes written, NUL included. Direct readers (5.13+ kernels) format with
- * bpf_snprintf, one helper call for the verifier to check.
+ * bytes written, NUL included. Direct readers (6.2+, bpf_rdonly_cast) format
+ * with bpf_snprintf (5.13+), one helper call for the verifier to check.
  */
 static __always_inline __u32 fsbpf_put_inode_name(char *names, bool pipe, __u64 ino, bool direct)
 {

@@ -3,11 +3,11 @@
  * filetop: bytes and calls of the read and write family per thread and file.
  *
  * Each backend ends in count_call(): find the file behind the fd, add the
- * call to a way of this CPU's pending slot, and touch the epoch's hash map
- * only when the least recent way moves to another file or thread (see
- * filetop.h). The kernel never runs a program twice at once on one CPU (a
- * nested run is skipped and counted in recursion_misses), and every program
- * uses its own slots, so the slots need no atomics.
+ * call to a way of this CPU's pending cache, and touch the epoch's hash map
+ * only when the least recent way of the file's set moves to another file or
+ * thread (see filetop.h). The kernel never runs a program twice at once on
+ * one CPU (a nested run is skipped and counted in recursion_misses), and no
+ * two programs share a set, so the ways need no atomics.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -62,7 +62,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FILETOP_EPOCHS *FILETOP_SLOTS *FILETOP_WAYS);
+	__uint(max_entries, FILETOP_EPOCHS *FILETOP_SETS *FILETOP_WAYS);
 	__type(key, __u32);
 	__type(value, struct filetop_pending);
 } pending SEC(".maps");
@@ -177,22 +177,26 @@ static __always_inline void send_name(__u32 epoch_now, const struct filetop_key 
 		__sync_fetch_and_add(&lost_names[epoch_now & 1], 1);
 }
 
-static __always_inline void flush(struct filetop_pending *way, void *map, __u32 epoch_now,
-				  enum filetop_side side)
+static __always_inline void flush(const struct filetop_pending *way, void *map, __u32 epoch_now)
 {
+	const struct filetop_counts *pending = &way->counts;
 	struct filetop_counts *counts;
 
-	if (!way->calls || way->state == FILETOP_PENDING_IGNORED)
+	if (way->state == FILETOP_PENDING_IGNORED || !(pending->reads | pending->writes))
 		return;
 	counts = way->state == FILETOP_PENDING_TRACKED ? bpf_map_lookup_elem(map, &way->key) : NULL;
 	if (!counts) {
-		__sync_fetch_and_add(&overflow_calls[epoch_now & 1], way->calls);
-	} else if (side == FILETOP_SIDE_READ) {
-		__sync_fetch_and_add(&counts->reads, way->calls);
-		__sync_fetch_and_add(&counts->rbytes, way->bytes);
-	} else {
-		__sync_fetch_and_add(&counts->writes, way->calls);
-		__sync_fetch_and_add(&counts->wbytes, way->bytes);
+		__sync_fetch_and_add(&overflow_calls[epoch_now & 1],
+				     pending->reads + pending->writes);
+		return;
+	}
+	if (pending->reads) {
+		__sync_fetch_and_add(&counts->reads, pending->reads);
+		__sync_fetch_and_add(&counts->rbytes, pending->rbytes);
+	}
+	if (pending->writes) {
+		__sync_fetch_and_add(&counts->writes, pending->writes);
+		__sync_fetch_and_add(&counts->wbytes, pending->wbytes);
 	}
 }
 
@@ -209,8 +213,7 @@ static __always_inline void track(struct filetop_pending *way, void *map, __u32 
 	way->key.gen = seen->gen;
 	way->key.tid = seen->tid;
 	way->key.dev = FSBPF_READ(cast, file, f_inode, i_sb, s_dev);
-	way->calls = 0;
-	way->bytes = 0;
+	way->counts = zero;
 	if (!fsbpf_current_comm_matches()) {
 		way->state = FILETOP_PENDING_IGNORED;
 		return;
@@ -237,8 +240,25 @@ static __always_inline bool holds(const struct filetop_pending *way, const struc
 	       way->key.gen == seen->gen && way->key.tid == seen->tid;
 }
 
-static __always_inline void count_call(enum filetop_call call, enum filetop_side side, int fd,
-				       long bytes, bool cast)
+/* The sets of the pending cache a program may use (see filetop.h). */
+enum sets_used {
+	ALL_SETS,      /* tp_btf: one program takes every call */
+	OWN_CALL_SETS, /* one program per call, which may preempt another */
+};
+
+/* The file's set in this CPU's cache. */
+static __always_inline __u32 set_of(enum filetop_call call, const struct seen_file *seen,
+				    enum sets_used sets)
+{
+	__u32 hash = ((seen->ino ^ seen->tid) * 0x9e3779b97f4a7c15ULL) >> 32;
+
+	if (sets == ALL_SETS)
+		return hash % FILETOP_SETS;
+	return call * FILETOP_SETS_PER_CALL + hash % FILETOP_SETS_PER_CALL;
+}
+
+static __always_inline void count_call(enum filetop_call call, bool write, int fd, long bytes,
+				       bool cast, enum sets_used sets)
 {
 	struct filetop_pending *first, *second, *way, *other;
 	struct seen_file seen;
@@ -247,7 +267,7 @@ static __always_inline void count_call(enum filetop_call call, enum filetop_side
 	__u32 index;
 	void *map;
 
-	if (fd < 0 || (side == FILETOP_SIDE_READ ? !count_reads : !count_writes))
+	if (fd < 0 || (write ? !count_writes : !count_reads))
 		return;
 	if (!fsbpf_traced_workload())
 		return;
@@ -258,7 +278,7 @@ static __always_inline void count_call(enum filetop_call call, enum filetop_side
 	if (target_tgid && seen.tgid != target_tgid)
 		return;
 	epoch_now = epoch & 1;
-	index = (epoch_now * FILETOP_SLOTS + call * FILETOP_SIDES + side) * FILETOP_WAYS;
+	index = (epoch_now * FILETOP_SETS + set_of(call, &seen, sets)) * FILETOP_WAYS;
 	first = bpf_map_lookup_elem(&pending, &index);
 	index++;
 	second = bpf_map_lookup_elem(&pending, &index);
@@ -274,15 +294,20 @@ static __always_inline void count_call(enum filetop_call call, enum filetop_side
 		map = bpf_map_lookup_elem(&counts, &epoch_now);
 		if (!map)
 			return;
-		flush(way, map, epoch_now, side);
+		flush(way, map, epoch_now);
 		track(way, map, epoch_now, &seen, cast);
 	}
 	if (!way->recent) {
 		way->recent = 1;
 		other->recent = 0;
 	}
-	way->calls++;
-	way->bytes += bytes;
+	if (write) {
+		way->counts.writes++;
+		way->counts.wbytes += bytes;
+	} else {
+		way->counts.reads++;
+		way->counts.rbytes += bytes;
+	}
 }
 
 /* A call's descriptors: `in` is read, `out` written; -1 when the call has none. */
@@ -313,12 +338,12 @@ static __always_inline struct call_fds fds_of(enum filetop_call call, long arg1,
 }
 
 static __always_inline void count_finished(enum filetop_call call, struct call_fds fds, long ret,
-					   bool cast)
+					   bool cast, enum sets_used sets)
 {
 	if (ret < 0)
 		return;
-	count_call(call, FILETOP_SIDE_READ, fds.in, ret, cast);
-	count_call(call, FILETOP_SIDE_WRITE, fds.out, ret, cast);
+	count_call(call, false, fds.in, ret, cast, sets);
+	count_call(call, true, fds.out, ret, cast, sets);
 }
 
 /* ---- tp_btf: one program on every syscall exit ---- */
@@ -365,7 +390,8 @@ static __always_inline int raw_exit(struct pt_regs *regs, long ret, bool cast)
 		return 0;
 	call = call_of_nr(regs->orig_ax);
 	if (call >= 0)
-		count_finished(call, fds_of(call, regs->di, regs->si, regs->dx), ret, cast);
+		count_finished(call, fds_of(call, regs->di, regs->si, regs->dx), ret, cast,
+			       ALL_SETS);
 	return 0;
 }
 
@@ -383,18 +409,20 @@ int BPF_PROG(raw_exit_core, struct pt_regs *regs, long ret)
 
 /* ---- fexit on the syscall functions: only the traced calls pay ---- */
 
-#define FEXIT(name, call)                                                                     \
-	SEC("fexit/__x64_sys_" #name)                                                         \
-	int BPF_PROG(fexit_##name##_cast, const struct pt_regs *regs, long ret)               \
-	{                                                                                     \
-		count_finished(call, fds_of(call, regs->di, regs->si, regs->dx), ret, true);  \
-		return 0;                                                                     \
-	}                                                                                     \
-	SEC("fexit/__x64_sys_" #name)                                                         \
-	int BPF_PROG(fexit_##name##_core, const struct pt_regs *regs, long ret)               \
-	{                                                                                     \
-		count_finished(call, fds_of(call, regs->di, regs->si, regs->dx), ret, false); \
-		return 0;                                                                     \
+#define FEXIT(name, call)                                                                    \
+	SEC("fexit/__x64_sys_" #name)                                                        \
+	int BPF_PROG(fexit_##name##_cast, const struct pt_regs *regs, long ret)              \
+	{                                                                                    \
+		count_finished(call, fds_of(call, regs->di, regs->si, regs->dx), ret, true,  \
+			       OWN_CALL_SETS);                                               \
+		return 0;                                                                    \
+	}                                                                                    \
+	SEC("fexit/__x64_sys_" #name)                                                        \
+	int BPF_PROG(fexit_##name##_core, const struct pt_regs *regs, long ret)              \
+	{                                                                                    \
+		count_finished(call, fds_of(call, regs->di, regs->si, regs->dx), ret, false, \
+			       OWN_CALL_SETS);                                               \
+		return 0;                                                                    \
 	}
 
 FEXIT(read, FILETOP_READ)
@@ -439,7 +467,7 @@ static __always_inline int pair_exit(enum filetop_call call, long ret)
 	if (!entry)
 		return 0;
 	if (entry->call == call)
-		count_finished(call, entry->fds, ret, false);
+		count_finished(call, entry->fds, ret, false, OWN_CALL_SETS);
 	FSBPF_STASH_DROP(inflights, entry);
 	return 0;
 }

@@ -294,30 +294,35 @@ private:
 		const std::vector<filetop_pending> zeros(values.size());
 		static_assert(sizeof(filetop_pending) % 8 == 0,
 			      "per-CPU values are 8-byte aligned");
-		for (uint32_t way = 0; way < FILETOP_SLOTS * FILETOP_WAYS; way++) {
-			const uint32_t index = old_epoch * FILETOP_SLOTS * FILETOP_WAYS + way;
+		constexpr uint32_t kWays = FILETOP_SETS * FILETOP_WAYS;
+		for (uint32_t index = old_epoch * kWays; index < (old_epoch + 1) * kWays; index++) {
 			if (bpf_map_lookup_elem(fd, &index, values.data()) != 0)
 				continue;
-			const uint32_t side = way / FILETOP_WAYS % FILETOP_SIDES;
-			for (const filetop_pending &pending : values)
-				add_pending(pending, side, rows, overflow);
-			bpf_map_update_elem(fd, &index, zeros.data(), BPF_ANY);
+			bool used = false;
+			for (const filetop_pending &pending : values) {
+				add_pending(pending, rows, overflow);
+				used = used || pending.state != FILETOP_PENDING_EMPTY;
+			}
+			if (used)
+				bpf_map_update_elem(fd, &index, zeros.data(), BPF_ANY);
 		}
 	}
 
-	static void add_pending(const filetop_pending &pending, uint32_t side, Rows &rows,
-				uint64_t &overflow)
+	static void add_pending(const filetop_pending &pending, Rows &rows, uint64_t &overflow)
 	{
-		if (!pending.calls || pending.state == FILETOP_PENDING_IGNORED)
+		const filetop_counts &add = pending.counts;
+		if (!(add.reads + add.writes) || pending.state == FILETOP_PENDING_IGNORED)
 			return;
 		const auto found = rows.find(row_key(pending.key));
 		if (pending.state != FILETOP_PENDING_TRACKED || found == rows.end()) {
-			overflow += pending.calls;
+			overflow += add.reads + add.writes;
 			return;
 		}
 		filetop_counts &counts = found->second;
-		(side == FILETOP_SIDE_READ ? counts.reads : counts.writes) += pending.calls;
-		(side == FILETOP_SIDE_READ ? counts.rbytes : counts.wbytes) += pending.bytes;
+		counts.reads += add.reads;
+		counts.writes += add.writes;
+		counts.rbytes += add.rbytes;
+		counts.wbytes += add.wbytes;
 	}
 
 	filetop_bpf &skel_;

@@ -3,12 +3,13 @@
  * filetop: what its BPF and user-space halves share.
  *
  * Counting is double-buffered by epoch. The BPF side adds each call to a
- * per-CPU pending slot (struct filetop_pending) and moves it into the
- * epoch's hash map (filetop_key -> filetop_counts) only when the slot's way
- * goes to another file or thread, so a loop over one or two files costs no
- * map update per call.
+ * per-CPU pending cache (struct filetop_pending), a set of ways chosen by a
+ * hash of the file and thread, and moves a way's counts into the epoch's hash
+ * map (filetop_key -> filetop_counts) only when the way goes to another file
+ * or thread. A loop over up to about a hundred files costs no map update per
+ * call.
  * User space flips the epoch, waits for every program that may still use the
- * old one, then reads and clears the old epoch's map and slots.
+ * old one, then reads and clears the old epoch's map and cache.
  */
 #ifndef FSBPF_FILETOP_H
 #define FSBPF_FILETOP_H
@@ -37,18 +38,15 @@ enum filetop_call {
 	FILETOP_CALL__COUNT,
 };
 
-enum filetop_side {
-	FILETOP_SIDE_READ = 0,
-	FILETOP_SIDE_WRITE,
-	FILETOP_SIDES,
-};
-
-#define FILETOP_SLOTS ((int)FILETOP_CALL__COUNT * (int)FILETOP_SIDES)
 /*
- * Each slot holds two files or threads, so that calls taking turns between
- * two (cmp and diff reading two files, two threads on one CPU) stay pending.
+ * The pending cache of one epoch on one CPU: FILETOP_SETS sets of FILETOP_WAYS
+ * ways. A backend with one program per call gives each call
+ * FILETOP_SETS_PER_CALL sets of its own, so that programs that may preempt
+ * each other never share a way; tp_btf's one program hashes over all sets.
  */
-#define FILETOP_WAYS  2
+#define FILETOP_SETS          128
+#define FILETOP_SETS_PER_CALL 8
+#define FILETOP_WAYS          2
 
 enum filetop_type {
 	FILETOP_TYPE_REGULAR = 'R',
@@ -82,10 +80,9 @@ enum filetop_pending_state {
 struct filetop_pending {
 	__u64 inode; /* kernel address: identity only, with ino against reuse */
 	struct filetop_key key;
-	__u64 calls;
-	__u64 bytes;
+	struct filetop_counts counts;
 	__u32 state;  /* enum filetop_pending_state */
-	__u32 recent; /* the way of its slot that took the last call */
+	__u32 recent; /* the way of its set that took the last call */
 };
 
 /*

@@ -210,8 +210,8 @@ void copy_calls(int b, int c, int d)
 	must(splice(b, &splice_offset, pipe_fds[1], nullptr, 16, 0) == 16, 44);
 }
 
-// One-byte preads by turns, x y x y z twenty times: x and y take turns in
-// the two ways of a CPU's slot, and z evicts whichever took the older call.
+// One-byte preads by turns, x y x y z twenty times: when all three fall in
+// one set of a CPU's pending cache, z evicts whichever took the older call.
 void rotating_reads(const CallFiles &files)
 {
 	const std::array<int, 3> fds = {open_or_exit(files.x, O_RDONLY),
@@ -265,18 +265,24 @@ void expect_counted(const Counted &counted, uint64_t tid, const std::string &fil
 	EXPECT_GE(counts.reads + counts.writes + counted.skipped, expected.reads + expected.writes);
 }
 
-class FileTopBackend : public testing::TestWithParam<std::string> {};
-
-TEST_P(FileTopBackend, CountsEveryCallOfTheFamilyExactlyPerThreadAndFile)
-{
-	std::vector<std::string> args;
-	if (GetParam() != "auto") {
+class FileTopBackend : public testing::TestWithParam<std::string> {
+protected:
+	void SetUp() override
+	{
+		if (GetParam() == "auto")
+			return;
 		const std::string why_not = supported_backends("filetop").at(GetParam());
 		if (!why_not.empty())
 			GTEST_SKIP() << "filetop's " << GetParam()
 				     << " backend cannot work on this kernel: " << why_not;
-		args = {"--backend", GetParam()};
+		args_ = {"--backend", GetParam()};
 	}
+	std::vector<std::string> args_;
+};
+
+TEST_P(FileTopBackend, CountsEveryCallOfTheFamilyExactlyPerThreadAndFile)
+{
+	std::vector<std::string> args = args_;
 	TempDir dir;
 	const CallFiles files(dir);
 	Workload child("fsbpf-ftcalls", [&] { all_calls(files); });
@@ -308,6 +314,42 @@ TEST_P(FileTopBackend, CountsEveryCallOfTheFamilyExactlyPerThreadAndFile)
 		EXPECT_EQ(totals.comm, "fsbpf-ftcalls") << key.second;
 		EXPECT_EQ(totals.type, "R") << key.second;
 	}
+}
+
+// One-byte preads by turns over more files than a CPU's pending cache holds,
+// for several intervals: ways keep moving to other files, and intervals end
+// while files sit in them. Each call still counts once.
+TEST_P(FileTopBackend, ManyFilesByTurnsCountExactlyAcrossIntervals)
+{
+	constexpr int kFiles = 300; // FILETOP_SETS * FILETOP_WAYS is 256
+	constexpr int kRounds = 40;
+	TempDir dir;
+	const auto name = [](int i) { return "many" + std::to_string(i); };
+	for (int i = 0; i < kFiles; i++)
+		write_file(dir.file(name(i)), 1);
+	Workload child("fsbpf-ftmany", [&] {
+		std::vector<int> fds;
+		fds.reserve(kFiles);
+		for (int i = 0; i < kFiles; i++)
+			fds.push_back(open_or_exit(dir.file(name(i)), O_RDONLY));
+		char byte = 0;
+		for (int round = 0; round < kRounds; round++) {
+			for (const int fd : fds)
+				must(pread(fd, &byte, 1, 0) == 1, 61);
+			usleep(20000); // 0.8 s in all: four 0.2 s intervals or so
+		}
+	});
+	std::vector<std::string> args = args_;
+	args.insert(args.end(), {"-p", std::to_string(child.pid())});
+	const Counted counted = count_during(args, {&child});
+
+	EXPECT_GE(counted.intervals, 2U) << counted.output;
+	EXPECT_EQ(counted.overflow, 0U);
+	EXPECT_EQ(counted.lost, 0U);
+	EXPECT_EQ(counted.missed, 0U);
+	for (int i = 0; i < kFiles; i++)
+		expect_counted(counted, static_cast<uint64_t>(child.pid()), name(i),
+			       {kRounds, 0, kRounds, 0});
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, FileTopBackend,
