@@ -39,6 +39,24 @@ struct {
 	__type(value, __u32);
 } sent_paths SEC(".maps");
 
+/*
+ * The last file whose path each call's exit sent, per CPU: a loop syncing one
+ * file skips the lookup in sent_paths. By call, because the exits of two calls
+ * may be programs that preempt each other.
+ */
+struct last_sent {
+	struct syncsnoop_file file;
+	__u32 path_epoch;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SYNC_CALL__COUNT);
+	__type(key, __u32);
+	__type(value, struct last_sent);
+} last_sent SEC(".maps");
+
 struct start {
 	__u64 ts;
 	__u64 addr;
@@ -131,7 +149,7 @@ static __always_inline struct file *mapped_file(__u64 addr, bool direct)
  * direct walk costs a fsync on tmpfs here about 1.2 us less.
  */
 static __always_inline void fill_path(struct syncsnoop_event *event, const struct start *start,
-				      bool find_vma, bool direct)
+				      const struct last_sent *last, bool find_vma, bool direct)
 {
 	struct file *file = NULL;
 	__u32 *sent;
@@ -148,6 +166,11 @@ static __always_inline void fill_path(struct syncsnoop_event *event, const struc
 		return;
 	event->file.mnt = (__u64)FSBPF_READ(direct, file, f_path.mnt);
 	event->file.dentry = (__u64)FSBPF_READ(direct, file, f_path.dentry);
+	if (last && last->path_epoch == event->path_epoch &&
+	    last->file.dentry == event->file.dentry && last->file.mnt == event->file.mnt) {
+		event->path_sent = 1;
+		return;
+	}
 	sent = bpf_map_lookup_elem(&sent_paths, &event->file);
 	if (sent && *sent == event->path_epoch)
 		event->path_sent = 1;
@@ -156,16 +179,24 @@ static __always_inline void fill_path(struct syncsnoop_event *event, const struc
 }
 
 /* Sent: the path's later events in this epoch need not carry it. */
-static __always_inline void remember_path_sent(struct syncsnoop_event *event)
+static __always_inline void remember_path_sent(const struct syncsnoop_event *event,
+					       struct last_sent *last)
 {
-	if (event->file.dentry && !event->path_sent)
+	if (!event->file.dentry)
+		return;
+	if (!event->path_sent)
 		bpf_map_update_elem(&sent_paths, &event->file, &event->path_epoch, BPF_ANY);
+	if (last) {
+		last->file = event->file;
+		last->path_epoch = event->path_epoch;
+	}
 }
 
 static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma, bool direct)
 {
 	struct syncsnoop_event *event;
 	struct fsbpf_log2_hist *hist;
+	struct last_sent *last;
 	struct start *start;
 	__u32 key = call, zero = 0;
 	__u64 latency;
@@ -194,12 +225,13 @@ static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma,
 	event->pad = 0;
 	event->path_epoch = path_epoch;
 	FSBPF_SET_CALLER(event, direct);
-	fill_path(event, start, find_vma, direct);
+	last = bpf_map_lookup_elem(&last_sent, &key);
+	fill_path(event, start, last, find_vma, direct);
 	size = fsbpf_path_record_size(&event->path, offsetof(struct syncsnoop_event, path));
 	if (bpf_ringbuf_output(&events, event, size, fsbpf_ringbuf_wakeup(size)))
 		__sync_fetch_and_add(&lost_events, 1);
 	else
-		remember_path_sent(event);
+		remember_path_sent(event, last);
 done:
 	FSBPF_STASH_DROP(starts, start);
 	return 0;
