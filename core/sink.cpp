@@ -207,22 +207,21 @@ public:
 };
 
 // CSV keeps exact bytes for files and pipes; on a terminal it is sanitized.
+// The header comes first, rows or none: a quiet run still names its columns.
 class CsvSink final : public Sink {
 public:
 	CsvSink(std::vector<fsbpf_column> columns, std::FILE *out, std::FILE *notes)
 		: Sink(std::move(columns), out, notes), to_terminal_(isatty(fileno(out)) == 1)
 	{
+		std::string header;
+		for (size_t i = 0; i < this->columns().size(); i++)
+			header += (i ? "," : "") + csv_field(this->columns()[i].name);
+		write(header + '\n'); // a failure shows at the next row or flush
 	}
 
 	int row(std::span<const fsbpf_value> values) override
 	{
 		std::string line;
-		if (!header_written_) {
-			for (size_t i = 0; i < columns().size(); i++)
-				line += (i ? "," : "") + csv_field(columns()[i].name);
-			line += '\n';
-			header_written_ = true;
-		}
 		for (size_t i = 0; i < columns().size(); i++)
 			line += (i ? "," : "") +
 				field(format_value(columns()[i], values[i], Precision::Exact));
@@ -246,7 +245,6 @@ private:
 	}
 
 	bool to_terminal_;
-	bool header_written_ = false;
 };
 
 } // namespace
