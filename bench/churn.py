@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
 """The exporter's memory while comms and files churn: RSS and series before
 and after COMMS distinct commands each create, write and delete FILES/COMMS
 distinct files, and a scrape's time with all those series.

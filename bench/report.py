@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
 """Renders bench/results/*.json (fsbpf-compare's output, one per kernel) as
 one Markdown report with pass/fail against the goals, and a PNG chart.
 

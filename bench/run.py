@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
 """./run bench [--quick]: fsbpf-compare on this kernel and inside the kernel
 matrix's 6.12 guest (which has kprobes and fentry, so the peers attach),
 the exporter's memory under churn here (bench/churn.py), then

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Builds one BPF program into its skeleton header, the way every fsbpf tool does:
 #   skeleton.sh CLANG BPFTOOL INPUT.bpf.c OUTPUT.skel.h DEPFILE [CFLAGS...]
 # The object is named after the input (syncsnoop.bpf.c -> struct syncsnoop_bpf).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include "app.hpp"
 
 #include "builtin_commands.hpp"

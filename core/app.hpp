@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The fsbpf command line: dispatch to plugin subcommands (also by argv[0],
 // busybox style), and the built-in `list` and `features`.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Questions about the running kernel answered from its BTF: which structs,
 // fields and functions exist, and the C types of a function's parameters.
 #pragma once

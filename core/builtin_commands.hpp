@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // `fsbpf features` and `fsbpf list`: what the kernel offers and what is loaded.
 #pragma once
 

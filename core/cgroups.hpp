@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Names for the cgroup ids BPF reports (bpf_get_current_cgroup_id): the
 // cgroup's path on the unified hierarchy and the container or systemd unit
 // that path names.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // `fsbpf exporter`: every tool's kernel side running at once, counted into
 // Prometheus metrics served over HTTP and/or written for node_exporter's
 // textfile collector.

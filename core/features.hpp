@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // What this kernel can do, found by really loading and attaching, computed
 // lazily once per process and shared by the host and every plugin.
 #pragma once

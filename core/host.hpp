@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The services table handed to a running plugin command. Every entry is a
 // noexcept trampoline onto the host's C++ objects: nothing C++ crosses.
 #pragma once

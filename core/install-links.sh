@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # meson install step: one symlink per subcommand beside the installed fsbpf,
 # named from the same table dispatch reads (`fsbpf list --names`).
 set -eu

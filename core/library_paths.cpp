@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include "library_paths.hpp"
 
 #include "trusted_path.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The directories a shared object asks the dynamic linker to search for its
 // own dependencies (DT_RPATH, DT_RUNPATH), read from the open file before any
 // of its code runs, and their checks.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The exporter's metrics: families the tools register through the host
 // (fsbpf_host.metric_*), their series, and the two exposition formats.
 // Thread-safe: tools add from their threads while a scrape renders.

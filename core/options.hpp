@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Binds the options a plugin declares through struct fsbpf_cli to a CLI11
 // subcommand, and writes the parsed values back to the plugin's targets.
 // The one place that checks values: numbers parse whole, are finite and lie

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Finds plugin files, refuses unsafe or malformed ones with one clear reason
 // each, and builds the sorted table of subcommands that dispatch, `fsbpf list`
 // and the install symlinks all read.

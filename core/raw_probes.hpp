@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Feature probes that load their few instructions with bpf(2) directly,
 // taking every BTF id from the host's one parse of the kernel's BTF: a
 // libbpf object would parse /sys/kernel/btf/vmlinux again for each probe.

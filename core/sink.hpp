@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Output sinks: the one place that turns rows into a terminal table, JSON
 // Lines or CSV. Tools describe columns and hand over values; they never print.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // When a running command must stop: SIGINT, SIGTERM, SIGHUP or SIGQUIT (read
 // from a signalfd, so no handler and no global flag), --duration elapsed, or
 // output closed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Text safety for everything fsbpf prints: file names are bytes chosen by
 // whoever created the file, so they never reach a terminal or a parser raw.
 #pragma once

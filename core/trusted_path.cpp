@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include "trusted_path.hpp"
 
 #include <fmt/format.h>

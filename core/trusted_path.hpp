@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Opens files and checks directories so that what is checked is what is used:
 // a path is followed from "/" one component at a time through descriptors,
 // and every directory entered and every symlink followed must belong to root

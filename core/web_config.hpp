@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // --web-config: TLS and basic authentication for the exporter, in the file
 // format of Prometheus' exporter-toolkit (tls_server_config, basic_auth_users
 // with bcrypt hashes), so that one file serves node_exporter and fsbpf.

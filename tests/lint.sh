@@ -1,7 +1,9 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Lint as a test, with the clang-format and clang-tidy that Debian ships:
 #   lint.sh format          zero formatting differences
 #   lint.sh tidy BUILD_DIR  zero clang-tidy findings (.clang-tidy) in our code
+#   lint.sh licenses        every source file names a license LICENSE lists
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -39,8 +41,29 @@ tidy)
 		exit 1
 	fi
 	;;
+licenses)
+	bad=$(find core include plugins bpf tests bench examples run meson.build meson_options.txt \
+		\( -name '*.[ch]' -o -name '*.[ch]pp' -o -name '*.py' -o -name '*.sh' \
+		-o -name meson.build -o -name meson_options.txt -o -name run \) |
+		grep -v '^bpf/vmlinux.h$' | sort | while read -r file; do
+			id=$(head -3 "$file" | sed -n 's,.*SPDX-License-Identifier: \(.*\)$,\1,p' |
+				sed 's, \*/$,,')
+			case "$id" in
+			"GPL-2.0" | "(LGPL-2.1 OR BSD-2-Clause)") ;;
+			*) echo "$file: ${id:-no SPDX-License-Identifier}" ;;
+			esac
+		done)
+	for text in GPL-2.0 LGPL-2.1 BSD-2-Clause; do
+		[ -s "LICENSES/$text.txt" ] || bad="$bad
+LICENSES/$text.txt: missing"
+	done
+	if [ -n "$bad" ]; then
+		printf '%s\n' "$bad"
+		exit 1
+	fi
+	;;
 *)
-	echo "usage: $0 format | tidy BUILD_DIR" >&2
+	echo "usage: $0 format | tidy BUILD_DIR | licenses" >&2
 	exit 2
 	;;
 esac

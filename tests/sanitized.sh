@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # The unit and root integration tests once more under ASan and UBSan, then
 # each libFuzzer harness for a bounded time from its seed corpus, in a clang
 # build of their own beside the main one. Any sanitizer report fails.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
 """Prints one closing line for a meson test run: test cases passed, failed
 and skipped, counting each GoogleTest case and each other test once."""
 import json

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // compare: what each tracer adds to the work it traces, side by side in one
 // run. Every round measures each workload untraced and then under each
 // tracer configuration (fsbpf's backends, the peers), so ratios compare

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // A tracer under measurement: started like a user starts it, ready when it
 // says so, stopped with Ctrl-C; its BPF map memory read from /proc.
 #pragma once

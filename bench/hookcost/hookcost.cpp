@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // hookcost: prices each step of a filetop-style sys_exit hook on this kernel.
 // For every workload it alternates untraced rounds with rounds under each
 // step's program, in one run, and prints per-call ns and the median ratio.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // fscalls: an example tool on the fsbpf SDK, built outside fsbpf's tree.
 // Every interval, how many open, stat and unlink calls each command made.
 #include "fscalls.h"

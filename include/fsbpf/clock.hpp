@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // User-space clocks for the tools that print events: BPF stamps each event
 // with CLOCK_MONOTONIC; users read seconds since start or wall-clock time.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Owns a file descriptor: the host's and the SDK's one owner of them.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // User-space half of bpf/filter.bpf.h: the process and workload options every
 // tool offers, checked on the objects they name and written into the BPF
 // object before it loads.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // A BPF log2 histogram (fsbpf/histogram.h) as Prometheus buckets: slots are
 // cumulative in the map, so each collection exports what came since the last.
 #pragma once

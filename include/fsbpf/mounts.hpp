@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Where the cgroup2 hierarchy is mounted, as the host's records and the
 // filters' --cgroup both need it: one reading of mountinfo for both.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // User-space side of bpf/path.h: turns the leaf-first names into a path.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // C++ conveniences for writing a plugin. Header-only and compiled into the
 // plugin: only the C structs of plugin.h cross the boundary, and no exception
 // ever leaves a callback.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // A tool's events from BPF: RAII for a ring buffer and the loop that reads it
 // until the command stops.
 #pragma once

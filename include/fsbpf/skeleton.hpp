@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // The libbpf half every tool shares: an owner for its bpftool skeleton, one
 // record per backend, and the attempt that loads a backend or leaves nothing.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Where the entry/exit pairs of bpf/stash.bpf.h keep a call in flight: in
 // the thread's task local storage where tracing programs may use it, else
 // in a hash by thread id that the tool sizes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // The workload every record of every tool names: the cgroup (id, path on the
 // unified hierarchy, the container or unit it is) and the mount namespace of
 // the process. JSON and CSV always carry them; the table shows CONTAINER and

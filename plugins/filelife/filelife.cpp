@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // filelife: user-space half. Picks a backend through the host, turns what the
 // kernel reports about names into lives and deaths (lives.hpp), and prints
 // each file that was created and deleted while tracing.

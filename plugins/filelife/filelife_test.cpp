@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // filelife against the real kernel: files born and removed by real system
 // calls on ext4 and on a tmpfs, and exactly which lives fsbpf reports.
 #include <fsbpf/clock.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // filelife's table of lives: which files were born while tracing, under
 // which names they live now, and when the last of those names goes.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // filelife's names: what the kernel said a call named, turned into the
 // directory entry it was (directory inode and leaf) at the time of the call.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // filetop: user-space half. Every interval it takes an atomic snapshot of the
 // counters (see filetop.h), names the files from the paths BPF sent, and
 // prints the busiest.

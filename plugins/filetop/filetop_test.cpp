@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // filetop against the real kernel: real reads and writes from child
 // processes on known files, and exactly what fsbpf counts for them.
 #include "containers.hpp"

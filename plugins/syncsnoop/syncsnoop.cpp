@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // syncsnoop: user-space half. Picks a backend through the host, prints each
 // sync-family call as it completes, and reports what it could not see.
 #include "syncsnoop.h"

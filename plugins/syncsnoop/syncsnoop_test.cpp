@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // syncsnoop against the real kernel: real sync-family calls from a child
 // process, and exactly what fsbpf reports about them.
 #include "containers.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // A scratch directory for one test (under /tmp unless told), removed with its contents.
 #pragma once
 

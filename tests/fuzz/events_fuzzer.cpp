@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // filelife's user side fed ring-buffer records of any bytes: decoding never
 // reads past a record, and names resolve or are counted without a crash.
 #include "names.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // filelife's table of lives against a reference model: a directory of four
 // names over four inode numbers (so numbers are reused at once, as ext4
 // does), driven by fuzzed operations, some of whose events are lost on the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The host's option binding fed any command line: each value is taken,
 // refused with a message, or left alone; nothing crashes or hangs.
 #include "options.hpp"

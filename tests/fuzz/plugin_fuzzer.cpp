@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // What the loader reads of a plugin before running any of its code: the ELF
 // dynamic section (RPATH, RUNPATH) of the file, and the descriptor found by
 // dlsym. Fed any bytes, each is refused with a reason or accepted whole;

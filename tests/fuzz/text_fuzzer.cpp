@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // What fsbpf prints of names chosen by others: the terminal never gets a
 // control character or a bidirectional override, JSON gives every name back
 // byte for byte, and CSV fields parse back to what was written.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The fsbpf executable as a user meets it: exit codes, messages, dispatch,
 // plugin search, kernel features, and that nothing stays attached.
 #include "process.hpp"

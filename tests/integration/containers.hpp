@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // What the container tests make for themselves, with no image and no
 // runtime: cgroups on the unified hierarchy and private mount namespaces.
 #pragma once

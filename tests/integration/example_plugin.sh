@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Builds examples/plugin outside the tree, against the SDK as `meson install`
 # lays it out, through pkg-config:
 #   example_plugin.sh BUILD_DIR OUT_DIR     leaves fscalls.so in OUT_DIR

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The SDK's example tool (examples/plugin), built outside the tree against
 // the installed SDK by example_plugin.sh, which names its directory in
 // FSBPF_EXAMPLE_PLUGIN_PATH; fsbpf loads it from FSBPF_PLUGIN_PATH.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // How every tool ends: by a stop signal, when its output fails or its reader
 // goes, or at once when it starts without its standard streams; the exit
 // status, the one line it says, and the counters it still reports.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
 """fsbpf exporter, scraped by Debian's real Prometheus server and node_exporter.
 
 Known workloads run under unique command names; once they end and another

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The plugin loader through the real binary: what it refuses and what it
 // says, with an unprivileged user working against it meanwhile.
 #include "process.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Runs the real fsbpf binary for integration tests: captures its output,
 // waits until it is attached, stops it the way a user would.
 #pragma once

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # The installed fsbpf-exporter.service: systemd-analyze verifies it and rates
 # its sandbox at 5.0 or better (lower is safer), as installed by meson.
 #   systemd_unit.sh BUILD_DIR

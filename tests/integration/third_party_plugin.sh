@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
 # Installs fsbpf into a scratch root, builds a plain-C plugin against the
 # installed header through pkg-config, and runs it through the installed fsbpf.
 set -eu

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // What the tool tests share: running a tool until it is attached, reading
 // its JSON Lines, asking fsbpf which backends work on this kernel.
 #pragma once

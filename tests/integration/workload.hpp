@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // A child process that makes system calls on cue, so tests know its PID
 // before tracing starts and can filter on it.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Container names from cgroup paths as the runtimes and systemd make them,
 // and the cgroup2 mount found in mountinfo text.
 #include "cgroups.hpp"

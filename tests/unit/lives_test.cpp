@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // filelife's table of lives, without a kernel: the decisions about births,
 // names and deaths that every backend's events lead to.
 #include "lives.hpp"

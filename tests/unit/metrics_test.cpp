@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 #include "metrics.hpp"
 #include "web_config.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The C++ adapter over the plain C ABI (include/fsbpf/plugin.hpp): what a
 // tool class gives, and what it may leave out, reaches struct fsbpf_command.
 #include <fsbpf/plugin.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // The SDK's C++ helpers (include/fsbpf/skeleton.hpp, plugin.hpp): which
 // programs a backend loads on a kernel, and the descriptor a plugin exports.
 #include "probes.bpf.skel.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // When a running command stops: the signals that stop it, deadlines that
 // cannot overflow.
 #include "stop.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 // Helpers for the unit tests: scratch directories under /tmp, copies of the
 // test plugins with the mode a test sets, and a substring assertion.
 #pragma once

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
 """The kernel matrix: boots Debian's cloud kernels under QEMU and runs fsbpf's
 kernel-facing integration tests inside each, then prints one table.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * A third-party plugin in plain C, built outside the fsbpf tree against the
  * installed <fsbpf/plugin.h>. It uses the host's options, BTF and sink.
