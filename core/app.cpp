@@ -63,6 +63,15 @@ bool has_bpf_privileges()
 	return has(CAP_SYS_ADMIN) || (has(kCapBpf) && has(kCapPerfmon));
 }
 
+// Says so, once, where a command cannot work without them.
+bool require_bpf_privileges(const std::string &command)
+{
+	if (has_bpf_privileges())
+		return true;
+	spdlog::error("{}: needs root, or CAP_BPF and CAP_PERFMON", command);
+	return false;
+}
+
 int libbpf_to_spdlog(libbpf_print_level level, const char *format, va_list args)
 {
 	char *formatted = nullptr;
@@ -295,10 +304,8 @@ int stdout_status(int status)
 
 int run_tool(ToolCommand &tool, Features &features, StopSource &stop)
 {
-	if (!has_bpf_privileges()) {
-		spdlog::error("{}: needs root, or CAP_BPF and CAP_PERFMON", tool.command.name);
+	if (!require_bpf_privileges(tool.command.name))
 		return kExitFailure;
-	}
 	tool.binder->commit();
 	RunOptions options;
 	options.format = tool.json  ? OutputFormat::Json
@@ -406,6 +413,9 @@ int run_list(const PluginRegistry &registry, bool names_only)
 int run_features(Features &features, const PluginRegistry &registry, const Tools &tools,
 		 StopSource &stop, bool json)
 {
+	// Without them every probe fails with EPERM, which says nothing of the kernel.
+	if (!require_bpf_privileges("features"))
+		return kExitFailure;
 	const auto check_backend = [&](const Command &command, size_t index) {
 		for (const auto &tool : tools)
 			if (tool->command.name == command.name)
@@ -420,10 +430,8 @@ int run_features(Features &features, const PluginRegistry &registry, const Tools
 int run_exporter_of(const ExporterOptions &options, Features &features, const Tools &tools,
 		    StopSource &stop)
 {
-	if (!has_bpf_privileges()) {
-		spdlog::error("exporter: needs root, or CAP_BPF and CAP_PERFMON");
+	if (!require_bpf_privileges("exporter"))
 		return kExitFailure;
-	}
 	std::vector<ExportableTool> exportable;
 	for (const auto &tool : tools)
 		exportable.push_back({&tool->command, tool->state.get()});

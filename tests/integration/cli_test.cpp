@@ -142,12 +142,18 @@ TEST(Usage, VersionAndHelpExitZero)
 	EXPECT_NE(help.out.find("--backend"), std::string::npos);
 }
 
+// features too: without privileges each of its probes would only say EPERM.
 TEST(Privileges, UnprivilegedUserGetsOneLineAndStatusOne)
 {
-	const Finished done = run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-				   "--inh-caps=-all", fsbpf_binary(), "syncsnoop"});
-	EXPECT_EQ(done.status, 1);
-	EXPECT_EQ(done.err, "fsbpf: syncsnoop: needs root, or CAP_BPF and CAP_PERFMON\n");
+	for (const std::string command : {"syncsnoop", "features"}) {
+		const Finished done =
+			run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+			     "--inh-caps=-all", fsbpf_binary(), command});
+		EXPECT_EQ(done.status, 1) << command;
+		EXPECT_EQ(done.out, "") << command;
+		EXPECT_EQ(done.err,
+			  "fsbpf: " + command + ": needs root, or CAP_BPF and CAP_PERFMON\n");
+	}
 }
 
 TEST(Dispatch, SymlinkNamedAfterToolRunsIt)
