@@ -139,11 +139,59 @@ struct ToolCommand {
 
 using Tools = std::vector<std::unique_ptr<ToolCommand>>;
 
+// CLI11's help without its internals ("Excludes: --csv"): an option's value
+// type is all that follows its names.
+class HelpFormatter final : public CLI::Formatter {
+public:
+	std::string make_option_opts(const CLI::Option *option) const override
+	{
+		if (option->get_type_size() == 0 || option->get_type_name().empty())
+			return {};
+		return " " + option->get_type_name();
+	}
+};
+
+// argp's --usage: the usage line alone.
+void add_usage_flag(CLI::App &sub)
+{
+	sub.add_flag_callback(
+		"--usage",
+		[&sub] {
+			const auto formatter =
+				std::dynamic_pointer_cast<CLI::Formatter>(sub.get_formatter());
+			std::string name = sub.get_parent()->get_name();
+			name += (name.empty() ? "" : " ") + sub.get_name();
+			if (formatter)
+				fmt::print("{}", formatter->make_usage(&sub, name));
+			throw CLI::Success();
+		},
+		"Print a short usage message and exit");
+}
+
+// The tool's examples after its options, as BCC's tools end their help.
+void add_examples(CLI::App &sub, const fsbpf_command &entry)
+{
+	if (!entry.examples || !*entry.examples)
+		return;
+	std::string footer = "Examples:\n";
+	for (std::string_view rest = entry.examples; !rest.empty();) {
+		const size_t end = std::min(rest.find('\n'), rest.size());
+		footer += fmt::format("  {}\n", rest.substr(0, end));
+		rest.remove_prefix(std::min(end + 1, rest.size()));
+	}
+	footer.pop_back();
+	sub.footer(footer);
+}
+
 // --duration and --backend, checked where the plugin's own options are.
 void add_host_options(ToolCommand &tool, int &verbosity)
 {
 	CLI::App &sub = *tool.app;
 	const fsbpf_command &entry = tool.command.entry;
+	// The spellings libbpf-tools' tools take: -? for help, -V for the version.
+	sub.set_help_flag("-h,--help,-?", "Print this help message and exit");
+	sub.set_version_flag("-V,--version", FSBPF_VERSION);
+	add_usage_flag(sub);
 	sub.add_flag("-v,--verbose", verbosity, "Log what fsbpf and libbpf do");
 	auto *json = sub.add_flag("--json", tool.json, "Print JSON Lines, one object per record");
 	sub.add_flag("--csv", tool.csv, "Print CSV with a header line")->excludes(json);
@@ -188,6 +236,7 @@ void set_up_tool(ToolCommand &tool, int &verbosity)
 			fmt::format("command '{}' could not create its state", tool.command.name));
 	tool.binder = std::make_unique<OptionBinder>(*tool.app);
 	add_host_options(tool, verbosity);
+	add_examples(*tool.app, entry);
 	if (entry.add_options(tool.state.get(), tool.binder->table()) != 0)
 		throw std::runtime_error(fmt::format("command '{}' declared an invalid option '{}'",
 						     tool.command.name,
@@ -335,11 +384,12 @@ int usage_error(std::string_view command, std::string_view what, std::string_vie
 	return kExitUsage;
 }
 
+// The command as it was typed: "fsbpf filetop", or "filetop" through its symlink.
 int usage_error(const CLI::App &app, const CLI::ParseError &error)
 {
-	std::string command = "fsbpf";
+	std::string command = app.get_name();
 	for (const CLI::App *sub : app.get_subcommands())
-		command += " " + sub->get_name();
+		command += (command.empty() ? "" : " ") + sub->get_name();
 	return usage_error(command, error.what(), command + " --help");
 }
 
@@ -475,6 +525,7 @@ int run_fsbpf(std::vector<std::string> args)
 
 	CLI::App app{"fsbpf: file-system tracing tools built on eBPF", "fsbpf"};
 	app.set_version_flag("--version", FSBPF_VERSION);
+	app.formatter(std::make_shared<HelpFormatter>());
 	app.require_subcommand(1);
 	app.add_flag("-v,--verbose", verbosity, "Log what fsbpf and libbpf do");
 	app.footer("Tools come from plugins; 'fsbpf list' shows them.");
@@ -483,6 +534,9 @@ int run_fsbpf(std::vector<std::string> args)
 	Tools tools = add_plugin_tools(app, registry, verbosity);
 	report_rejections(registry);
 
+	// Through a tool's symlink, usage and errors name the tool alone.
+	if (!args.empty() && applet_for(args[0], registry))
+		app.name("");
 	args = as_fsbpf_command(std::move(args), registry);
 	if (args.size() > 1 && args[1][0] != '-' && !registry.find(args[1]) &&
 	    !is_reserved_command(args[1]))

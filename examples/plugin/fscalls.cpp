@@ -35,6 +35,10 @@ constexpr std::array<const char *, FSCALLS_KIND__COUNT> kKindNames = {"open", "s
 
 class FsCalls {
 public:
+	static constexpr const char *kExamples =
+		"fscalls              # calls, a row every second\n"
+		"fscalls -i 5 -p 181  # process 181, every 5 seconds";
+
 	void add_options(fsbpf::plugin::Options &options)
 	{
 		filter_.add_options(options);

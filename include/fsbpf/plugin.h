@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 #define FSBPF_ABI_MAJOR 1
-#define FSBPF_ABI_MINOR 5
+#define FSBPF_ABI_MINOR 6
 
 #define FSBPF_PLUGIN_SYMBOL      fsbpf_plugin
 #define FSBPF_PLUGIN_SYMBOL_NAME "fsbpf_plugin"
@@ -307,6 +307,11 @@ struct fsbpf_command {
 	 * runs every command that has it. Same exit statuses as run().
 	 */
 	int (*export_metrics)(void *state, const struct fsbpf_host *host);
+	/*
+	 * Since ABI 1.6, optional: example command lines, one per line, each
+	 * "TOOL ARGS  # what it does"; the host prints them after the options.
+	 */
+	const char *examples;
 };
 
 struct fsbpf_plugin {

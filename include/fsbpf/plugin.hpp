@@ -428,6 +428,16 @@ constexpr auto metrics_exporter()
 		return Export{nullptr};
 }
 
+// Tool::kExamples, its --help's example command lines, or NULL.
+template <typename Tool>
+constexpr const char *examples_of()
+{
+	if constexpr (requires { Tool::kExamples; })
+		return Tool::kExamples;
+	else
+		return nullptr;
+}
+
 template <typename Tool>
 constexpr fsbpf_command make_command(const char *name, const char *summary,
 				     const fsbpf_backend *backends, size_t backend_count)
@@ -442,7 +452,8 @@ constexpr fsbpf_command make_command(const char *name, const char *summary,
 			     &CommandAdapter<Tool>::add_options,
 			     &CommandAdapter<Tool>::run,
 			     backend_checker<Tool>(),
-			     metrics_exporter<Tool>()};
+			     metrics_exporter<Tool>(),
+			     examples_of<Tool>()};
 }
 
 template <typename Tool, size_t N>

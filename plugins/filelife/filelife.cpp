@@ -275,6 +275,12 @@ private:
 
 class FileLife {
 public:
+	static constexpr const char *kExamples =
+		"filelife                  # files created and deleted while tracing\n"
+		"filelife -p 181           # created or deleted by process 181\n"
+		"filelife --min-age 1      # files that lived a second or longer\n"
+		"filelife -T --full-path   # wall-clock times, paths from the root";
+
 	void add_options(fsbpf::plugin::Options &options)
 	{
 		options.flag("-T,--timestamp",

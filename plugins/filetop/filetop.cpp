@@ -350,6 +350,15 @@ using RowInfos = std::unordered_map<RowKey, RowInfo, RowKeyHash>;
 
 class FileTop {
 public:
+	static constexpr const char *kExamples =
+		"filetop                 # top files by reads and writes, every second\n"
+		"filetop -C              # keep each output on the screen\n"
+		"filetop -a              # sockets, pipes and devices too\n"
+		"filetop -p 181          # process 181 only\n"
+		"filetop -s wbytes -r 5  # the five files written most\n"
+		"filetop 5 10            # every 5 seconds, 10 times\n"
+		"filetop --json 1 3      # three outputs as JSON lines";
+
 	void add_options(fsbpf::plugin::Options &options)
 	{
 		options.number("interval", "Seconds between outputs (default 1)", interval_s_, 0.01,
@@ -359,11 +368,11 @@ public:
 		filter_.add_options(options);
 		workload_.add_option(options);
 		options.flag("-C,--noclear", "Do not clear the screen between outputs", noclear_);
-		options.flag("-a,--all-files",
+		options.flag("-a,--all-files,--all",
 			     "Include sockets, pipes and devices (default: regular files only)",
 			     all_files_);
-		options.integer("-r,--rows", "Rows to print per output, 0 for all (default 20)",
-				rows_, 0, 1e9);
+		options.integer("-r,--rows,--maxrows",
+				"Rows to print per output, 0 for all (default 20)", rows_, 0, 1e9);
 		options.string("-s,--sort", "Sort by all, reads, writes, rbytes or wbytes", sort_,
 			       kSortKeys.data());
 		options.flag("--read-only", "Count reads only", read_only_);

@@ -224,6 +224,12 @@ bool backend_loads(size_t backend, std::string_view name, const fsbpf::plugin::H
 
 class SyncSnoop {
 public:
+	static constexpr const char *kExamples =
+		"syncsnoop                   # every sync-family call\n"
+		"syncsnoop --min-latency 10  # calls that took 10 ms or longer\n"
+		"syncsnoop -c postgres       # the calls of commands named postgres\n"
+		"syncsnoop -T --duration 60  # a minute of calls, wall-clock times";
+
 	void add_options(fsbpf::plugin::Options &options)
 	{
 		options.flag("-T,--timestamp",

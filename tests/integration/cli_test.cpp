@@ -2,6 +2,7 @@
 // The fsbpf executable as a user meets it: exit codes, messages, dispatch,
 // plugin search, kernel features, and that nothing stays attached.
 #include "process.hpp"
+#include "tracing.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -10,6 +11,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <regex>
@@ -163,7 +165,132 @@ TEST(Dispatch, SymlinkNamedAfterToolRunsIt)
 	ASSERT_EQ(symlink(fsbpf_binary().c_str(), link.c_str()), 0);
 	const Finished done = run({link, "--help"});
 	EXPECT_EQ(done.status, 0);
-	EXPECT_NE(done.out.find("Usage: fsbpf syncsnoop"), std::string::npos) << done.out;
+	EXPECT_NE(done.out.find("Usage: syncsnoop [OPTIONS]"), std::string::npos) << done.out;
+	const Finished wrong = run({link, "--min-latency", "soon"});
+	EXPECT_EQ(wrong.status, 2);
+	EXPECT_EQ(wrong.err.rfind("syncsnoop: ", 0), 0U) << wrong.err;
+	EXPECT_NE(wrong.err.find("(see 'syncsnoop --help')"), std::string::npos) << wrong.err;
+}
+
+// ---- The peers' habits: BCC's and libbpf-tools' spellings and examples ----
+
+// A command line of a tool, run as its symlink: attached, then stopped with
+// Ctrl-C as a user stops it, it must end with status 0.
+void expect_runs_until_stopped(const std::string &tool, const std::vector<std::string> &args)
+{
+	TempDir dir;
+	const std::string link = dir.path() + "/" + tool;
+	ASSERT_EQ(symlink(fsbpf_binary().c_str(), link.c_str()), 0);
+	std::vector<std::string> argv = {link};
+	argv.insert(argv.end(), args.begin(), args.end());
+	Process process(argv);
+	const bool attached = process.wait_for_stderr("Hit Ctrl-C to end", 60s);
+	process.signal(SIGINT);
+	const std::optional<Finished> done = process.finish(30s);
+	ASSERT_TRUE(attached) << process.err();
+	ASSERT_TRUE(done.has_value());
+	EXPECT_EQ(done->status, 0) << done->err;
+}
+
+std::vector<std::string> words(const std::string &line)
+{
+	std::istringstream in(line);
+	return {std::istream_iterator<std::string>(in), std::istream_iterator<std::string>()};
+}
+
+// The example command lines of BCC's filetop, filelife and syncsnoop (their
+// --help epilogs and man pages) and of libbpf-tools' filetop and filelife
+// (their --help), word for word.
+TEST(PeerHabits, ThePeersDocumentedExamplesRunUnchanged)
+{
+	const std::vector<std::string> examples = {
+		"filetop",         "filetop -C",      "filetop -p 181", "filetop 5",
+		"filetop 5 10",    "filetop -p 1216", "filelife",       "filelife -p 181",
+		"filelife -p 123", "syncsnoop",
+	};
+	for (const std::string &example : examples) {
+		SCOPED_TRACE(example);
+		const std::vector<std::string> argv = words(example);
+		expect_runs_until_stopped(argv[0], {argv.begin() + 1, argv.end()});
+	}
+}
+
+// Each tool's --help ends with its examples, as BCC's tools do, and each
+// of them runs.
+TEST(PeerHabits, HelpEndsWithExamplesThatRun)
+{
+	for (const std::string tool : {"filetop", "filelife", "syncsnoop"}) {
+		SCOPED_TRACE(tool);
+		const Finished help = run({fsbpf_binary(), tool, "--help"});
+		ASSERT_EQ(help.status, 0);
+		const size_t examples = help.out.rfind("\nExamples:\n");
+		ASSERT_NE(examples, std::string::npos) << help.out;
+		std::istringstream lines(help.out.substr(examples + 11));
+		size_t count = 0;
+		for (std::string line; std::getline(lines, line); count++) {
+			const std::vector<std::string> argv = words(line.substr(0, line.find('#')));
+			ASSERT_FALSE(argv.empty()) << "an empty example line";
+			EXPECT_EQ(argv[0], tool) << line;
+			SCOPED_TRACE(line);
+			expect_runs_until_stopped(tool, {argv.begin() + 1, argv.end()});
+		}
+		EXPECT_GE(count, 3U) << help.out;
+		EXPECT_EQ(help.out.find("Excludes:"), std::string::npos) << help.out;
+	}
+}
+
+// libbpf-tools' argp spellings: -? and --usage, -V and --version.
+TEST(PeerHabits, ArgpHelpUsageAndVersionSpellings)
+{
+	for (const std::string tool : {"filetop", "filelife", "syncsnoop"}) {
+		SCOPED_TRACE(tool);
+		const Finished question = run({fsbpf_binary(), tool, "-?"});
+		EXPECT_EQ(question.status, 0);
+		EXPECT_EQ(question.out, run({fsbpf_binary(), tool, "--help"}).out);
+		const Finished usage = run({fsbpf_binary(), tool, "--usage"});
+		EXPECT_EQ(usage.status, 0);
+		EXPECT_EQ(usage.out.rfind("Usage: fsbpf " + tool + " [OPTIONS]", 0), 0U)
+			<< usage.out;
+		EXPECT_EQ(std::count(usage.out.begin(), usage.out.end(), '\n'), 1) << usage.out;
+		for (const char *version : {"-V", "--version"}) {
+			const Finished done = run({fsbpf_binary(), tool, version});
+			EXPECT_EQ(done.status, 0);
+			EXPECT_EQ(done.out, "0.1.0\n");
+		}
+	}
+}
+
+// filetop's other spellings, BCC's --maxrows and libbpf-tools' --all, mean
+// what -r and -a mean. Each cat of a loop is a row of its own: many rows.
+TEST(PeerHabits, FiletopMaxrowsAndAllMeanRowsAndAllFiles)
+{
+	Process cats({"sh", "-c",
+		      "while :; do cat /etc/passwd /etc/group /etc/hosts > /dev/null; done"});
+	const auto frames = [](std::vector<std::string> spelled) {
+		std::vector<std::string> argv = {fsbpf_binary(), "filetop", "--json", "-c", "cat"};
+		argv.insert(argv.end(), spelled.begin(), spelled.end());
+		argv.insert(argv.end(), {"0.3", "2"});
+		const Finished done = run(argv);
+		EXPECT_EQ(done.status, 0) << done.err;
+		std::map<uint64_t, std::vector<json>> rows; // by interval
+		for (const json &line : json_lines(done.out))
+			if (!line.contains("record"))
+				rows[line["interval"].get<uint64_t>()].push_back(line);
+		return rows;
+	};
+	const auto limited = frames({"--maxrows", "3"});
+	EXPECT_EQ(limited.size(), 2U);
+	for (const auto &[interval, rows] : limited)
+		EXPECT_EQ(rows.size(), 3U) << "interval " << interval;
+	bool device = false;
+	for (const auto &[interval, rows] : frames({"--all", "--maxrows", "0"}))
+		for (const json &row : rows)
+			device = device || (row["type"] == "O" && row["file"] == "null");
+	EXPECT_TRUE(device) << "--all shows cat's writes to /dev/null";
+	cats.signal(SIGKILL);
+	const Finished bad = run({fsbpf_binary(), "filetop", "--maxrows", "many"});
+	EXPECT_EQ(bad.status, 2);
+	EXPECT_NE(bad.err.find("--rows: must be an integer"), std::string::npos) << bad.err;
 }
 
 TEST(Dispatch, SymlinkNameMustMatchExactly)

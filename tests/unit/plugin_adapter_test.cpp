@@ -31,6 +31,20 @@ TEST(PluginAdapter, CheckBackendIsOptional)
 	EXPECT_NE(minimal.run, nullptr);
 }
 
+// A tool with examples for its --help.
+struct Documented : Minimal {
+	static constexpr const char *kExamples = "d -x  # what -x does";
+};
+
+TEST(PluginAdapter, ExamplesAreOptionalAndReachTheCommand)
+{
+	constexpr fsbpf_command minimal = fsbpf::plugin::make_command<Minimal>("m", "", nullptr, 0);
+	EXPECT_EQ(minimal.examples, nullptr);
+	constexpr fsbpf_command documented =
+		fsbpf::plugin::make_command<Documented>("d", "", nullptr, 0);
+	EXPECT_STREQ(documented.examples, "d -x  # what -x does");
+}
+
 TEST(PluginAdapter, CheckBackendReachesTheTool)
 {
 	constexpr fsbpf_command checking =
