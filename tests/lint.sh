@@ -43,7 +43,7 @@ tidy)
 	;;
 licenses)
 	bad=$(find core include plugins bpf tests bench examples run meson.build meson_options.txt \
-		\( -name '*.[ch]' -o -name '*.[ch]pp' -o -name '*.py' -o -name '*.sh' \
+		\( -name '*.[ch]' -o -name '*.[ch]pp' -o -name '*.py' -o -name '*.sh' -o -name '*.bash' \
 		-o -name meson.build -o -name meson_options.txt -o -name run \) |
 		grep -v '^bpf/vmlinux.h$' | sort | while read -r file; do
 			id=$(head -3 "$file" | sed -n 's,.*SPDX-License-Identifier: \(.*\)$,\1,p' |
