@@ -11,7 +11,7 @@ seconds=${3:-30}
 
 if [ ! -f "$build/build.ninja" ]; then
 	CC=clang CXX=clang++ meson setup "$build" "$src" -Dfuzzers=true \
-		-Db_sanitize=address,undefined -Db_lundef=false -Dwerror=false >/dev/null
+		-Db_sanitize=address,undefined -Db_lundef=false -Dwerror=false -Dman=disabled >/dev/null
 fi
 meson compile -C "$build" >/dev/null || meson compile -C "$build"
 
