@@ -38,11 +38,13 @@ int Sink::flush()
 }
 
 void Sink::note_counters(std::span<const fsbpf_column> columns, std::span<const fsbpf_value> values,
-			 std::string_view prefix, std::string_view separator) const
+			 std::string_view prefix) const
 {
+	std::string line(prefix);
 	for (size_t i = 0; i < columns.size(); i++)
-		fmt::print(notes_, "{}{}{}{}\n", prefix, columns[i].name, separator,
-			   sanitize_for_terminal(format_value(columns[i], values[i])));
+		line += fmt::format("{}{}={}", i ? " " : "", columns[i].name,
+				    sanitize_for_terminal(format_value(columns[i], values[i])));
+	fmt::print(notes_, "{}\n", line);
 	std::fflush(notes_);
 }
 
@@ -235,7 +237,7 @@ public:
 	int summary(std::span<const fsbpf_column> columns,
 		    std::span<const fsbpf_value> values) override
 	{
-		note_counters(columns, values, "# ", "=");
+		note_counters(columns, values, "# ");
 		return flush();
 	}
 

@@ -44,10 +44,9 @@ public:
 protected:
 	const std::vector<fsbpf_column> &columns() const { return columns_; }
 	int write(const std::string &text);
-	// Lines on notes, for people: "name: value", or "# name=value" beside CSV.
+	// One line on notes: "name=value name=value", after "# " beside CSV.
 	void note_counters(std::span<const fsbpf_column> columns,
-			   std::span<const fsbpf_value> values, std::string_view prefix = "",
-			   std::string_view separator = ": ") const;
+			   std::span<const fsbpf_value> values, std::string_view prefix = "") const;
 
 private:
 	int failed(bool ok);

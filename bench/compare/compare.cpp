@@ -225,7 +225,7 @@ double reported_share(const std::string &output, const Workload &workload, long 
 // `names` is an alternation ("lost|skipped"); nullopt if it printed none.
 std::optional<uint64_t> summary_counted(const std::string &output, const std::string &names)
 {
-	const std::regex line("(?:^|\n)(" + names + "): ([0-9]+)");
+	const std::regex line("(?:^|[\n ])(" + names + ")=([0-9]+)");
 	uint64_t counted = 0;
 	bool found = false;
 	for (auto it = std::sregex_iterator(output.begin(), output.end(), line);

@@ -280,7 +280,7 @@ TEST(SyncSnoopOutput, TableShowsHostileFileNamesEscaped)
 	EXPECT_EQ(done.out.find('\033'), std::string::npos) << done.out;
 	EXPECT_NE(done.out.find("evil\\n\\x1b[31mred"), std::string::npos) << done.out;
 	EXPECT_EQ(done.out.rfind("TIME(s)", 0), 0U) << done.out;
-	EXPECT_NE(done.err.find("lost: 0"), std::string::npos) << done.err;
+	EXPECT_NE(done.err.find("lost=0"), std::string::npos) << done.err;
 }
 
 TEST(SyncSnoopOutput, JsonCarriesTheExactFileName)

@@ -121,20 +121,18 @@ Finished trace_work(const Tool &tool, const std::string &format, const Session &
 	return *done;
 }
 
-// What stderr holds: the ready line, the counters (once, or per interval
-// for filetop's records) and then `last`, nothing else.
+// What stderr holds: the ready line, the counters on one line (once, or
+// per interval for filetop's records) and then `last`, nothing else.
 std::regex stderr_with_counters(const Tool &tool, const std::string &format,
 				const std::string &last = "")
 {
-	std::string counters;
-	for (const std::string &name : tool.counters)
-		counters += format == "csv" ? "# " + name + "=[0-9]+\n" : name + ": [0-9]+\n";
-	const std::string interval =
-		tool.name == "filetop" && format != "table"
-			? (format == "csv" ? "# interval=[0-9]+\n" : "interval: [0-9]+\n")
-			: "";
-	return std::regex("Tracing[^\n]*Hit Ctrl-C to end\\.?\n(" + interval + counters + ")+" +
-			  last);
+	std::vector<std::string> names = tool.counters;
+	if (tool.name == "filetop" && format != "table")
+		names.insert(names.begin(), "interval");
+	std::string counters = format == "csv" ? "# " : "";
+	for (size_t i = 0; i < names.size(); i++)
+		counters += (i ? " " : "") + names[i] + "=[0-9]+";
+	return std::regex("Tracing[^\n]*Hit Ctrl-C to end\\.?\n(" + counters + "\n)+" + last);
 }
 
 using ToolAndFormat = std::tuple<std::string, std::string>;

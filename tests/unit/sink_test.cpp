@@ -136,7 +136,7 @@ TEST_F(SinkTest, TableSummaryGoesToNotes)
 	auto sink = make(OutputFormat::Table, kTableColumns);
 	ASSERT_EQ(sink->summary(kSummaryColumns, kSummaryValues), 0);
 	EXPECT_EQ(out_.text(), "");
-	EXPECT_EQ(notes_.text(), "lost: 5\nnote: a\\nb\n");
+	EXPECT_EQ(notes_.text(), "lost=5 note=a\\nb\n");
 }
 
 TEST_F(SinkTest, JsonRowsAreObjectsWithExactValues)
@@ -180,7 +180,7 @@ TEST_F(SinkTest, JsonSummaryIsARecordOnOutAndLinesOnNotes)
 	auto sink = make(OutputFormat::Json, kTableColumns);
 	ASSERT_EQ(sink->summary(kSummaryColumns, kSummaryValues), 0);
 	EXPECT_EQ(out_.text(), "{\"record\":\"summary\",\"lost\":5,\"note\":\"a\\nb\"}\n");
-	EXPECT_EQ(notes_.text(), "lost: 5\nnote: a\\nb\n");
+	EXPECT_EQ(notes_.text(), "lost=5 note=a\\nb\n");
 	const auto object = nlohmann::json::parse(out_.text());
 	EXPECT_EQ(object["record"], "summary");
 	EXPECT_EQ(object["note"], "a\nb");
@@ -306,7 +306,7 @@ TEST_F(SinkTest, CsvSummaryGoesToNotesAndAQuietRunKeepsTheHeader)
 	ASSERT_EQ(sink->summary(kSummaryColumns, kSummaryValues), 0);
 	ASSERT_EQ(sink->frame("ignored"), 0);
 	EXPECT_EQ(out_.text(), "pid,comm,ms,file\n");
-	EXPECT_EQ(notes_.text(), "# lost=5\n# note=a\\nb\n");
+	EXPECT_EQ(notes_.text(), "# lost=5 note=a\\nb\n");
 }
 
 // The write end of a pipe whose reader has gone, as after `| head`.
@@ -362,7 +362,7 @@ TEST_F(FullOutputTest, JsonSummaryStillReachesNotes)
 	ASSERT_NE(out_, nullptr);
 	auto sink = fsbpf::make_sink(OutputFormat::Json, kTableColumns, out_, notes_.get(), false);
 	EXPECT_EQ(sink->summary(kSummaryColumns, kSummaryValues), -ENOSPC);
-	EXPECT_EQ(notes_.text(), "lost: 5\nnote: a\\nb\n");
+	EXPECT_EQ(notes_.text(), "lost=5 note=a\\nb\n");
 }
 
 TEST_F(FullOutputTest, TableAndCsvSummariesStillReachNotes)
@@ -373,7 +373,7 @@ TEST_F(FullOutputTest, TableAndCsvSummariesStillReachNotes)
 		ASSERT_EQ(sink->row(std::vector{i64(1), str("a"), f64(1), str("b")}), 0);
 		EXPECT_EQ(sink->summary(kSummaryColumns, kSummaryValues), -ENOSPC);
 	}
-	EXPECT_EQ(notes_.text(), "lost: 5\nnote: a\\nb\n# lost=5\n# note=a\\nb\n");
+	EXPECT_EQ(notes_.text(), "lost=5 note=a\\nb\n# lost=5 note=a\\nb\n");
 }
 
 TEST(SinkPipe, JsonSummaryStillReachesNotesOnceTheReaderHasGone)
@@ -383,7 +383,7 @@ TEST(SinkPipe, JsonSummaryStillReachesNotesOnceTheReaderHasGone)
 	MemoryFile notes;
 	auto sink = fsbpf::make_sink(OutputFormat::Json, kTableColumns, out, notes.get(), false);
 	EXPECT_EQ(sink->summary(kSummaryColumns, kSummaryValues), -EPIPE);
-	EXPECT_EQ(notes.text(), "lost: 5\nnote: a\\nb\n");
+	EXPECT_EQ(notes.text(), "lost=5 note=a\\nb\n");
 	std::fclose(out);
 }
 
