@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -94,11 +95,63 @@ std::string pad(const std::string &text, int width)
 	return fmt::format("{:>{}}", text, width);
 }
 
+// The terminal's width in columns, or 0 when out is no terminal.
+size_t terminal_width(std::FILE *out)
+{
+	winsize size{};
+	if (ioctl(fileno(out), TIOCGWINSZ, &size) != 0)
+		return 0;
+	return size.ws_col;
+}
+
+bool is_continuation_byte(char c)
+{
+	return (static_cast<unsigned char>(c) & 0xc0U) == 0x80U;
+}
+
+// Characters, not bytes: the table's text is sanitized UTF-8.
+size_t characters(std::string_view text)
+{
+	return static_cast<size_t>(
+		std::ranges::count_if(text, [](char c) { return !is_continuation_byte(c); }));
+}
+
+// The first `count` characters of text, or the last ones.
+std::string_view first_characters(std::string_view text, size_t count)
+{
+	size_t end = 0;
+	for (size_t seen = 0; end < text.size(); end++)
+		if (!is_continuation_byte(text[end]) && seen++ == count)
+			break;
+	return text.substr(0, end);
+}
+std::string_view last_characters(std::string_view text, size_t count)
+{
+	size_t start = text.size();
+	for (size_t seen = 0; start > 0 && seen < count;)
+		if (!is_continuation_byte(text[--start]))
+			seen++;
+	return text.substr(start);
+}
+
+// Text cut to `width` characters by an ellipsis in the middle: a path keeps
+// its start and its file name.
+std::string shortened(const std::string &text, size_t width)
+{
+	constexpr size_t kNarrowest = 5;
+	if (characters(text) <= width || width < kNarrowest)
+		return text;
+	const size_t tail = (width - 1) / 2;
+	return std::string(first_characters(text, width - 1 - tail)) + "\u2026" +
+	       std::string(last_characters(text, tail));
+}
+
 class TableSink final : public Sink {
 public:
 	TableSink(std::vector<fsbpf_column> columns, std::FILE *out, std::FILE *notes,
 		  bool clear_screen)
-		: Sink(std::move(columns), out, notes), clear_screen_(clear_screen)
+		: Sink(std::move(columns), out, notes), clear_screen_(clear_screen),
+		  width_(terminal_width(out))
 	{
 	}
 
@@ -109,6 +162,7 @@ public:
 			line = header_line();
 			header_pending_ = false;
 		}
+		const size_t start = line.size();
 		for (size_t i = 0; i < columns().size(); i++) {
 			const fsbpf_column &column = columns()[i];
 			std::string text = format_value(column, values[i]);
@@ -116,9 +170,10 @@ public:
 				text = sanitize_for_terminal(text);
 			if (i)
 				line += ' ';
-			line += i + 1 == columns().size() && column.width < 0
-					? text
-					: pad(text, column.width);
+			if (i + 1 == columns().size() && column.width < 0)
+				line += fit(text, characters(std::string_view(line).substr(start)));
+			else
+				line += pad(text, column.width);
 		}
 		line += '\n';
 		return write(line);
@@ -126,6 +181,8 @@ public:
 
 	int frame(const std::string &title) override
 	{
+		if (width_)
+			width_ = terminal_width(out()); // it may have been resized
 		std::string text = clear_screen_ ? "\033[H\033[2J" : (framed_ ? "\n" : "");
 		framed_ = true;
 		text += sanitize_for_terminal(title) + "\n\n" + header_line();
@@ -157,9 +214,18 @@ private:
 		return line + '\n';
 	}
 
+	// On a terminal, the last column (a name or path) shortened to what is left of the line.
+	std::string fit(const std::string &text, size_t used) const
+	{
+		if (!width_ || used >= width_)
+			return text;
+		return shortened(text, width_ - used);
+	}
+
 	bool clear_screen_;
 	bool header_pending_ = true;
 	bool framed_ = false;
+	size_t width_; // 0: not a terminal, rows keep everything
 };
 
 std::string json_value(const fsbpf_column &column, const fsbpf_value &value)

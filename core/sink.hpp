@@ -43,6 +43,7 @@ public:
 
 protected:
 	const std::vector<fsbpf_column> &columns() const { return columns_; }
+	std::FILE *out() const { return out_; }
 	int write(const std::string &text);
 	// One line on notes: "name=value name=value", after "# " beside CSV.
 	void note_counters(std::span<const fsbpf_column> columns,

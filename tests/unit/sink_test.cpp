@@ -13,6 +13,7 @@
 #include <map>
 #include <poll.h>
 #include <random>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <cmath>
 #include <csignal>
@@ -20,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -269,27 +271,79 @@ TEST_F(SinkTest, JsonNamesRoundTripAndNeverCollide)
 	}
 }
 
+// A pseudo-terminal in raw mode, `columns` wide: the sink writes to `out`,
+// the test reads what it shows from the master.
+class Terminal {
+public:
+	explicit Terminal(unsigned short columns)
+		: master_(posix_openpt(O_RDWR | O_NOCTTY)),
+		  out_(master_ >= 0 && grantpt(master_) == 0 && unlockpt(master_) == 0
+			       ? std::fopen(ptsname(master_), "w")
+			       : nullptr)
+	{
+		if (!out_)
+			throw std::runtime_error("no pseudo-terminal");
+		termios raw{};
+		tcgetattr(fileno(out_), &raw);
+		cfmakeraw(&raw);
+		tcsetattr(fileno(out_), TCSANOW, &raw);
+		const winsize size{.ws_row = 24, .ws_col = columns, .ws_xpixel = 0, .ws_ypixel = 0};
+		ioctl(master_, TIOCSWINSZ, &size);
+	}
+	~Terminal()
+	{
+		std::fclose(out_);
+		close(master_);
+	}
+	Terminal(const Terminal &) = delete;
+	Terminal &operator=(const Terminal &) = delete;
+	std::FILE *out() const { return out_; }
+	std::string lines(size_t count) const { return read_lines(master_, count); }
+
+private:
+	int master_;
+	std::FILE *out_;
+};
+
 // On a terminal CSV is sanitized like the table; to files and pipes it is exact.
 TEST(SinkTerminal, CsvOnATerminalCarriesNoControls)
 {
-	const int master = posix_openpt(O_RDWR | O_NOCTTY);
-	ASSERT_GE(master, 0);
-	ASSERT_EQ(grantpt(master), 0);
-	ASSERT_EQ(unlockpt(master), 0);
-	std::FILE *terminal = std::fopen(ptsname(master), "w");
-	ASSERT_NE(terminal, nullptr);
-	termios raw{};
-	tcgetattr(fileno(terminal), &raw);
-	cfmakeraw(&raw);
-	tcsetattr(fileno(terminal), TCSANOW, &raw);
+	const Terminal terminal(80);
 	MemoryFile notes;
 	auto sink = fsbpf::make_sink(OutputFormat::Csv, {{"file", nullptr, FSBPF_VAL_STR, 0, 0}},
-				     terminal, notes.get(), false);
+				     terminal.out(), notes.get(), false);
 	ASSERT_EQ(sink->row(std::vector{str("a\x1b]0;x\x07\rb\xc2\x9b\xe2\x80\xae")}), 0);
 	ASSERT_EQ(sink->flush(), 0);
-	EXPECT_EQ(read_lines(master, 2), "file\na\\x1b]0;x\\x07\\rb\\xc2\\x9b\\u202e\n");
-	std::fclose(terminal);
-	close(master);
+	EXPECT_EQ(terminal.lines(2), "file\na\\x1b]0;x\\x07\\rb\\xc2\\x9b\\u202e\n");
+}
+
+// A name too long for what the row leaves of the terminal's 40 columns (25
+// go to PID, COMM and LAT) keeps its start and its end around an ellipsis,
+// counted in characters; a file or a pipe gets it whole (the tests above).
+TEST(SinkTerminal, TableRowsFitTheTerminalWidth)
+{
+	const Terminal terminal(40);
+	MemoryFile notes;
+	auto sink = fsbpf::make_sink(OutputFormat::Table, kTableColumns, terminal.out(),
+				     notes.get(), false);
+	ASSERT_EQ(sink->row(std::vector{i64(1), str("cat"), f64(0.5), str("short.txt")}), 0);
+	ASSERT_EQ(sink->row(std::vector{i64(2), str("cat"), f64(0.5),
+					str("/var/lib/postgresql/15/main/base/16384/2619")}),
+		  0);
+	ASSERT_EQ(sink->row(std::vector{
+			  i64(3), str("cat"), f64(0.5),
+			  str("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+			      "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9")}),
+		  0);
+	ASSERT_EQ(sink->flush(), 0);
+	const std::string ellipsis = "\u2026", e_acute = "\u00e9";
+	std::string seven_e_acutes;
+	for (int i = 0; i < 7; i++)
+		seven_e_acutes += e_acute;
+	EXPECT_EQ(terminal.lines(4), kTableHeader + "     1 cat          0.50 short.txt\n" +
+					     "     2 cat          0.50 /var/li" + ellipsis +
+					     "84/2619\n" + "     3 cat          0.50 " +
+					     seven_e_acutes + ellipsis + seven_e_acutes + "\n");
 }
 
 TEST_F(SinkTest, CsvToAFileKeepsExactBytes)
