@@ -381,6 +381,9 @@ public:
 		options.flag("--full-path",
 			     "Show the path from the mount tree's root, not the file name only",
 			     full_path_);
+		options.flag("-T,--timestamp",
+			     "Refused: each output's title already shows the wall-clock time",
+			     timestamp_);
 	}
 
 	int check_backend(const fsbpf::plugin::Host &host, size_t backend)
@@ -397,6 +400,11 @@ public:
 	int run(fsbpf::plugin::Host &host)
 	{
 		workload_.use(host);
+		if (timestamp_) {
+			host.error("filetop: -T: each output's title line already shows the "
+				   "wall-clock time, and JSON and CSV rows carry it in ts");
+			return 2;
+		}
 		if ((dir_ && !resolve_dir(host)) || !filter_.resolve(host, "filetop"))
 			return 2;
 		auto attach = [&](size_t backend) { return try_backend(backend, host); };
@@ -749,6 +757,7 @@ private:
 	int write_only_ = 0;
 	const char *dir_ = nullptr;
 	int full_path_ = 0;
+	int timestamp_ = 0;
 
 	Skeleton skel_;
 	std::unique_ptr<fsbpf::plugin::Sink> sink_;

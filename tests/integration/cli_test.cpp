@@ -260,6 +260,16 @@ TEST(PeerHabits, ArgpHelpUsageAndVersionSpellings)
 	}
 }
 
+// The other tools' -T has no place in filetop, and filetop says why.
+TEST(PeerHabits, FiletopSaysWhyItHasNoTimestampOption)
+{
+	const Finished done = run({fsbpf_binary(), "filetop", "-T"});
+	EXPECT_EQ(done.status, 2);
+	EXPECT_EQ(done.out, "");
+	EXPECT_EQ(done.err, "fsbpf: filetop: -T: each output's title line already shows the "
+			    "wall-clock time, and JSON and CSV rows carry it in ts\n");
+}
+
 // filetop's other spellings, BCC's --maxrows and libbpf-tools' --all, mean
 // what -r and -a mean. Each cat of a loop is a row of its own: many rows.
 TEST(PeerHabits, FiletopMaxrowsAndAllMeanRowsAndAllFiles)
