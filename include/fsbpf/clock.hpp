@@ -32,13 +32,20 @@ inline std::string local_hms(time_t seconds)
 	return {buf.data(), strftime(buf.data(), buf.size(), "%H:%M:%S", &local)};
 }
 
+// Event times from BPF's CLOCK_MONOTONIC stamps. The offset to the wall
+// clock is sampled again once events are a second past the last sample, so
+// that NTP's slewing and a stepped clock reach a long run's wall-clock times.
 class EventClock {
 public:
+	using Reader = uint64_t (*)(clockid_t);
+
+	explicit EventClock(Reader read = clock_ns) : read_(read) {}
+
 	// Call when tracing starts.
 	void start()
 	{
-		start_ns_ = clock_ns(CLOCK_MONOTONIC);
-		realtime_offset_ns_ = clock_ns(CLOCK_REALTIME) - start_ns_;
+		start_ns_ = read_(CLOCK_MONOTONIC);
+		sample();
 	}
 
 	double seconds_since_start(uint64_t monotonic_ns) const
@@ -46,16 +53,38 @@ public:
 		return static_cast<double>(static_cast<int64_t>(monotonic_ns - start_ns_)) / 1e9;
 	}
 
-	// "HH:MM:SS.mmm", local time.
-	std::string wall_clock(uint64_t monotonic_ns) const
+	// Nanoseconds since the epoch at monotonic_ns.
+	uint64_t realtime_ns(uint64_t monotonic_ns)
 	{
-		const uint64_t realtime_ns = monotonic_ns + realtime_offset_ns_;
-		return local_hms(static_cast<time_t>(realtime_ns / 1000000000ULL)) +
-		       std::to_string(1000 + realtime_ns / 1000000ULL % 1000).replace(0, 1, ".");
+		if (monotonic_ns > sampled_at_ns_ + kResampleNs)
+			sample();
+		return monotonic_ns + realtime_offset_ns_;
+	}
+
+	// "HH:MM:SS.mmm", local time.
+	std::string wall_clock(uint64_t monotonic_ns)
+	{
+		const uint64_t realtime = realtime_ns(monotonic_ns);
+		return local_hms(static_cast<time_t>(realtime / 1000000000ULL)) +
+		       std::to_string(1000 + realtime / 1000000ULL % 1000).replace(0, 1, ".");
 	}
 
 private:
+	static constexpr uint64_t kResampleNs = 1000000000ULL;
+
+	// The wall clock between two monotonic reads, against their midpoint.
+	void sample()
+	{
+		const uint64_t before = read_(CLOCK_MONOTONIC);
+		const uint64_t realtime = read_(CLOCK_REALTIME);
+		const uint64_t after = read_(CLOCK_MONOTONIC);
+		sampled_at_ns_ = before + (after - before) / 2;
+		realtime_offset_ns_ = realtime - sampled_at_ns_;
+	}
+
+	Reader read_;
 	uint64_t start_ns_ = 0;
+	uint64_t sampled_at_ns_ = 0;
 	uint64_t realtime_offset_ns_ = 0;
 };
 
