@@ -20,7 +20,7 @@
 #define FILETOP_MAX_FILES 10240
 #define FILETOP_EPOCHS    2
 
-/* The read and write family, one pending slot per call and side. */
+/* The read and write family; backends with a program per call give each its own sets. */
 enum filetop_call {
 	FILETOP_READ = 0,
 	FILETOP_WRITE,
