@@ -176,7 +176,7 @@ void add_examples(CLI::App &sub, const fsbpf_command &entry)
 	std::string footer = "Examples:\n";
 	for (std::string_view rest = entry.examples; !rest.empty();) {
 		const size_t end = std::min(rest.find('\n'), rest.size());
-		footer += fmt::format("  {}\n", rest.substr(0, end));
+		footer += "  " + sanitize_for_terminal(std::string(rest.substr(0, end))) + "\n";
 		rest.remove_prefix(std::min(end + 1, rest.size()));
 	}
 	footer.pop_back();
