@@ -4,11 +4,8 @@
 # option of every tool's --help, after fsbpf TOOL and after the TOOL symlink.
 #   completion.sh BUILD_DIR
 set -eu
-build=$(cd "$1" && pwd)
-destdir=$(mktemp -d)
-trap 'rm -rf "$destdir"' EXIT
-meson install -C "$build" --destdir "$destdir" --no-rebuild >/dev/null
-fsbpf=$(find "$destdir" -path '*/bin/fsbpf')
+# shellcheck source=installed.sh
+. "$(dirname "$0")/installed.sh"
 completions=$(dirname "$(find "$destdir" -path '*/bash-completion/completions/fsbpf')")
 PATH=$(dirname "$fsbpf"):$PATH
 # shellcheck source=/dev/null
@@ -40,7 +37,7 @@ done
 tools=$(fsbpf list --names)
 for tool in $tools; do
 	[ -L "$completions/$tool" ] || fail "no completion link for $tool"
-	options=$(fsbpf "$tool" --help | sed -n 's/^  \(-[^ ]*\).*/\1/p' | tr ',' '\n')
+	options=$(help_options fsbpf "$tool")
 	[ "$(printf '%s\n' "$options" | wc -l)" -ge 10 ] || fail "$tool --help lists few options"
 	for option in $options; do
 		expect_offered "$option" fsbpf "$tool" -

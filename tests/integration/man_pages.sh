@@ -5,11 +5,8 @@
 # option its command's --help lists.
 #   man_pages.sh BUILD_DIR
 set -eu
-build=$(cd "$1" && pwd)
-destdir=$(mktemp -d)
-trap 'rm -rf "$destdir"' EXIT
-meson install -C "$build" --destdir "$destdir" --no-rebuild >/dev/null
-fsbpf=$(find "$destdir" -path '*/bin/fsbpf')
+# shellcheck source=installed.sh
+. "$(dirname "$0")/installed.sh"
 man8=$(dirname "$(find "$destdir" -path '*/man8/fsbpf.8')")
 [ -d "$man8" ] || { echo "man_pages: meson install put no fsbpf.8"; exit 1; }
 
@@ -30,7 +27,7 @@ check_page() {
 		shift
 	done
 	shift
-	for option in $("$@" --help | sed -n 's/^  \(-[^ ]*\).*/\1/p' | tr ',' ' '); do
+	for option in $(help_options "$@"); do
 		printf '%s\n' "$text" | grep -qF -- "$option" || fail "$page does not name $option"
 	done
 }

@@ -4,10 +4,8 @@
 # its sandbox at 5.0 or better (lower is safer), as installed by meson.
 #   systemd_unit.sh BUILD_DIR
 set -eu
-build=$(cd "$1" && pwd)
-destdir=$(mktemp -d)
-trap 'rm -rf "$destdir"' EXIT
-meson install -C "$build" --destdir "$destdir" --no-rebuild >/dev/null
+# shellcheck source=installed.sh
+. "$(dirname "$0")/installed.sh"
 unit=$(find "$destdir" -name fsbpf-exporter.service)
 [ -n "$unit" ] || { echo "systemd_unit: meson install put no fsbpf-exporter.service"; exit 1; }
 prefix=$(sed -n 's|^ExecStart=\(.*\)/bin/fsbpf .*|\1|p' "$unit")
