@@ -151,6 +151,14 @@ public:
 	}
 };
 
+// The command as it was typed: "fsbpf filetop", or "filetop" through its
+// symlink, where fsbpf's own name is empty.
+std::string typed_command(const CLI::App &app)
+{
+	const std::string above = app.get_parent() ? typed_command(*app.get_parent()) : "";
+	return above.empty() ? app.get_name() : above + " " + app.get_name();
+}
+
 // argp's --usage: the usage line alone.
 void add_usage_flag(CLI::App &sub)
 {
@@ -159,10 +167,8 @@ void add_usage_flag(CLI::App &sub)
 		[&sub] {
 			const auto formatter =
 				std::dynamic_pointer_cast<CLI::Formatter>(sub.get_formatter());
-			std::string name = sub.get_parent()->get_name();
-			name += (name.empty() ? "" : " ") + sub.get_name();
 			if (formatter)
-				fmt::print("{}", formatter->make_usage(&sub, name));
+				fmt::print("{}", formatter->make_usage(&sub, typed_command(sub)));
 			throw CLI::Success();
 		},
 		"Print a short usage message and exit");
@@ -384,12 +390,10 @@ int usage_error(std::string_view command, std::string_view what, std::string_vie
 	return kExitUsage;
 }
 
-// The command as it was typed: "fsbpf filetop", or "filetop" through its symlink.
 int usage_error(const CLI::App &app, const CLI::ParseError &error)
 {
-	std::string command = app.get_name();
-	for (const CLI::App *sub : app.get_subcommands())
-		command += (command.empty() ? "" : " ") + sub->get_name();
+	const std::vector<CLI::App *> parsed = app.get_subcommands();
+	const std::string command = typed_command(parsed.empty() ? app : *parsed.back());
 	return usage_error(command, error.what(), command + " --help");
 }
 
