@@ -3,6 +3,8 @@
 
 #include "text.hpp"
 
+#include <fsbpf/clock.hpp>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
@@ -171,7 +173,13 @@ void Host::add_sink_services()
 		return FSBPF_OUTPUT_TABLE;
 	};
 	table_.sink_open = [](void *impl, const fsbpf_column *columns, size_t count) noexcept {
-		return guarded([&] { return self(impl).open_sink(columns, count); }, nullptr);
+		return guarded([&] { return self(impl).open_sink("row", columns, count); },
+			       nullptr);
+	};
+	table_.sink_open_records = [](void *impl, const char *record, const fsbpf_column *columns,
+				      size_t count) noexcept {
+		return guarded([&] { return self(impl).open_sink(record, columns, count); },
+			       nullptr);
 	};
 	table_.sink_row = [](void *impl, fsbpf_sink *sink, const fsbpf_value *values) noexcept {
 		return guarded(
@@ -354,10 +362,19 @@ void Host::flush()
 		sink_result(sink->flush());
 }
 
-fsbpf_sink *Host::open_sink(const fsbpf_column *columns, size_t count)
+fsbpf_sink *Host::open_sink(const char *record, const fsbpf_column *columns, size_t count)
 {
+	if (!record || !is_record_kind(record) || (count && !columns) ||
+	    !std::all_of(columns, columns + count, is_valid_column)) {
+		spdlog::error("{}: cannot open an output of malformed records", command_.name);
+		return nullptr;
+	}
+	Envelope envelope{.tool = command_.name,
+			  .record = record,
+			  .started_ns = clock_ns(CLOCK_REALTIME) -
+					static_cast<uint64_t>(stop_.elapsed() * 1e9)};
 	sinks_.push_back(make_sink(options_.format, {columns, columns + count}, stdout, stderr,
-				   isatty(STDOUT_FILENO) == 1));
+				   isatty(STDOUT_FILENO) == 1, std::move(envelope)));
 	return reinterpret_cast<fsbpf_sink *>(sinks_.back().get());
 }
 

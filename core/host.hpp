@@ -69,7 +69,7 @@ private:
 	void add_cgroup_services();
 	int sink_result(int err);
 	int wait(int fd, int timeout_ms);
-	fsbpf_sink *open_sink(const fsbpf_column *columns, size_t count);
+	fsbpf_sink *open_sink(const char *record, const fsbpf_column *columns, size_t count);
 	Sink &sink(fsbpf_sink *handle);
 
 	Features &features_;

@@ -7,15 +7,86 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cctype>
-#include <cmath>
 #include <cerrno>
+#include <climits>
+#include <cmath>
+#include <ctime>
 
 namespace fsbpf {
+namespace {
+
+constexpr uint64_t kNsPerSecond = 1000000000ULL;
+
+uint64_t realtime_now_ns()
+{
+	timespec now{};
+	clock_gettime(CLOCK_REALTIME, &now);
+	return static_cast<uint64_t>(now.tv_sec) * kNsPerSecond +
+	       static_cast<uint64_t>(now.tv_nsec);
+}
+
+// ".123" for digits 3: the first digits of the second's fraction.
+std::string fraction(uint64_t ns, int digits)
+{
+	if (digits <= 0)
+		return {};
+	const int shown = std::min(digits, 9);
+	uint64_t part = ns % kNsPerSecond;
+	for (int i = shown; i < 9; i++)
+		part /= 10;
+	return fmt::format(FMT_COMPILE(".{:0{}}"), part, shown);
+}
+
+// Times as text. Rows come by the thousands a second, so the calendar part
+// is worked out once a second.
+class TimeText {
+public:
+	// RFC 3339, UTC, to the nanosecond: "2026-12-04T19:50:00.123456789Z".
+	std::string utc(uint64_t ns)
+	{
+		return utc_.of(ns, gmtime_r, "%Y-%m-%dT%H:%M:%S") + fraction(ns, 9) + 'Z';
+	}
+	// The local time of day: "19:50:00.123" for digits 3.
+	std::string time_of_day(uint64_t ns, int digits)
+	{
+		return local_.of(ns, localtime_r, "%H:%M:%S") + fraction(ns, digits);
+	}
+
+private:
+	class SecondText {
+	public:
+		using Convert = tm *(*)(const time_t *, tm *);
+		const std::string &of(uint64_t ns, Convert convert, const char *format)
+		{
+			const uint64_t second = ns / kNsPerSecond;
+			if (second != second_) {
+				const auto seconds = static_cast<time_t>(second);
+				tm parts{};
+				convert(&seconds, &parts);
+				std::array<char, 32> buf{};
+				text_.assign(buf.data(),
+					     strftime(buf.data(), buf.size(), format, &parts));
+				second_ = second;
+			}
+			return text_;
+		}
+
+	private:
+		uint64_t second_ = UINT64_MAX;
+		std::string text_;
+	};
+
+	SecondText utc_;
+	SecondText local_;
+};
+
+} // namespace
 
 int Sink::failed(bool ok)
 {
@@ -29,6 +100,11 @@ int Sink::write(const std::string &text)
 	if (error_)
 		return -error_;
 	return failed(std::fwrite(text.data(), 1, text.size(), out_) == text.size());
+}
+
+uint64_t Sink::now_ns() const
+{
+	return envelope_.now_ns ? envelope_.now_ns() : realtime_now_ns();
 }
 
 int Sink::flush()
@@ -62,8 +138,24 @@ std::string format_value(const fsbpf_column &column, const fsbpf_value &value, P
 		if (precision == Precision::Exact)
 			return fmt::format(FMT_COMPILE("{}"), value.d);
 		return fmt::format(FMT_COMPILE("{:.{}f}"), value.d, column.precision);
+	case FSBPF_VAL_TIME:
+		return TimeText().utc(value.u);
+	default:
+		break;
 	}
 	return {};
+}
+
+bool is_record_kind(std::string_view kind)
+{
+	return !kind.empty() && kind != "summary" &&
+	       std::ranges::all_of(kind, [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+}
+
+bool is_valid_column(const fsbpf_column &column)
+{
+	return column.name && *column.name && column.type >= FSBPF_VAL_STR &&
+	       column.type <= FSBPF_VAL_TIME;
 }
 
 namespace {
@@ -149,9 +241,9 @@ std::string shortened(const std::string &text, size_t width)
 class TableSink final : public Sink {
 public:
 	TableSink(std::vector<fsbpf_column> columns, std::FILE *out, std::FILE *notes,
-		  bool clear_screen)
-		: Sink(std::move(columns), out, notes), clear_screen_(clear_screen),
-		  width_(terminal_width(out))
+		  bool clear_screen, Envelope envelope)
+		: Sink(std::move(columns), out, notes, std::move(envelope)),
+		  clear_screen_(clear_screen), width_(terminal_width(out))
 	{
 	}
 
@@ -165,7 +257,7 @@ public:
 		const size_t start = line.size();
 		for (size_t i = 0; i < columns().size(); i++) {
 			const fsbpf_column &column = columns()[i];
-			std::string text = format_value(column, values[i]);
+			std::string text = text_of(column, values[i]);
 			if (column.type == FSBPF_VAL_STR)
 				text = sanitize_for_terminal(text);
 			if (i)
@@ -200,6 +292,18 @@ public:
 	}
 
 private:
+	std::string text_of(const fsbpf_column &column, const fsbpf_value &value)
+	{
+		if (column.type != FSBPF_VAL_TIME)
+			return format_value(column, value);
+		if (column.precision >= 0)
+			return times_.time_of_day(value.u, column.precision);
+		const auto since_start = static_cast<int64_t>(value.u - envelope().started_ns);
+		return fmt::format(FMT_COMPILE("{:.{}f}"),
+				   static_cast<double>(since_start) / kNsPerSecond,
+				   -column.precision);
+	}
+
 	std::string header_line() const
 	{
 		std::string line;
@@ -222,6 +326,7 @@ private:
 		return shortened(text, width_ - used);
 	}
 
+	TimeText times_;
 	bool clear_screen_;
 	bool header_pending_ = true;
 	bool framed_ = false;
@@ -237,29 +342,26 @@ std::string json_value(const fsbpf_column &column, const fsbpf_value &value)
 	return format_value(column, value, Precision::Exact);
 }
 
-std::string json_object(std::span<const fsbpf_column> columns, std::span<const fsbpf_value> values,
-			const std::string &prefix)
+bool is_record_time(const fsbpf_column &column)
 {
-	std::string line = "{" + prefix;
-	for (size_t i = 0; i < columns.size(); i++) {
-		if (i || !prefix.empty())
-			line += ',';
-		const std::string name = json_escape(columns[i].name);
-		line += '"' + name + "\":" + json_value(columns[i], values[i]);
-		// A name that is not UTF-8 travels exactly beside its readable form.
-		if (columns[i].type == FSBPF_VAL_STR && values[i].s && !is_utf8(values[i].s))
-			line += ",\"" + name + "_bytes\":\"" + hex_bytes(values[i].s) + '"';
-	}
-	return line + "}\n";
+	return column.type == FSBPF_VAL_TIME && std::string_view(column.name) == "time";
 }
 
+// One object per line, the envelope first:
+// {"record":"event","tool":"syncsnoop","schema":1,"time_ns":...,"time":"...Z",...}
 class JsonSink final : public Sink {
 public:
-	using Sink::Sink;
+	JsonSink(std::vector<fsbpf_column> columns, std::FILE *out, std::FILE *notes,
+		 Envelope envelope)
+		: Sink(std::move(columns), out, notes, std::move(envelope)),
+		  tool_(json_escape(this->envelope().tool)),
+		  record_(json_escape(this->envelope().record))
+	{
+	}
 
 	int row(std::span<const fsbpf_value> values) override
 	{
-		return write(json_object(columns(), values, ""));
+		return write(object(record_, columns(), values));
 	}
 
 	int frame(const std::string & /*title*/) override { return 0; }
@@ -269,31 +371,86 @@ public:
 	int summary(std::span<const fsbpf_column> columns,
 		    std::span<const fsbpf_value> values) override
 	{
-		write(json_object(columns, values, "\"record\":\"summary\""));
+		write(object("summary", columns, values));
 		note_counters(columns, values);
 		return flush();
 	}
+
+private:
+	std::string object(std::string_view record, std::span<const fsbpf_column> columns,
+			   std::span<const fsbpf_value> values)
+	{
+		const auto time = std::ranges::find_if(columns, is_record_time);
+		const uint64_t time_ns =
+			time == columns.end() ? now_ns() : values[time - columns.begin()].u;
+		std::string line =
+			fmt::format(FMT_COMPILE(R"({{"record":"{}","tool":"{}","schema":{},)"),
+				    record, tool_, kRecordSchemaVersion) +
+			time_fields("time", time_ns);
+		for (size_t i = 0; i < columns.size(); i++)
+			if (columns.begin() + static_cast<ptrdiff_t>(i) != time)
+				line += ',' + field(columns[i], values[i]);
+		return line + "}\n";
+	}
+
+	std::string time_fields(std::string_view name, uint64_t ns)
+	{
+		return fmt::format(FMT_COMPILE(R"("{}_ns":{},"{}":"{}")"), name, ns, name,
+				   times_.utc(ns));
+	}
+
+	std::string field(const fsbpf_column &column, const fsbpf_value &value)
+	{
+		const std::string name = json_escape(column.name);
+		if (column.type == FSBPF_VAL_TIME)
+			return time_fields(name, value.u);
+		std::string text = '"' + name + "\":" + json_value(column, value);
+		// A name that is not UTF-8 travels exactly beside its readable form.
+		if (column.type == FSBPF_VAL_STR && value.s && !is_utf8(value.s))
+			text += ",\"" + name + "_bytes\":\"" + hex_bytes(value.s) + '"';
+		return text;
+	}
+
+	std::string tool_;
+	std::string record_;
+	TimeText times_;
 };
 
 // CSV keeps exact bytes for files and pipes; on a terminal it is sanitized.
 // The header comes first, rows or none: a quiet run still names its columns.
 class CsvSink final : public Sink {
 public:
-	CsvSink(std::vector<fsbpf_column> columns, std::FILE *out, std::FILE *notes)
-		: Sink(std::move(columns), out, notes), to_terminal_(isatty(fileno(out)) == 1)
+	CsvSink(std::vector<fsbpf_column> columns, std::FILE *out, std::FILE *notes,
+		Envelope envelope)
+		: Sink(std::move(columns), out, notes, std::move(envelope)),
+		  to_terminal_(isatty(fileno(out)) == 1)
 	{
 		std::string header;
-		for (size_t i = 0; i < this->columns().size(); i++)
-			header += (i ? "," : "") + csv_field(this->columns()[i].name);
+		for (const fsbpf_column &column : this->columns()) {
+			const std::string name = csv_field(column.name);
+			if (!header.empty())
+				header += ',';
+			// A time is two fields, as in JSON.
+			header += column.type == FSBPF_VAL_TIME
+					  ? csv_field(column.name + std::string("_ns")) + ',' + name
+					  : name;
+		}
 		write(header + '\n'); // a failure shows at the next row or flush
 	}
 
 	int row(std::span<const fsbpf_value> values) override
 	{
 		std::string line;
-		for (size_t i = 0; i < columns().size(); i++)
-			line += (i ? "," : "") +
-				field(format_value(columns()[i], values[i], Precision::Exact));
+		for (size_t i = 0; i < columns().size(); i++) {
+			const fsbpf_column &column = columns()[i];
+			if (i)
+				line += ',';
+			if (column.type == FSBPF_VAL_TIME)
+				line += fmt::format_int(values[i].u).str() + ',' +
+					times_.utc(values[i].u);
+			else
+				line += field(format_value(column, values[i], Precision::Exact));
+		}
 		return write(line + '\n');
 	}
 
@@ -313,23 +470,28 @@ private:
 		return csv_field(to_terminal_ ? sanitize_for_terminal(text) : text);
 	}
 
+	TimeText times_;
 	bool to_terminal_;
 };
 
 } // namespace
 
 std::unique_ptr<Sink> make_sink(OutputFormat format, std::vector<fsbpf_column> columns,
-				std::FILE *out, std::FILE *notes, bool clear_screen)
+				std::FILE *out, std::FILE *notes, bool clear_screen,
+				Envelope envelope)
 {
 	switch (format) {
 	case OutputFormat::Json:
-		return std::make_unique<JsonSink>(std::move(columns), out, notes);
+		return std::make_unique<JsonSink>(std::move(columns), out, notes,
+						  std::move(envelope));
 	case OutputFormat::Csv:
-		return std::make_unique<CsvSink>(std::move(columns), out, notes);
+		return std::make_unique<CsvSink>(std::move(columns), out, notes,
+						 std::move(envelope));
 	case OutputFormat::Table:
 		break;
 	}
-	return std::make_unique<TableSink>(std::move(columns), out, notes, clear_screen);
+	return std::make_unique<TableSink>(std::move(columns), out, notes, clear_screen,
+					   std::move(envelope));
 }
 
 } // namespace fsbpf

@@ -5,6 +5,7 @@
 
 #include <fsbpf/plugin.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <span>
@@ -16,11 +17,24 @@ namespace fsbpf {
 
 enum class OutputFormat { Table, Json, Csv };
 
+// The version of the records' shape in share/fsbpf/records.schema.json.
+inline constexpr int kRecordSchemaVersion = 1;
+
+// What every JSON record says about itself, and the clock that stamps
+// records without a time of their own.
+struct Envelope {
+	std::string tool;               // the command that writes the records
+	std::string record = "row";     // the kind of record a row is: "event", "row"
+	uint64_t started_ns = 0;        // wall clock when the command started
+	uint64_t (*now_ns)() = nullptr; // wall clock now; nullptr: CLOCK_REALTIME
+};
+
 // Rows go to out; counters that people read go to notes (stderr).
 class Sink {
 public:
-	Sink(std::vector<fsbpf_column> columns, std::FILE *out, std::FILE *notes)
-		: columns_(std::move(columns)), out_(out), notes_(notes)
+	Sink(std::vector<fsbpf_column> columns, std::FILE *out, std::FILE *notes, Envelope envelope)
+		: columns_(std::move(columns)), out_(out), notes_(notes),
+		  envelope_(std::move(envelope))
 	{
 	}
 	virtual ~Sink() = default;
@@ -44,6 +58,8 @@ public:
 protected:
 	const std::vector<fsbpf_column> &columns() const { return columns_; }
 	std::FILE *out() const { return out_; }
+	const Envelope &envelope() const { return envelope_; }
+	uint64_t now_ns() const;
 	int write(const std::string &text);
 	// One line on notes: "name=value name=value", after "# " beside CSV.
 	void note_counters(std::span<const fsbpf_column> columns,
@@ -55,15 +71,23 @@ private:
 	std::vector<fsbpf_column> columns_;
 	std::FILE *out_;
 	std::FILE *notes_;
+	Envelope envelope_;
 	int error_ = 0; // errno of the first failed write to out
 };
 
 // Frames clear the screen only when clear_screen is set (stdout is a terminal).
 std::unique_ptr<Sink> make_sink(OutputFormat format, std::vector<fsbpf_column> columns,
-				std::FILE *out, std::FILE *notes, bool clear_screen);
+				std::FILE *out, std::FILE *notes, bool clear_screen,
+				Envelope envelope = {});
+
+// Whether a plugin's column can be written: a name, a known type.
+bool is_valid_column(const fsbpf_column &column);
+// A record kind is a lower-case word: "event", "row".
+bool is_record_kind(std::string_view kind);
 
 // A value as plain text: integers in full; doubles with the column's
-// precision for people, or shortest round-trip form for machines.
+// precision for people, or shortest round-trip form for machines; times in
+// RFC 3339 UTC.
 enum class Precision { Column, Exact };
 std::string format_value(const fsbpf_column &column, const fsbpf_value &value,
 			 Precision precision = Precision::Column);

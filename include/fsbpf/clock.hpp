@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // User-space clocks for the tools that print events: BPF stamps each event
-// with CLOCK_MONOTONIC; users read seconds since start or wall-clock time.
+// with CLOCK_MONOTONIC; users read wall-clock time.
 #pragma once
 
 #include <array>
@@ -17,12 +17,6 @@ inline uint64_t clock_ns(clockid_t clock)
 	return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-// Seconds since the epoch, now.
-inline double unix_time()
-{
-	return static_cast<double>(clock_ns(CLOCK_REALTIME)) / 1e9;
-}
-
 // "HH:MM:SS", local time.
 inline std::string local_hms(time_t seconds)
 {
@@ -32,7 +26,7 @@ inline std::string local_hms(time_t seconds)
 	return {buf.data(), strftime(buf.data(), buf.size(), "%H:%M:%S", &local)};
 }
 
-// Event times from BPF's CLOCK_MONOTONIC stamps. The offset to the wall
+// Wall-clock event times from BPF's CLOCK_MONOTONIC stamps. The offset to the wall
 // clock is sampled again once events are a second past the last sample, so
 // that NTP's slewing and a stepped clock reach a long run's wall-clock times.
 class EventClock {
@@ -42,16 +36,7 @@ public:
 	explicit EventClock(Reader read = clock_ns) : read_(read) {}
 
 	// Call when tracing starts.
-	void start()
-	{
-		start_ns_ = read_(CLOCK_MONOTONIC);
-		sample();
-	}
-
-	double seconds_since_start(uint64_t monotonic_ns) const
-	{
-		return static_cast<double>(static_cast<int64_t>(monotonic_ns - start_ns_)) / 1e9;
-	}
+	void start() { sample(); }
 
 	// Nanoseconds since the epoch at monotonic_ns.
 	uint64_t realtime_ns(uint64_t monotonic_ns)
@@ -59,14 +44,6 @@ public:
 		if (monotonic_ns > sampled_at_ns_ + kResampleNs)
 			sample();
 		return monotonic_ns + realtime_offset_ns_;
-	}
-
-	// "HH:MM:SS.mmm", local time.
-	std::string wall_clock(uint64_t monotonic_ns)
-	{
-		const uint64_t realtime = realtime_ns(monotonic_ns);
-		return local_hms(static_cast<time_t>(realtime / 1000000000ULL)) +
-		       std::to_string(1000 + realtime / 1000000ULL % 1000).replace(0, 1, ".");
 	}
 
 private:
@@ -83,7 +60,6 @@ private:
 	}
 
 	Reader read_;
-	uint64_t start_ns_ = 0;
 	uint64_t sampled_at_ns_ = 0;
 	uint64_t realtime_offset_ns_ = 0;
 };

@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 #define FSBPF_ABI_MAJOR 1
-#define FSBPF_ABI_MINOR 6
+#define FSBPF_ABI_MINOR 7
 
 #define FSBPF_PLUGIN_SYMBOL      fsbpf_plugin
 #define FSBPF_PLUGIN_SYMBOL_NAME "fsbpf_plugin"
@@ -96,14 +96,27 @@ enum fsbpf_value_type {
 	FSBPF_VAL_INT,
 	FSBPF_VAL_UINT,
 	FSBPF_VAL_DOUBLE,
+	/*
+	 * ABI 1.7: u is wall-clock nanoseconds since the epoch. JSON and CSV
+	 * write it twice: "<name>_ns" as an integer and "<name>" as RFC 3339
+	 * UTC text. The table writes the local time of day, with `precision`
+	 * digits after the second; a negative precision writes seconds since
+	 * the command started instead, with -precision digits.
+	 */
+	FSBPF_VAL_TIME,
 };
+
+/* Table forms of an FSBPF_VAL_TIME column, for fsbpf_column.precision. */
+#define FSBPF_TIME_OF_DAY         0    /* "21:13:24" */
+#define FSBPF_TIME_OF_DAY_MS      3    /* "21:13:24.322" */
+#define FSBPF_TIME_SINCE_START_US (-6) /* "1.012500" */
 
 struct fsbpf_column {
 	const char *name;    /* JSON/CSV key; lower case, stable */
 	const char *heading; /* table heading; NULL means name in upper case */
 	int type;            /* enum fsbpf_value_type */
 	int width;           /* table width; negative left-aligns */
-	int precision;       /* digits after the point for FSBPF_VAL_DOUBLE */
+	int precision;       /* digits after the point for FSBPF_VAL_DOUBLE and _TIME */
 };
 
 struct fsbpf_value {
@@ -275,6 +288,16 @@ struct fsbpf_host {
 	 */
 	int (*describe_cgroup)(void *impl, uint64_t cgroup_id, char *path, size_t path_len,
 			       char *container, size_t container_len);
+
+	/* ---- ABI 1.7: the JSON record envelope ---- */
+	/*
+	 * sink_open, naming the kind of record its rows are in JSON: "event" for
+	 * one thing that happened, "row" for a line of a periodic table (what
+	 * sink_open's rows are). An FSBPF_VAL_TIME column named "time" gives each
+	 * record its time; without one a record is stamped when written.
+	 */
+	struct fsbpf_sink *(*sink_open_records)(void *impl, const char *record,
+						const struct fsbpf_column *columns, size_t count);
 };
 
 /* ---- What a plugin exports ---- */

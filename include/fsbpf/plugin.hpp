@@ -88,14 +88,16 @@ private:
 // One output stream of rows in the user's chosen format.
 class Sink {
 public:
-	Sink(const fsbpf_host &host, std::initializer_list<fsbpf_column> columns)
-		: Sink(host, std::vector<fsbpf_column>(columns))
+	Sink(const fsbpf_host &host, std::initializer_list<fsbpf_column> columns,
+	     const char *record = "row")
+		: Sink(host, std::vector<fsbpf_column>(columns), record)
 	{
 	}
-	// For tools whose columns depend on the output format.
-	Sink(const fsbpf_host &host, std::vector<fsbpf_column> columns)
+	// For tools whose columns depend on the output format. In JSON, each
+	// row is a record of this kind: "row" of a periodic table, or "event".
+	Sink(const fsbpf_host &host, std::vector<fsbpf_column> columns, const char *record = "row")
 		: host_(host), columns_(std::move(columns)),
-		  sink_(host.sink_open(host.impl, columns_.data(), columns_.size()))
+		  sink_(host.sink_open_records(host.impl, record, columns_.data(), columns_.size()))
 	{
 		if (!sink_)
 			throw std::runtime_error("could not open the output");
@@ -164,6 +166,11 @@ inline fsbpf_value f64(double d)
 	fsbpf_value v{};
 	v.d = d;
 	return v;
+}
+// For an FSBPF_VAL_TIME column: nanoseconds since the epoch.
+inline fsbpf_value wall_ns(uint64_t ns)
+{
+	return u64(ns);
 }
 
 // A cgroup's path on the unified hierarchy and the container or unit it names.

@@ -47,6 +47,7 @@ using filelife::Names;
 using fsbpf::plugin::f64;
 using fsbpf::plugin::str;
 using fsbpf::plugin::u64;
+using fsbpf::plugin::wall_ns;
 
 // Best first. fentry and kprobe see the vfs functions, exactly, and run
 // only when files are created, linked, unlinked or renamed. The two system
@@ -279,12 +280,13 @@ public:
 		"filelife                  # files created and deleted while tracing\n"
 		"filelife -p 181           # created or deleted by process 181\n"
 		"filelife --min-age 1      # files that lived a second or longer\n"
-		"filelife -T --full-path   # wall-clock times, paths from the root";
+		"filelife -T --full-path   # milliseconds, paths from the root";
 
 	void add_options(fsbpf::plugin::Options &options)
 	{
 		options.flag("-T,--timestamp",
-			     "Print wall-clock time instead of seconds since start", wall_clock_);
+			     "Print the time of day to the millisecond (default: to the second)",
+			     milliseconds_);
 		filter_.add_options(options,
 				    "Trace this process only: the files it creates and deletes");
 		workload_.add_option(options);
@@ -400,11 +402,11 @@ private:
 
 	void open_sink(fsbpf::plugin::Host &host)
 	{
-		const fsbpf_column time =
-			wall_clock_ ? fsbpf_column{"time", "TIME", FSBPF_VAL_STR, -12, 0}
-				    : fsbpf_column{"time", "TIME(s)", FSBPF_VAL_DOUBLE, -12, 6};
 		std::vector<fsbpf_column> columns = {
-			time,
+			milliseconds_ ? fsbpf_column{"time", nullptr, FSBPF_VAL_TIME, -12,
+						     FSBPF_TIME_OF_DAY_MS}
+				      : fsbpf_column{"time", nullptr, FSBPF_VAL_TIME, -8,
+						     FSBPF_TIME_OF_DAY},
 			{"pid", nullptr, FSBPF_VAL_UINT, 7, 0},
 			{"comm", nullptr, FSBPF_VAL_STR, -16, 0},
 			{"age_s", "AGE(s)", FSBPF_VAL_DOUBLE, 9, 3},
@@ -421,7 +423,8 @@ private:
 					       {"ino", nullptr, FSBPF_VAL_UINT, 0, 0},
 					       {"created_as", nullptr, FSBPF_VAL_STR, 0, 0},
 				       });
-		sink_ = std::make_unique<fsbpf::plugin::Sink>(host.raw(), std::move(columns));
+		sink_ = std::make_unique<fsbpf::plugin::Sink>(host.raw(), std::move(columns),
+							      "event");
 	}
 
 	// Everything the tool could not report, by the name its summary gives it.
@@ -595,14 +598,11 @@ private:
 			metrics_->died(*death);
 			return 0;
 		}
-		const std::string wall_time =
-			wall_clock_ ? clock_.wall_clock(death->deleter.ns) : std::string();
 		const std::string dev = death->file.known() ? device_text(death->file.dev) : "";
 		const std::string created_as =
 			death->created_as == death->name ? std::string() : death->created_as;
 		std::vector<fsbpf_value> row = {
-			wall_clock_ ? str(wall_time)
-				    : f64(clock_.seconds_since_start(death->deleter.ns)),
+			wall_ns(clock_.realtime_ns(death->deleter.ns)),
 			u64(death->deleter.pid),
 			str(death->deleter.comm),
 			f64(static_cast<double>(death->age_ns) / 1e9),
@@ -617,7 +617,7 @@ private:
 		return output_closed_ ? -EPIPE : 0;
 	}
 
-	int wall_clock_ = 0;
+	int milliseconds_ = 0;
 	fsbpf::ProcessFilter filter_;
 	fsbpf::WorkloadFields workload_;
 	double min_age_s_ = 0;

@@ -41,9 +41,9 @@
 
 namespace {
 
-using fsbpf::plugin::f64;
 using fsbpf::plugin::str;
 using fsbpf::plugin::u64;
+using fsbpf::plugin::wall_ns;
 
 // Best first. The attach-type choice is measured: see the README's filetop
 // section. fexit and tp_btf programs come twice, "_cast" and "_core"
@@ -402,7 +402,7 @@ public:
 		workload_.use(host);
 		if (timestamp_) {
 			host.error("filetop: -T: each output's title line already shows the "
-				   "wall-clock time, and JSON and CSV rows carry it in ts");
+				   "wall-clock time, and JSON and CSV rows carry it in time");
 			return 2;
 		}
 		if ((dir_ && !resolve_dir(host)) || !filter_.resolve(host, "filetop"))
@@ -501,8 +501,9 @@ private:
 			};
 		else
 			columns = {
-				{"ts", nullptr, FSBPF_VAL_DOUBLE, 0, 6},
-				{"interval", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"time", nullptr, FSBPF_VAL_TIME, 0, 0}, // when the interval ended
+				{"interval_number", nullptr, FSBPF_VAL_UINT, 0,
+				 0}, // 1 for the first
 				{"pid", nullptr, FSBPF_VAL_UINT, 0, 0},
 				{"tid", nullptr, FSBPF_VAL_UINT, 0, 0},
 				{"comm", nullptr, FSBPF_VAL_STR, 0, 0},
@@ -664,13 +665,14 @@ private:
 		const bool printed = print_rows(interval, skipped, missed);
 		// Also when the rows could not be written: the sink then sends it to stderr.
 		const bool summarized =
-			table_ || sink_->summary({{"interval", nullptr, FSBPF_VAL_UINT, 0, 0},
-						  {"overflow", nullptr, FSBPF_VAL_UINT, 0, 0},
-						  {"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
-						  {"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
-						  {"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
-						 {u64(interval_number_), u64(interval.overflow),
-						  u64(interval.lost), u64(missed), u64(skipped)});
+			table_ ||
+			sink_->summary({{"interval_number", nullptr, FSBPF_VAL_UINT, 0, 0},
+					{"overflow", nullptr, FSBPF_VAL_UINT, 0, 0},
+					{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
+					{"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
+					{"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
+				       {u64(interval_number_), u64(interval.overflow),
+					u64(interval.lost), u64(missed), u64(skipped)});
 		return printed && summarized;
 	}
 
@@ -690,14 +692,14 @@ private:
 	{
 		if (table_ && !sink_->frame(title(interval, skipped, missed)))
 			return false;
-		const double ts = fsbpf::unix_time();
+		const uint64_t ended_ns = fsbpf::clock_ns(CLOCK_REALTIME);
 		for (const Row &row : interval.rows)
-			if (!print_row(row, ts))
+			if (!print_row(row, ended_ns))
 				return false;
 		return true;
 	}
 
-	bool print_row(const Row &row, double ts)
+	bool print_row(const Row &row, uint64_t ended_ns)
 	{
 		const std::string &path = row.info.path;
 		const std::string file = path.empty() ? "?"
@@ -714,7 +716,7 @@ private:
 							  u64(c.rbytes / 1024),
 							  u64(c.wbytes / 1024),
 							  str(type)}
-			       : std::vector<fsbpf_value>{f64(ts),           u64(interval_number_),
+			       : std::vector<fsbpf_value>{wall_ns(ended_ns), u64(interval_number_),
 							  u64(row.info.pid), u64(row.key.tid),
 							  str(comm),         u64(c.reads),
 							  u64(c.writes),     u64(c.rbytes),

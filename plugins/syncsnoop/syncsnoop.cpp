@@ -38,6 +38,7 @@ using fsbpf::plugin::f64;
 using fsbpf::plugin::i64;
 using fsbpf::plugin::str;
 using fsbpf::plugin::u64;
+using fsbpf::plugin::wall_ns;
 
 static_assert(sizeof(syncsnoop_event) == 104 + sizeof(fsbpf_path), "event layout changed");
 
@@ -233,7 +234,7 @@ public:
 	void add_options(fsbpf::plugin::Options &options)
 	{
 		options.flag("-T,--timestamp",
-			     "Print wall-clock time instead of seconds since start", wall_clock_);
+			     "Print the time of day instead of seconds since start", time_of_day_);
 		filter_.add_options(options);
 		workload_.add_option(options);
 		options.number("--min-latency", "Show calls that took at least this many ms",
@@ -304,11 +305,11 @@ private:
 
 	void open_sink(fsbpf::plugin::Host &host)
 	{
-		const fsbpf_column time =
-			wall_clock_ ? fsbpf_column{"time", "TIME", FSBPF_VAL_STR, -12, 0}
-				    : fsbpf_column{"time", "TIME(s)", FSBPF_VAL_DOUBLE, -12, 6};
 		std::vector<fsbpf_column> columns = {
-			time,
+			time_of_day_ ? fsbpf_column{"time", nullptr, FSBPF_VAL_TIME, -12,
+						    FSBPF_TIME_OF_DAY_MS}
+				     : fsbpf_column{"time", "TIME(s)", FSBPF_VAL_TIME, -12,
+						    FSBPF_TIME_SINCE_START_US},
 			{"pid", nullptr, FSBPF_VAL_UINT, 7, 0},
 			{"tid", nullptr, FSBPF_VAL_UINT, 7, 0},
 			{"comm", nullptr, FSBPF_VAL_STR, -16, 0},
@@ -318,7 +319,8 @@ private:
 		};
 		std::ranges::copy(workload_.columns(), std::back_inserter(columns));
 		columns.push_back({"file", nullptr, FSBPF_VAL_STR, -1, 0});
-		sink_ = std::make_unique<fsbpf::plugin::Sink>(host.raw(), std::move(columns));
+		sink_ = std::make_unique<fsbpf::plugin::Sink>(host.raw(), std::move(columns),
+							      "event");
 	}
 
 	static int on_event(void *ctx, void *data, size_t size)
@@ -346,16 +348,13 @@ private:
 	{
 		const std::string comm(event.comm, strnlen(event.comm, sizeof(event.comm)));
 		const char *call = event.call < kCallNames.size() ? kCallNames[event.call] : "?";
-		// Kept alive until the row is written: the sink reads it through a pointer.
-		const std::string wall_time =
-			wall_clock_ ? clock_.wall_clock(event.start_ns) : std::string();
-		const fsbpf_value time = wall_clock_
-						 ? str(wall_time)
-						 : f64(clock_.seconds_since_start(event.start_ns));
 		std::vector<fsbpf_value> row = {
-			time,           u64(event.pid),
-			u64(event.tid), str(comm),
-			str(call),      f64(static_cast<double>(event.latency_ns) / 1e6),
+			wall_ns(clock_.realtime_ns(event.start_ns)),
+			u64(event.pid),
+			u64(event.tid),
+			str(comm),
+			str(call),
+			f64(static_cast<double>(event.latency_ns) / 1e6),
 			i64(event.ret),
 		};
 		std::ranges::copy(workload_.values(event.cgroup_id, event.mntns),
@@ -366,7 +365,7 @@ private:
 		return ok ? 0 : -EPIPE;
 	}
 
-	int wall_clock_ = 0;
+	int time_of_day_ = 0;
 	fsbpf::ProcessFilter filter_;
 	fsbpf::WorkloadFields workload_;
 	double min_latency_ms_ = 0;

@@ -6,6 +6,8 @@
 #include "tracing.hpp"
 #include "workload.hpp"
 
+#include <fsbpf/clock.hpp>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -403,7 +405,8 @@ TEST(SyncSnoopOutput, CsvHasHeaderAndQuotedFields)
 	std::getline(in, header);
 	std::getline(in, row);
 	EXPECT_EQ(header,
-		  "time,pid,tid,comm,call,latency_ms,ret,cgroup_id,cgroup,container,mntns,file");
+		  "time_ns,time,pid,tid,comm,call,latency_ms,ret,cgroup_id,cgroup,container,"
+		  "mntns,file");
 	EXPECT_NE(row.find(",fsbpf-fmt,fsync,"), std::string::npos) << row;
 	const size_t file_field = row.rfind(",\"/");
 	ASSERT_NE(file_field, std::string::npos) << row;
@@ -411,13 +414,24 @@ TEST(SyncSnoopOutput, CsvHasHeaderAndQuotedFields)
 	EXPECT_NE(done.err.find("# lost=0"), std::string::npos) << done.err;
 }
 
-TEST(SyncSnoopOutput, TimestampOptionPrintsWallClock)
+// -T changes the table's column only; JSON's time is the same with or without it.
+TEST(SyncSnoopOutput, TimestampOptionPrintsTheTimeOfDay)
 {
-	const Finished done = trace_one_fsync("t", {"--json", "-T"});
-	const auto events = events_of(json_lines(done.out));
-	ASSERT_EQ(events.size(), 1U);
-	const std::string time = events[0]["time"];
-	EXPECT_TRUE(std::regex_match(time, std::regex(R"(\d\d:\d\d:\d\d\.\d\d\d)"))) << time;
+	const Finished table = trace_one_fsync("t", {"-T"});
+	EXPECT_TRUE(std::regex_search(table.out, std::regex(R"(^TIME +PID[^\n]*\n)"
+							    R"(\d\d:\d\d:\d\d\.\d\d\d +\d+ )")))
+		<< table.out;
+	for (const bool time_of_day : {false, true}) {
+		const uint64_t before = fsbpf::clock_ns(CLOCK_REALTIME);
+		const Finished done =
+			trace_one_fsync("t", time_of_day ? std::vector<std::string>{"--json", "-T"}
+							 : std::vector<std::string>{"--json"});
+		const uint64_t after = fsbpf::clock_ns(CLOCK_REALTIME);
+		const auto events = events_of(json_lines(done.out));
+		ASSERT_EQ(events.size(), 1U) << done.out;
+		EXPECT_GE(events[0]["time_ns"].get<uint64_t>(), before) << done.out;
+		EXPECT_LE(events[0]["time_ns"].get<uint64_t>(), after) << done.out;
+	}
 }
 
 TEST(SyncSnoopLifecycle, DurationStopsByItself)

@@ -267,7 +267,7 @@ TEST(PeerHabits, FiletopSaysWhyItHasNoTimestampOption)
 	EXPECT_EQ(done.status, 2);
 	EXPECT_EQ(done.out, "");
 	EXPECT_EQ(done.err, "fsbpf: filetop: -T: each output's title line already shows the "
-			    "wall-clock time, and JSON and CSV rows carry it in ts\n");
+			    "wall-clock time, and JSON and CSV rows carry it in time\n");
 }
 
 // filetop's other spellings, BCC's --maxrows and libbpf-tools' --all, mean
@@ -284,8 +284,8 @@ TEST(PeerHabits, FiletopMaxrowsAndAllMeanRowsAndAllFiles)
 		EXPECT_EQ(done.status, 0) << done.err;
 		std::map<uint64_t, std::vector<json>> rows; // by interval
 		for (const json &line : json_lines(done.out))
-			if (!line.contains("record"))
-				rows[line["interval"].get<uint64_t>()].push_back(line);
+			if (line["record"] == "row")
+				rows[line["interval_number"].get<uint64_t>()].push_back(line);
 		return rows;
 	};
 	const auto limited = frames({"--maxrows", "3"});

@@ -128,7 +128,7 @@ std::regex stderr_with_counters(const Tool &tool, const std::string &format,
 {
 	std::vector<std::string> names = tool.counters;
 	if (tool.name == "filetop" && format != "table")
-		names.insert(names.begin(), "interval");
+		names.insert(names.begin(), "interval_number");
 	std::string counters = format == "csv" ? "# " : "";
 	for (size_t i = 0; i < names.size(); i++)
 		counters += (i ? " " : "") + names[i] + "=[0-9]+";

@@ -26,7 +26,7 @@ std::vector<json> events_of(const std::vector<json> &lines)
 {
 	std::vector<json> events;
 	for (const json &line : lines)
-		if (!line.contains("record"))
+		if (line["record"] != "summary")
 			events.push_back(line);
 	return events;
 }
@@ -34,7 +34,7 @@ std::vector<json> events_of(const std::vector<json> &lines)
 const json *summary_of(const std::vector<json> &lines)
 {
 	for (const json &line : lines)
-		if (line.value("record", "") == "summary")
+		if (line["record"] == "summary")
 			return &line;
 	return nullptr;
 }
@@ -43,7 +43,7 @@ std::vector<json> summaries_of(const std::vector<json> &lines)
 {
 	std::vector<json> summaries;
 	for (const json &line : lines)
-		if (line.value("record", "") == "summary")
+		if (line["record"] == "summary")
 			summaries.push_back(line);
 	return summaries;
 }

@@ -31,8 +31,32 @@ using fsbpf::plugin::f64;
 using fsbpf::plugin::i64;
 using fsbpf::plugin::str;
 using fsbpf::plugin::u64;
+using fsbpf::plugin::wall_ns;
 
 namespace {
+
+// 2026-12-04T19:59:23.603856535Z; the command started 1.5 s before.
+constexpr uint64_t kNow = 1796414363603856535ULL;
+constexpr const char *kNowText = "2026-12-04T19:59:23.603856535Z";
+uint64_t fixed_now()
+{
+	return kNow;
+}
+const fsbpf::Envelope kEnvelope{
+	.tool = "snoop", .record = "event", .started_ns = kNow - 1500000000, .now_ns = fixed_now};
+const std::string kEnvelopeText =
+	R"({"record":"event","tool":"snoop","schema":1,"time_ns":1796414363603856535,)"
+	R"("time":"2026-12-04T19:59:23.603856535Z")";
+
+// The local time of day at kNow, as the table writes it.
+std::string local_time_of_day()
+{
+	const auto seconds = static_cast<time_t>(kNow / 1000000000);
+	tm local{};
+	localtime_r(&seconds, &local);
+	std::array<char, 16> text{};
+	return {text.data(), strftime(text.data(), text.size(), "%H:%M:%S", &local)};
+}
 
 // A FILE that writes into memory; text() is everything written so far.
 class MemoryFile {
@@ -79,7 +103,7 @@ protected:
 					  bool clear_screen = false)
 	{
 		return fsbpf::make_sink(format, std::move(columns), out_.get(), notes_.get(),
-					clear_screen);
+					clear_screen, kEnvelope);
 	}
 
 	MemoryFile out_;
@@ -151,11 +175,12 @@ TEST_F(SinkTest, JsonRowsAreObjectsWithExactValues)
 	ASSERT_EQ(sink->row(std::vector{i64(INT64_MIN), str(comm), f64(0.000123), u64(UINT64_MAX)}),
 		  0);
 	const std::string line = out_.text();
-	EXPECT_EQ(line, "{\"pid\":-9223372036854775808,\"comm\":\"a\\\"b\\\\c\\n\\u001b\","
-			"\"ratio\":0.000123,\"bytes\":18446744073709551615}\n");
+	EXPECT_EQ(line, kEnvelopeText +
+				",\"pid\":-9223372036854775808,\"comm\":\"a\\\"b\\\\c\\n\\u001b\","
+				"\"ratio\":0.000123,\"bytes\":18446744073709551615}\n");
 	const auto object = nlohmann::json::parse(line);
 	ASSERT_TRUE(object.is_object());
-	EXPECT_EQ(object.size(), 4U);
+	EXPECT_EQ(object.size(), 9U);
 	EXPECT_EQ(object["pid"].get<int64_t>(), INT64_MIN);
 	EXPECT_EQ(object["comm"].get<std::string>(), comm);
 	EXPECT_EQ(object["ratio"].get<double>(), 0.000123);
@@ -167,7 +192,8 @@ TEST_F(SinkTest, JsonWritesOneLinePerRowAndNullStringsAsEmpty)
 	auto sink = make(OutputFormat::Json, {{"name", nullptr, FSBPF_VAL_STR, 0, 0}});
 	ASSERT_EQ(sink->row(std::vector{str(nullptr)}), 0);
 	ASSERT_EQ(sink->row(std::vector{str("x")}), 0);
-	EXPECT_EQ(out_.text(), "{\"name\":\"\"}\n{\"name\":\"x\"}\n");
+	EXPECT_EQ(out_.text(),
+		  kEnvelopeText + ",\"name\":\"\"}\n" + kEnvelopeText + ",\"name\":\"x\"}\n");
 }
 
 TEST_F(SinkTest, JsonFrameWritesNothing)
@@ -181,11 +207,63 @@ TEST_F(SinkTest, JsonSummaryIsARecordOnOutAndLinesOnNotes)
 {
 	auto sink = make(OutputFormat::Json, kTableColumns);
 	ASSERT_EQ(sink->summary(kSummaryColumns, kSummaryValues), 0);
-	EXPECT_EQ(out_.text(), "{\"record\":\"summary\",\"lost\":5,\"note\":\"a\\nb\"}\n");
+	EXPECT_EQ(out_.text(),
+		  R"({"record":"summary","tool":"snoop","schema":1,)"
+		  R"("time_ns":1796414363603856535,"time":"2026-12-04T19:59:23.603856535Z",)"
+		  R"("lost":5,"note":"a\nb"}
+)");
 	EXPECT_EQ(notes_.text(), "lost=5 note=a\\nb\n");
 	const auto object = nlohmann::json::parse(out_.text());
 	EXPECT_EQ(object["record"], "summary");
 	EXPECT_EQ(object["note"], "a\nb");
+}
+
+// A record's time is that of the event, not of its writing; any other time
+// is written both ways too.
+TEST_F(SinkTest, JsonTakesTheRecordTimeFromTheTimeColumn)
+{
+	auto sink = make(OutputFormat::Json, {{"pid", nullptr, FSBPF_VAL_UINT, 0, 0},
+					      {"time", nullptr, FSBPF_VAL_TIME, 0, 0},
+					      {"born", nullptr, FSBPF_VAL_TIME, 0, 0}});
+	ASSERT_EQ(sink->row(std::vector{u64(7), wall_ns(1000000000000000001), wall_ns(kNow)}), 0);
+	EXPECT_EQ(out_.text(),
+		  R"({"record":"event","tool":"snoop","schema":1,"time_ns":1000000000000000001,)"
+		  R"("time":"2001-09-09T01:46:40.000000001Z","pid":7,)"
+		  R"("born_ns":1796414363603856535,"born":"2026-12-04T19:59:23.603856535Z"}
+)");
+}
+
+TEST_F(SinkTest, CsvWritesATimeAsTwoFields)
+{
+	auto sink = make(OutputFormat::Csv, {{"time", nullptr, FSBPF_VAL_TIME, 0, 0},
+					     {"pid", nullptr, FSBPF_VAL_UINT, 0, 0}});
+	ASSERT_EQ(sink->row(std::vector{wall_ns(kNow), u64(7)}), 0);
+	EXPECT_EQ(out_.text(),
+		  "time_ns,time,pid\n1796414363603856535," + std::string(kNowText) + ",7\n");
+}
+
+TEST_F(SinkTest, TableWritesTheTimeOfDayOrSecondsSinceStart)
+{
+	auto sink = make(OutputFormat::Table,
+			 {{"time", nullptr, FSBPF_VAL_TIME, -8, FSBPF_TIME_OF_DAY},
+			  {"ms", nullptr, FSBPF_VAL_TIME, -12, FSBPF_TIME_OF_DAY_MS},
+			  {"since", nullptr, FSBPF_VAL_TIME, 9, FSBPF_TIME_SINCE_START_US}});
+	ASSERT_EQ(sink->row(std::vector{wall_ns(kNow), wall_ns(kNow), wall_ns(kNow)}), 0);
+	EXPECT_EQ(out_.text(), "TIME     MS               SINCE\n" + local_time_of_day() + " " +
+				       local_time_of_day() + ".603  1.500000\n");
+}
+
+TEST(SinkColumns, RefusesColumnsWithoutANameOrOfAnUnknownType)
+{
+	EXPECT_TRUE(fsbpf::is_valid_column({"time", nullptr, FSBPF_VAL_TIME, 0, 0}));
+	EXPECT_FALSE(fsbpf::is_valid_column({nullptr, nullptr, FSBPF_VAL_STR, 0, 0}));
+	EXPECT_FALSE(fsbpf::is_valid_column({"", nullptr, FSBPF_VAL_STR, 0, 0}));
+	EXPECT_FALSE(fsbpf::is_valid_column({"x", nullptr, FSBPF_VAL_TIME + 1, 0, 0}));
+	EXPECT_FALSE(fsbpf::is_valid_column({"x", nullptr, -1, 0, 0}));
+	EXPECT_TRUE(fsbpf::is_record_kind("event"));
+	EXPECT_FALSE(fsbpf::is_record_kind("summary")) << "the host's own kind";
+	EXPECT_FALSE(fsbpf::is_record_kind("Row"));
+	EXPECT_FALSE(fsbpf::is_record_kind("a\"b"));
 }
 
 // JSON has no NaN or infinity: a row holding one must still be valid JSON.
