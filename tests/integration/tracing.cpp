@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "tracing.hpp"
 
+#include <gtest/gtest.h>
+
 #include <sys/mount.h>
 
+#include <array>
 #include <climits>
 #include <cstdlib>
+#include <ctime>
 #include <sstream>
 #include <stdexcept>
 
@@ -12,13 +16,57 @@ namespace fsbpf::test {
 
 using namespace std::chrono_literals;
 
+const std::string &record_schema_text()
+{
+	static const std::string text =
+#include "records_schema.inc"
+		;
+	return text;
+}
+
+const JsonSchema &record_schema()
+{
+	static const JsonSchema schema(json::parse(record_schema_text()));
+	return schema;
+}
+
+namespace {
+
+// What the schema cannot say: time is time_ns written out.
+std::string rfc3339_of(uint64_t ns)
+{
+	const auto seconds = static_cast<time_t>(ns / 1000000000);
+	tm utc{};
+	gmtime_r(&seconds, &utc);
+	std::array<char, 64> text{};
+	const size_t length = strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &utc);
+	snprintf(text.data() + length, text.size() - length, ".%09lluZ",
+		 static_cast<unsigned long long>(ns % 1000000000));
+	return text.data();
+}
+
+std::string record_errors(const json &record)
+{
+	std::string why = record_schema().errors(record);
+	if (why.empty() && record["time"] != rfc3339_of(record["time_ns"].get<uint64_t>()))
+		why = "time is not time_ns";
+	return why;
+}
+
+} // namespace
+
 std::vector<json> json_lines(const std::string &text)
 {
 	std::vector<json> lines;
 	std::istringstream in(text);
-	for (std::string line; std::getline(in, line);)
-		if (!line.empty())
-			lines.push_back(json::parse(line));
+	for (std::string line; std::getline(in, line);) {
+		if (line.empty())
+			continue;
+		lines.push_back(json::parse(line));
+		const std::string why = record_errors(lines.back());
+		if (!why.empty())
+			ADD_FAILURE() << "records.schema.json: " << why << "\n" << line;
+	}
 	return lines;
 }
 

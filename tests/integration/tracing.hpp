@@ -3,6 +3,7 @@
 // its JSON Lines, asking fsbpf which backends work on this kernel.
 #pragma once
 
+#include "json_schema.hpp"
 #include "process.hpp"
 
 #include <nlohmann/json.hpp>
@@ -17,7 +18,12 @@ namespace fsbpf::test {
 
 using json = nlohmann::json;
 
+// Every line of text parsed; a test fails on a record that breaks
+// records.schema.json.
 std::vector<json> json_lines(const std::string &text);
+// core/records.schema.json, built into the tests for the guests' sake.
+const std::string &record_schema_text();
+const JsonSchema &record_schema();
 // The records that are not summaries.
 std::vector<json> events_of(const std::vector<json> &lines);
 // The first summary record, or nullptr.
