@@ -5,6 +5,7 @@
 #include "containers.hpp"
 #include "process.hpp"
 #include "tracing.hpp"
+#include "uring.hpp"
 #include "workload.hpp"
 
 #include <gtest/gtest.h>
@@ -25,6 +26,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
+#include <system_error>
 #include <thread>
 #include <unistd.h>
 
@@ -470,6 +472,61 @@ TEST_P(FileLifeBackend, FollowsRenamesLinksAndFailures)
 		EXPECT_EQ(event["pid"], getpid());
 	}
 	expect_reported(got_files, expected_files, run);
+}
+
+// io_uring's OPENAT, RENAMEAT and UNLINKAT run the same vfs functions as
+// the system calls, in the submitter or in one of its io-wq worker threads,
+// which share its PID: the vfs backends see those lives whole. The
+// system-call backends do not see them yet (issue 20).
+TEST_P(FileLifeBackend, SeesTheLivesIoUringCreatesAndEnds)
+{
+	std::vector<std::string> args = setup_args();
+	if (!skip_.empty())
+		GTEST_SKIP() << skip_;
+	if (sees_system_calls(std::get<0>(GetParam())))
+		GTEST_SKIP() << "filelife's system-call view does not see io_uring's requests yet";
+	std::unique_ptr<Uring> ring;
+	try {
+		ring = std::make_unique<Uring>();
+	} catch (const std::system_error &e) {
+		GTEST_SKIP() << "no io_uring here: " << e.what();
+	}
+	for (const auto &[opcode, name] : {std::pair{IORING_OP_OPENAT, "OPENAT"},
+					   {IORING_OP_RENAMEAT, "RENAMEAT"},
+					   {IORING_OP_UNLINKAT, "UNLINKAT"}})
+		if (!ring->supports(opcode))
+			GTEST_SKIP() << "this kernel's io_uring has no " << name;
+	const Scratch &dir = *scratch_;
+	const auto create = [&](const std::string &name) {
+		const int fd = ring->openat(dir.fd(), name, O_CREAT | O_EXCL | O_WRONLY, 0644);
+		if (fd < 0 || close(fd) != 0)
+			throw std::runtime_error("io_uring openat " + name + ": " + strerror(-fd));
+	};
+	const auto must = [](int result, const std::string &what) {
+		if (result != 0)
+			throw std::runtime_error("io_uring " + what + ": " + strerror(-result));
+	};
+
+	const Traced run = trace(args, [&] {
+		create("ring-a");
+		create("ring-b");
+		must(ring->renameat(dir.fd(), "ring-b", "ring-c"), "renameat");
+		must(ring->unlinkat(dir.fd(), "ring-a"), "unlinkat ring-a");
+		must(ring->unlinkat(dir.fd(), "ring-c"), "unlinkat ring-c");
+	});
+	expect_clean(run);
+	expect_every_name_resolved(run);
+	std::vector<std::string> got;
+	for (const json &event : under(run.events, dir.path())) {
+		got.push_back(event["file"].get<std::string>() + " created as " +
+			      event["created_as"].get<std::string>());
+		EXPECT_EQ(event["pid"], getpid());
+		EXPECT_EQ(event["creator_pid"], getpid());
+	}
+	expect_reported(got,
+			{dir.file("ring-a") + " created as ",
+			 dir.file("ring-c") + " created as " + dir.file("ring-b")},
+			run);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, FileLifeBackend,
