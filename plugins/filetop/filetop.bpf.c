@@ -269,13 +269,12 @@ static __always_inline void count_call(enum filetop_call call, bool write, int f
 
 	if (fd < 0 || (write ? !count_writes : !count_reads))
 		return;
-	if (!fsbpf_traced_workload())
+	/* Before the walk to the file: a call filtered out pays for the filter only. */
+	if (!fsbpf_traced_task())
 		return;
 	if (cast ? !see_file_cast(fd, &seen) : !see_file_core(fd, &seen))
 		return;
 	if (!all_files && (seen.mode & S_IFMT) != S_IFREG)
-		return;
-	if (target_tgid && seen.tgid != target_tgid)
 		return;
 	epoch_now = epoch & 1;
 	index = (epoch_now * FILETOP_SETS + set_of(call, &seen, sets)) * FILETOP_WAYS;
