@@ -14,7 +14,6 @@
 
 #include <cctype>
 #include <cerrno>
-#include <climits>
 #include <cmath>
 #include <ctime>
 
@@ -22,14 +21,6 @@ namespace fsbpf {
 namespace {
 
 constexpr uint64_t kNsPerSecond = 1000000000ULL;
-
-uint64_t realtime_now_ns()
-{
-	timespec now{};
-	clock_gettime(CLOCK_REALTIME, &now);
-	return static_cast<uint64_t>(now.tv_sec) * kNsPerSecond +
-	       static_cast<uint64_t>(now.tv_nsec);
-}
 
 // ".123" for digits 3: the first digits of the second's fraction.
 std::string fraction(uint64_t ns, int digits)
@@ -100,11 +91,6 @@ int Sink::write(const std::string &text)
 	if (error_)
 		return -error_;
 	return failed(std::fwrite(text.data(), 1, text.size(), out_) == text.size());
-}
-
-uint64_t Sink::now_ns() const
-{
-	return envelope_.now_ns ? envelope_.now_ns() : realtime_now_ns();
 }
 
 int Sink::flush()
@@ -381,8 +367,8 @@ private:
 			   std::span<const fsbpf_value> values)
 	{
 		const auto time = std::ranges::find_if(columns, is_record_time);
-		const uint64_t time_ns =
-			time == columns.end() ? now_ns() : values[time - columns.begin()].u;
+		const uint64_t time_ns = time == columns.end() ? envelope().now_ns()
+							       : values[time - columns.begin()].u;
 		std::string line =
 			fmt::format(FMT_COMPILE(R"({{"record":"{}","tool":"{}","schema":{},)"),
 				    record, tool_, kRecordSchemaVersion) +

@@ -3,6 +3,7 @@
 // Lines or CSV. Tools describe columns and hand over values; they never print.
 #pragma once
 
+#include <fsbpf/clock.hpp>
 #include <fsbpf/plugin.h>
 
 #include <cstdint>
@@ -23,10 +24,10 @@ inline constexpr int kRecordSchemaVersion = 1;
 // What every JSON record says about itself, and the clock that stamps
 // records without a time of their own.
 struct Envelope {
-	std::string tool;               // the command that writes the records
-	std::string record = "row";     // the kind of record a row is: "event", "row"
-	uint64_t started_ns = 0;        // wall clock when the command started
-	uint64_t (*now_ns)() = nullptr; // wall clock now; nullptr: CLOCK_REALTIME
+	std::string tool;           // the command that writes the records
+	std::string record = "row"; // the kind of record a row is: "event", "row"
+	uint64_t started_ns = 0;    // wall clock when the command started
+	uint64_t (*now_ns)() = [] { return clock_ns(CLOCK_REALTIME); }; // wall clock now
 };
 
 // Rows go to out; counters that people read go to notes (stderr).
@@ -59,7 +60,6 @@ protected:
 	const std::vector<fsbpf_column> &columns() const { return columns_; }
 	std::FILE *out() const { return out_; }
 	const Envelope &envelope() const { return envelope_; }
-	uint64_t now_ns() const;
 	int write(const std::string &text);
 	// One line on notes: "name=value name=value", after "# " beside CSV.
 	void note_counters(std::span<const fsbpf_column> columns,

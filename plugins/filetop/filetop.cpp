@@ -501,9 +501,9 @@ private:
 			};
 		else
 			columns = {
-				{"time", nullptr, FSBPF_VAL_TIME, 0, 0}, // when the interval ended
-				{"interval_number", nullptr, FSBPF_VAL_UINT, 0,
-				 0}, // 1 for the first
+				// When the interval ended, and its number from 1.
+				{"time", nullptr, FSBPF_VAL_TIME, 0, 0},
+				{"interval_number", nullptr, FSBPF_VAL_UINT, 0, 0},
 				{"pid", nullptr, FSBPF_VAL_UINT, 0, 0},
 				{"tid", nullptr, FSBPF_VAL_UINT, 0, 0},
 				{"comm", nullptr, FSBPF_VAL_STR, 0, 0},

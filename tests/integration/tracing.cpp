@@ -74,7 +74,7 @@ std::vector<json> events_of(const std::vector<json> &lines)
 {
 	std::vector<json> events;
 	for (const json &line : lines)
-		if (line["record"] != "summary")
+		if (line.value("record", "") != "summary")
 			events.push_back(line);
 	return events;
 }
@@ -82,7 +82,7 @@ std::vector<json> events_of(const std::vector<json> &lines)
 const json *summary_of(const std::vector<json> &lines)
 {
 	for (const json &line : lines)
-		if (line["record"] == "summary")
+		if (line.value("record", "") == "summary")
 			return &line;
 	return nullptr;
 }
@@ -91,7 +91,7 @@ std::vector<json> summaries_of(const std::vector<json> &lines)
 {
 	std::vector<json> summaries;
 	for (const json &line : lines)
-		if (line["record"] == "summary")
+		if (line.value("record", "") == "summary")
 			summaries.push_back(line);
 	return summaries;
 }
