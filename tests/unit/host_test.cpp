@@ -144,4 +144,27 @@ TEST_F(SelectBackendTest, TheCTableReachesTheSameSelection)
 	EXPECT_EQ(table->probe_feature(table->impl, -1), -EINVAL);
 }
 
+// A plugin's sink must be one the sinks can write: a malformed one is
+// refused before any record, not dereferenced at the first row.
+TEST(HostSinks, RefuseMalformedRecordsThroughTheCTable)
+{
+	FakeFeatures features{FSBPF_ATTACH_KPROBE};
+	fsbpf::StopSource stop;
+	fsbpf::Command command;
+	command.name = "x";
+	fsbpf::Host host(features, command, fsbpf::RunOptions{}, stop);
+	const fsbpf_host *table = host.table();
+	const fsbpf_column good[] = {{"time", nullptr, FSBPF_VAL_TIME, 0, 0}};
+	const fsbpf_column unnamed[] = {{nullptr, nullptr, FSBPF_VAL_UINT, 0, 0}};
+	const fsbpf_column unknown[] = {{"x", nullptr, FSBPF_VAL_TIME + 1, 0, 0}};
+	EXPECT_NE(table->sink_open_records(table->impl, "event", good, 1), nullptr);
+	EXPECT_NE(table->sink_open(table->impl, good, 1), nullptr);
+	EXPECT_EQ(table->sink_open_records(table->impl, nullptr, good, 1), nullptr);
+	EXPECT_EQ(table->sink_open_records(table->impl, "summary", good, 1), nullptr);
+	EXPECT_EQ(table->sink_open_records(table->impl, "ev\"nt", good, 1), nullptr);
+	EXPECT_EQ(table->sink_open_records(table->impl, "event", nullptr, 1), nullptr);
+	EXPECT_EQ(table->sink_open_records(table->impl, "event", unnamed, 1), nullptr);
+	EXPECT_EQ(table->sink_open(table->impl, unknown, 1), nullptr);
+}
+
 } // namespace
