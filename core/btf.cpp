@@ -98,10 +98,17 @@ const struct btf_type *KernelBtf::func_proto(const std::string &func) const
 {
 	if (!btf_)
 		return nullptr;
-	const int id = btf__find_by_name_kind(btf_, func.c_str(), BTF_KIND_FUNC);
-	if (id <= 0)
-		return nullptr;
-	const struct btf_type *proto = btf__type_by_id(btf_, btf__type_by_id(btf_, id)->type);
+	const struct btf_type *proto = nullptr;
+	if (const int id = btf__find_by_name_kind(btf_, func.c_str(), BTF_KIND_FUNC); id > 0) {
+		proto = btf__type_by_id(btf_, btf__type_by_id(btf_, id)->type);
+	} else if (const int tp = btf__find_by_name_kind(btf_, func.c_str(), BTF_KIND_TYPEDEF);
+		   tp > 0) {
+		// A tracepoint's btf_trace_NAME: a pointer to the prototype tp_btf programs see.
+		const struct btf_type *pointer =
+			btf__type_by_id(btf_, btf__type_by_id(btf_, tp)->type);
+		if (pointer && btf_is_ptr(pointer))
+			proto = btf__type_by_id(btf_, pointer->type);
+	}
 	return proto && btf_is_func_proto(proto) ? proto : nullptr;
 }
 

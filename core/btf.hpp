@@ -32,7 +32,8 @@ public:
 	// Byte offset of a struct's direct member, or nullopt.
 	std::optional<unsigned int> member_offset(const std::string &struct_name,
 						  const std::string &member) const;
-	// Parameters of a kernel function as C text ("struct dentry *"), or nullopt.
+	// Parameters of a kernel function as C text ("struct dentry *"), or nullopt;
+	// of a tracepoint by its typedef btf_trace_NAME, the leading void * included.
 	std::optional<std::vector<std::string>> param_types(const std::string &func) const;
 	// Whether parameter `index` of `func` reaches a complete type through its
 	// pointers and modifiers (not a forward declaration); nullopt when absent.

@@ -20,8 +20,17 @@ constexpr const char *kRenamedataFields[] = {
 	"old_dir",        "old_parent",      "new_dir",        "new_parent",    "old_dentry",
 	"new_dentry",     "delegated_inode", "flags"};
 // Those the kernel has are shown; do_filp_open is do_file_open from 7.2.
-constexpr const char *kSignatures[] = {"vfs_unlink",   "vfs_rename",   "vfs_create", "vfs_link",
-				       "do_filp_open", "do_file_open", "vfs_open"};
+// io_uring's tracepoints changed their arguments from 5.10 to 6.18.
+constexpr const char *kSignatures[] = {"vfs_unlink",
+				       "vfs_rename",
+				       "vfs_create",
+				       "vfs_link",
+				       "do_filp_open",
+				       "do_file_open",
+				       "vfs_open",
+				       "btf_trace_io_uring_submit_sqe",
+				       "btf_trace_io_uring_submit_req",
+				       "btf_trace_io_uring_complete"};
 
 struct Probe {
 	std::string name;
@@ -114,7 +123,7 @@ void print_text(const Report &report, std::FILE *out)
 	for (const Probe &probe : report.features)
 		fmt::print(out, "  {:<12} {}\n", probe.name, verdict(probe.err));
 	fmt::print(out, "\nstruct renamedata fields: {}\n", fmt::join(report.renamedata, ", "));
-	fmt::print(out, "\nkernel function signatures:\n");
+	fmt::print(out, "\nkernel function and tracepoint signatures:\n");
 	for (const auto &[func, params] : report.signatures)
 		fmt::print(out, "  {}({})\n", func, fmt::join(params, ", "));
 	for (const ToolBackends &tool : report.tools) {

@@ -384,6 +384,8 @@ public:
 				types_[last] = {m[2], m[3], m[4].matched ? std::stoi(m[4]) : 0, {}};
 				if (m[2] == "FUNC")
 					funcs_[m[3]] = last;
+				if (m[2] == "TYPEDEF")
+					typedefs_[m[3]] = last;
 			} else if (std::regex_match(line, m, param)) {
 				types_[last].params.push_back(std::stoi(m[1]));
 			}
@@ -399,6 +401,16 @@ public:
 		return out;
 	}
 
+	// A tracepoint's, from its typedef btf_trace_NAME (a pointer to the prototype).
+	std::vector<std::string> tracepoint_params(const std::string &tracepoint) const
+	{
+		std::vector<std::string> out;
+		const Type &pointer = types_.at(types_.at(typedefs_.at(tracepoint)).target);
+		for (int id : types_.at(pointer.target).params)
+			out.push_back(name(id));
+		return out;
+	}
+
 private:
 	struct Type {
 		std::string kind, name;
@@ -408,6 +420,8 @@ private:
 
 	std::string name(int id) const
 	{
+		if (id == 0)
+			return "void";
 		const Type &t = types_.at(id);
 		if (t.kind == "PTR") {
 			const std::string inner = name(t.target);
@@ -422,6 +436,7 @@ private:
 
 	std::map<int, Type> types_;
 	std::map<std::string, int> funcs_;
+	std::map<std::string, int> typedefs_;
 };
 
 TEST(Features, JsonMatchesTheRunningKernel)
@@ -454,6 +469,11 @@ TEST(Features, JsonMatchesTheRunningKernel)
 		EXPECT_EQ(report["signatures"][func].get<std::vector<std::string>>(),
 			  btf.params(func))
 			<< func;
+	for (const char *tracepoint :
+	     {"btf_trace_io_uring_submit_req", "btf_trace_io_uring_complete"})
+		EXPECT_EQ(report["signatures"][tracepoint].get<std::vector<std::string>>(),
+			  btf.tracepoint_params(tracepoint))
+			<< tracepoint;
 	const json &syncsnoop = report["tools"]["syncsnoop"];
 	ASSERT_EQ(syncsnoop["backends"].size(), 4U);
 	const std::string pick = syncsnoop["pick"];
