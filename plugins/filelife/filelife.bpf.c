@@ -31,6 +31,13 @@ const volatile bool full_paths = false;
 __u64 lost_events = 0;
 __u64 lost_births = 0;
 __u64 table_full = 0;
+/*
+ * io_uring opens that may create (O_CREAT, O_TMPFILE) into a fixed file
+ * slot: no descriptor to find the file by.
+ */
+__u64 fixed_file_opens = 0;
+/* io_uring completions held back by a full completion queue: they name no request. */
+__u64 cq_overflows = 0;
 
 /*
  * A file born while tracing, as the vfs views keep it: the mount it was
@@ -151,6 +158,8 @@ static __always_inline struct filelife_event *new_event(enum filelife_kind kind,
 	event->kind = kind;
 	event->flags = flags;
 	FSBPF_SET_CALLER(event, direct);
+	event->request = 0;
+	event->result = 0;
 	clear_inode_id(&event->file);
 	clear_inode_id(&event->victim);
 	event->names[0].flags = event->names[1].flags = 0;
@@ -688,6 +697,14 @@ __noinline int built_name_has_slash(__u32 index)
 	return 0;
 }
 
+/* A system call's path is in the caller's memory; an io_uring request's, in the kernel's copy. */
+static __always_inline long read_text(char *copy, const char *text, __u64 request)
+{
+	if (request)
+		return bpf_probe_read_kernel_str(copy, FILELIFE_TEXT_LEN, text);
+	return bpf_probe_read_user_str(copy, FILELIFE_TEXT_LEN, text);
+}
+
 /* Reads a path argument into names[index]; false when it cannot be read or its directory is gone.
  */
 static __always_inline bool text_name(struct filelife_event *event, int index, struct base *base,
@@ -695,7 +712,7 @@ static __always_inline bool text_name(struct filelife_event *event, int index, s
 {
 	struct filelife_name *name = &event->names[index & 1];
 	char *copy = name_text(event, index);
-	long len = bpf_probe_read_user_str(copy, FILELIFE_TEXT_LEN, text);
+	long len = read_text(copy, text, event->request);
 	struct dentry *dir;
 
 	if (len <= 0)
@@ -892,10 +909,23 @@ static __always_inline void find_made_file(struct filelife_event *event, struct 
 		inode_id(&event->file, inode, false);
 }
 
-static __always_inline int report_names(enum filelife_kind kind, __u32 flags, int dfd1,
-					const char *text1, int dfd2, const char *text2, bool direct)
+/* An event of io_uring's request, or of a system call (request 0). */
+static __always_inline struct filelife_event *
+new_request_event(enum filelife_kind kind, __u32 flags, __u64 request, bool direct)
 {
-	struct filelife_event *event = new_event(kind, flags, direct);
+	struct filelife_event *event =
+		new_event(kind, flags | (request ? FILELIFE_REQUEST : 0), direct);
+
+	if (event)
+		event->request = request;
+	return event;
+}
+
+static __always_inline int report_names(enum filelife_kind kind, __u32 flags, int dfd1,
+					const char *text1, int dfd2, const char *text2,
+					__u64 request, bool direct)
+{
+	struct filelife_event *event = new_request_event(kind, flags, request, direct);
 	struct base first = {}, second = {};
 
 	if (!event)
@@ -930,13 +960,13 @@ static __always_inline __u64 pair(__u32 low, __u32 high)
 __noinline int report_names_cast(__u64 kind_flags, __u64 dfds, __u64 text1, __u64 text2)
 {
 	return report_names((__u32)kind_flags, kind_flags >> 32, (int)dfds, (const char *)text1,
-			    (int)(dfds >> 32), (const char *)text2, true);
+			    (int)(dfds >> 32), (const char *)text2, 0, true);
 }
 
 __noinline int report_names_core(__u64 kind_flags, __u64 dfds, __u64 text1, __u64 text2)
 {
 	return report_names((__u32)kind_flags, kind_flags >> 32, (int)dfds, (const char *)text1,
-			    (int)(dfds >> 32), (const char *)text2, false);
+			    (int)(dfds >> 32), (const char *)text2, 0, false);
 }
 
 static __always_inline int names_reported(enum filelife_kind kind, __u32 flags, int dfd1,
@@ -951,16 +981,28 @@ static __always_inline int names_reported(enum filelife_kind kind, __u32 flags, 
 }
 
 /* linkat(fd, "", dir, name, AT_EMPTY_PATH): a new name for an open file. */
+static __always_inline bool names_open_file(const char *old, int flags, __u64 request)
+{
+	char first;
+
+	if (!(flags & FILELIFE_AT_EMPTY_PATH))
+		return false;
+	if (request)
+		return !bpf_probe_read_kernel(&first, 1, old) && !first;
+	return !bpf_probe_read_user(&first, 1, old) && !first;
+}
+
 static __always_inline int report_linkat(int olddfd, const char *old, int newdfd, const char *new,
-					 int flags, bool direct)
+					 int flags, __u64 request, bool direct)
 {
 	struct filelife_event *event;
 	struct base base = {}, none = {};
-	char first;
 
-	if (!(flags & FILELIFE_AT_EMPTY_PATH) || bpf_probe_read_user(&first, 1, old) || first)
-		return names_reported(FILELIFE_LINK, 0, olddfd, old, newdfd, new, direct);
-	event = new_event(FILELIFE_LINK, 0, direct);
+	if (!names_open_file(old, flags, request))
+		return request ? report_names(FILELIFE_LINK, 0, olddfd, old, newdfd, new, request,
+					      direct)
+			       : names_reported(FILELIFE_LINK, 0, olddfd, old, newdfd, new, direct);
+	event = new_request_event(FILELIFE_LINK, 0, request, direct);
 	if (!event)
 		return 0;
 	file_of_fd(&event->file, olddfd, direct);
@@ -1056,7 +1098,7 @@ static __always_inline int report_syscall(const struct syscall_args *args, long 
 				      FILELIFE_AT_FDCWD, path_arg(args, 1), direct);
 	case FSBPF_NR_LINKAT:
 		return report_linkat(fd_arg(args, 0), path_arg(args, 1), fd_arg(args, 2),
-				     path_arg(args, 3), args->arg[4], direct);
+				     path_arg(args, 3), args->arg[4], 0, direct);
 	case FSBPF_NR_UNLINK:
 		return names_reported(FILELIFE_UNLINK, 0, FILELIFE_AT_FDCWD, path_arg(args, 0), 0,
 				      NULL, direct);
@@ -1186,5 +1228,181 @@ NAME_TRACEPOINTS(rmdir, 1)
 NAME_TRACEPOINTS(rename, 2)
 NAME_TRACEPOINTS(renameat, 4)
 NAME_TRACEPOINTS(renameat2, 5)
+
+/*
+ * ---- io_uring's requests, for the system-call views ----
+ * A request that names files never reaches sys_exit. Its names are read at
+ * submission, from the kernel's copy, in the submitter's context (its
+ * descriptors and directories); the event carries FILELIFE_REQUEST, and a
+ * FILELIFE_REQUEST_DONE event later gives the request's result, for user
+ * space to apply the first only if the request succeeded. An open is
+ * reported at its completion, from the descriptor it returned, as sys_exit
+ * reports one. User space loads these only where the completion tracepoint
+ * passes the request (6.1 on), with the submit tracepoint BTF names.
+ */
+
+/* io_kiocb_to_cmd(): a request's prepared command begins the request. */
+#define FILELIFE_REQUEST_CMD(type, req) ((type *)(req))
+
+/*
+ * 7.x holds a request's struct filename in a struct delayed_filename: the
+ * name is copied at submission, then handed to audit at issue.
+ */
+struct delayed_filename___7 {
+	struct filename *__incomplete_filename;
+} __attribute__((preserve_access_index));
+
+struct io_unlink___7 {
+	struct delayed_filename___7 filename;
+} __attribute__((preserve_access_index));
+
+struct io_rename___7 {
+	struct delayed_filename___7 oldpath;
+	struct delayed_filename___7 newpath;
+} __attribute__((preserve_access_index));
+
+struct io_link___7 {
+	struct delayed_filename___7 oldpath;
+	struct delayed_filename___7 newpath;
+} __attribute__((preserve_access_index));
+
+/*
+ * The kernel's copy of the name in field of the command type of req. Asked
+ * of a type every kernel here has: a type vmlinux lacks sends libbpf to the
+ * modules' BTF, which it may list only with CAP_SYS_ADMIN.
+ */
+#define FILELIFE_REQUEST_NAME(type, req, field)                                                 \
+	(bpf_core_field_exists(((struct io_unlink___7 *)0)->filename)                           \
+		 ? BPF_CORE_READ((struct type##___7 *)(req), field.__incomplete_filename, name) \
+		 : BPF_CORE_READ((struct type *)(req), field, name))
+
+static __always_inline int report_request_names(struct io_kiocb *req, __u8 opcode)
+{
+	__u64 request = (__u64)req;
+
+	switch (opcode) {
+	case IORING_OP_UNLINKAT: {
+		struct io_unlink *un = FILELIFE_REQUEST_CMD(struct io_unlink, req);
+		enum filelife_kind kind = BPF_CORE_READ(un, flags) & FILELIFE_AT_REMOVEDIR
+						  ? FILELIFE_RMDIR
+						  : FILELIFE_UNLINK;
+
+		return report_names(kind, 0, BPF_CORE_READ(un, dfd),
+				    FILELIFE_REQUEST_NAME(io_unlink, req, filename), 0, NULL,
+				    request, false);
+	}
+	case IORING_OP_RENAMEAT: {
+		struct io_rename *ren = FILELIFE_REQUEST_CMD(struct io_rename, req);
+		__u32 flags = BPF_CORE_READ(ren, flags) & FILELIFE_RENAME_EXCHANGE
+				      ? FILELIFE_EXCHANGE
+				      : 0;
+
+		return report_names(FILELIFE_RENAME, flags, BPF_CORE_READ(ren, old_dfd),
+				    FILELIFE_REQUEST_NAME(io_rename, req, oldpath),
+				    BPF_CORE_READ(ren, new_dfd),
+				    FILELIFE_REQUEST_NAME(io_rename, req, newpath), request, false);
+	}
+	case IORING_OP_LINKAT: {
+		struct io_link *lnk = FILELIFE_REQUEST_CMD(struct io_link, req);
+
+		return report_linkat(
+			BPF_CORE_READ(lnk, old_dfd), FILELIFE_REQUEST_NAME(io_link, req, oldpath),
+			BPF_CORE_READ(lnk, new_dfd), FILELIFE_REQUEST_NAME(io_link, req, newpath),
+			BPF_CORE_READ(lnk, flags), request, false);
+	}
+	default:
+		return 0;
+	}
+}
+
+static __always_inline bool names_files(__u8 opcode)
+{
+	return opcode == IORING_OP_UNLINKAT || opcode == IORING_OP_RENAMEAT ||
+	       opcode == IORING_OP_LINKAT;
+}
+
+static __always_inline int uring_submitted(struct io_kiocb *req)
+{
+	__u8 opcode = BPF_CORE_READ(req, opcode);
+
+	if (!names_files(opcode) || !fsbpf_traced_process())
+		return 0;
+	return report_request_names(req, opcode);
+}
+
+static __always_inline int report_request_done(struct io_kiocb *req, int result)
+{
+	struct filelife_event *event = new_event(FILELIFE_REQUEST_DONE, 0, false);
+
+	if (!event)
+		return 0;
+	event->request = (__u64)req;
+	event->result = result;
+	send_event(event);
+	return 0;
+}
+
+static __always_inline int uring_opened(struct io_kiocb *req, int result)
+{
+	struct io_open *opening = FILELIFE_REQUEST_CMD(struct io_open, req);
+
+	if (BPF_CORE_READ(opening, file_slot)) {
+		if (BPF_CORE_READ(opening, how.flags) & (FILELIFE_O_CREAT | FILELIFE_O_TMPFILE))
+			__sync_fetch_and_add(&fixed_file_opens, 1);
+		return 0;
+	}
+	return report_opened(result, false);
+}
+
+static __always_inline int uring_completed(struct io_kiocb *req)
+{
+	__u8 opcode;
+	int result;
+
+	if (!req) /* a completion of no request, such as a message between rings */
+		return 0;
+	opcode = BPF_CORE_READ(req, opcode);
+	if (opcode != IORING_OP_OPENAT && opcode != IORING_OP_OPENAT2 && !names_files(opcode))
+		return 0;
+	if (!fsbpf_traced_process())
+		return 0;
+	result = BPF_CORE_READ(req, cqe.res);
+	if (names_files(opcode))
+		return report_request_done(req, result);
+	return result < 0 ? 0 : uring_opened(req, result);
+}
+
+/*
+ * A completion the kernel held back because the application's completion
+ * queue was full: it passes no request, so an open among them goes unseen.
+ */
+SEC("tp_btf/io_uring_cqe_overflow")
+int BPF_PROG(uring_cqe_overflow)
+{
+	if (fsbpf_traced_process())
+		__sync_fetch_and_add(&cq_overflows, 1);
+	return 0;
+}
+
+/* 6.12 on */
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(uring_submit_req, struct io_kiocb *req)
+{
+	return uring_submitted(req);
+}
+
+/* 6.1: (req, force_nonblock) */
+SEC("tp_btf/io_uring_submit_sqe")
+int BPF_PROG(uring_submit_sqe, struct io_kiocb *req)
+{
+	return uring_submitted(req);
+}
+
+/* 6.1: (ctx, req, user_data, res, cflags, extra1, extra2); 6.18: (ctx, req, cqe) */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(uring_complete, void *ring, struct io_kiocb *req)
+{
+	return uring_completed(req);
+}
 
 char LICENSE[] SEC("license") = "GPL";

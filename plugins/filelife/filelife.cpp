@@ -35,6 +35,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -166,6 +168,85 @@ bool layout_wanted(std::string_view program, const VfsHooks &hooks)
 	}
 	return false;
 }
+
+// io_uring's tracepoints, for the system-call views (see filelife.bpf.c):
+// where the completion passes the request (6.1 on; 5.10's passes only the
+// application's tag), the program for the submit tracepoint that passes it
+// too, else none. The commands' fields are read by CO-RE and must be there.
+constexpr std::string_view kUringPrefix = "uring_";
+constexpr std::string_view kUringComplete = "uring_complete";
+constexpr std::string_view kUringOverflow = "uring_cqe_overflow";
+constexpr std::array<std::pair<const char *, std::string_view>, 2> kUringSubmits = {{
+	{"btf_trace_io_uring_submit_req", "uring_submit_req"}, // (req), 6.12 on
+	{"btf_trace_io_uring_submit_sqe", "uring_submit_sqe"}, // (req, force_nonblock), 6.1
+}};
+constexpr std::array<std::pair<const char *, const char *>, 7> kUringFields = {{
+	{"io_kiocb", "opcode"},
+	{"io_kiocb", "cqe"},
+	{"io_open", "file_slot"},
+	{"io_unlink", "filename"},
+	{"io_rename", "newpath"},
+	{"io_link", "newpath"},
+	{"filename", "name"},
+}};
+
+std::optional<std::string_view> uring_submit_program(const fsbpf::plugin::Host &host)
+{
+	const std::vector<std::string> complete = host.param_types("btf_trace_io_uring_complete");
+	if (complete.size() < 3 ||
+	    (complete[2] != "void *" && complete[2] != "struct io_kiocb *") ||
+	    host.param_types("btf_trace_io_uring_cqe_overflow").empty())
+		return std::nullopt;
+	for (const auto &[type, field] : kUringFields)
+		if (!host.has_field(type, field))
+			return std::nullopt;
+	for (const auto &[tracepoint, program] : kUringSubmits) {
+		const std::vector<std::string> submit = host.param_types(tracepoint);
+		if (submit.size() >= 2 && submit.size() <= 3 && submit[1] == "struct io_kiocb *")
+			return program;
+	}
+	return std::nullopt;
+}
+
+// Whether a system-call view loads the io_uring program `name` on this kernel.
+bool uring_wanted(std::string_view name, std::optional<std::string_view> submit)
+{
+	return submit && (name == *submit || name == kUringComplete || name == kUringOverflow);
+}
+
+// io_uring requests in flight whose events (FILELIFE_REQUEST) wait for their
+// result. A request's address is its name until it completes: the kernel
+// reuses a request only after that.
+class Requests {
+public:
+	void wait(const filelife_event &event, size_t size)
+	{
+		const auto *bytes = reinterpret_cast<const char *>(&event);
+		waiting_[event.request].assign(bytes, bytes + std::min(size, sizeof(event)));
+	}
+
+	// The event the completed request waited with, stamped with the time it
+	// completed, when it succeeded; its size is in `size`.
+	const filelife_event *done(const filelife_event &completion, size_t &size)
+	{
+		auto found = waiting_.find(completion.request);
+		if (found == waiting_.end())
+			return nullptr;
+		const std::vector<char> bytes = std::move(found->second);
+		waiting_.erase(found);
+		if (completion.result < 0)
+			return nullptr;
+		std::memcpy(ready_.get(), bytes.data(), bytes.size());
+		ready_->ts = completion.ts;
+		ready_->flags &= ~FILELIFE_REQUEST;
+		size = bytes.size();
+		return ready_.get();
+	}
+
+private:
+	std::unordered_map<uint64_t, std::vector<char>> waiting_;
+	std::unique_ptr<filelife_event> ready_ = std::make_unique<filelife_event>();
+};
 
 Inode inode_of(const filelife_inode &inode)
 {
@@ -354,6 +435,8 @@ private:
 			sees_vfs(backend) ? vfs_hooks(host) : VfsHooks{};
 		if (!hooks)
 			return -ENOENT;
+		const std::optional<std::string_view> uring =
+			sees_vfs(backend) ? std::nullopt : uring_submit_program(host);
 		auto configure = [&](filelife_bpf &skel) {
 			skel.rodata->full_paths = full_path_ != 0;
 			int err = filter_.apply(skel);
@@ -365,6 +448,8 @@ private:
 									hooks->open.c_str());
 		};
 		auto keep = [&](std::string_view name) {
+			if (name.starts_with(kUringPrefix))
+				return uring_wanted(name, uring);
 			return fsbpf::loads(kBackends.at(backend), name, host) &&
 			       layout_wanted(name, *hooks);
 		};
@@ -428,13 +513,15 @@ private:
 	}
 
 	// Everything the tool could not report, by the name its summary gives it.
-	std::array<std::pair<const char *, uint64_t>, 9>
+	std::array<std::pair<const char *, uint64_t>, 11>
 	counters(const fsbpf::plugin::Host &host) const
 	{
 		return {{{"births_lost", skel_->bss->lost_births},
 			 {"table_full", skel_->bss->table_full + lives_->table_full()},
 			 {"unseen", lives_->unseen()},
 			 {"never_named", lives_->never_named()},
+			 {"fixed_file_opens", skel_->bss->fixed_file_opens},
+			 {"cq_overflows", skel_->bss->cq_overflows},
 			 {"lost", skel_->bss->lost_events},
 			 {"unresolved_long", names_->unresolved_long()},
 			 {"unresolved_dir", names_->unresolved_dir()},
@@ -473,9 +560,24 @@ private:
 	{
 		auto *self = static_cast<FileLife *>(ctx);
 		const auto &event = *static_cast<const filelife_event *>(data);
-		if (!filelife::decode_names(event, size, self->event_names_))
+		if (size < offsetof(filelife_event, tail))
 			return 0;
-		return self->handle(event);
+		if (event.kind == FILELIFE_REQUEST_DONE) {
+			const filelife_event *done = self->requests_.done(event, size);
+			return done ? self->process(*done, size) : 0;
+		}
+		if (event.flags & FILELIFE_REQUEST) {
+			self->requests_.wait(event, size);
+			return 0;
+		}
+		return self->process(event, size);
+	}
+
+	int process(const filelife_event &event, size_t size)
+	{
+		if (!filelife::decode_names(event, size, event_names_))
+			return 0;
+		return handle(event);
 	}
 
 	int handle(const filelife_event &event)
@@ -633,6 +735,7 @@ private:
 	std::unique_ptr<Names> names_;
 	std::unique_ptr<LifeMetrics> metrics_;
 	std::array<filelife::EventName, 2> event_names_; // of the event being handled
+	Requests requests_;
 	bool details_ = false;
 	bool output_closed_ = false;
 };

@@ -25,6 +25,7 @@
 
 /* Macros of include/linux/fs.h and fcntl.h, absent from BTF; unchanged since 4.19. */
 #define FILELIFE_FMODE_CREATED   0x100000
+#define FILELIFE_O_CREAT         0100
 #define FILELIFE_O_TMPFILE       020000000 /* __O_TMPFILE */
 #define FILELIFE_AT_FDCWD        (-100)
 #define FILELIFE_AT_REMOVEDIR    0x200
@@ -38,8 +39,9 @@ enum filelife_kind {
 	FILELIFE_MKNOD,      /* mknod created a regular file */
 	FILELIFE_LINK,       /* names[1] is a new name of names[0] or of `file` */
 	FILELIFE_UNLINK,
-	FILELIFE_RENAME, /* names[0] became names[1]; `victim` was replaced */
-	FILELIFE_RMDIR,  /* system calls: names[0], a directory, was removed */
+	FILELIFE_RENAME,       /* names[0] became names[1]; `victim` was replaced */
+	FILELIFE_RMDIR,        /* system calls: names[0], a directory, was removed */
+	FILELIFE_REQUEST_DONE, /* io_uring: `request` completed with `result` */
 };
 
 enum filelife_event_flags {
@@ -47,6 +49,7 @@ enum filelife_event_flags {
 	FILELIFE_NLINK_KNOWN = 2, /* the vfs backends saw the link count */
 	FILELIFE_LAST_LINK = 4,   /* UNLINK, RENAME: that was the last name of the file removed */
 	FILELIFE_EXCHANGE = 8,    /* RENAME: RENAME_EXCHANGE swapped the two names */
+	FILELIFE_REQUEST = 16,    /* io_uring: happened if `request` completes without error */
 };
 
 enum filelife_name_flags {
@@ -91,6 +94,8 @@ struct filelife_event {
 	__u32 mntns;     /* the inode number of the caller's mount namespace */
 	__u32 size;      /* of the whole record */
 	__u64 cgroup_id; /* the caller's, on the unified hierarchy */
+	__u64 request;   /* io_uring: the request's address, a name for it while in flight */
+	__s64 result;    /* FILELIFE_REQUEST_DONE: the request's result, -errno on failure */
 	char comm[FILELIFE_COMM_LEN];
 	struct filelife_name names[2];
 	/* paths[i]: names[i]'s own path (NAME_FULL_PATH) or its directory's (NAME_BASE_PATH). */

@@ -66,8 +66,8 @@ struct Tool {
 const std::array<Tool, 3> kTools = {{
 	{"syncsnoop", {"lost", "missed", "skipped"}, fsyncs, {}},
 	{"filelife",
-	 {"births_lost", "table_full", "unseen", "never_named", "lost", "unresolved_long",
-	  "unresolved_dir", "missed", "skipped"},
+	 {"births_lost", "table_full", "unseen", "never_named", "fixed_file_opens", "cq_overflows",
+	  "lost", "unresolved_long", "unresolved_dir", "missed", "skipped"},
 	 short_lives,
 	 {}},
 	{"filetop", {"overflow", "lost", "missed", "skipped"}, writes, {"--rows", "0"}},

@@ -73,6 +73,8 @@ const std::vector<json> &valid_records()
 				{"table_full", 0},
 				{"unseen", 0},
 				{"never_named", 0},
+				{"fixed_file_opens", 0},
+				{"cq_overflows", 0},
 				{"lost", 0},
 				{"unresolved_long", 0},
 				{"unresolved_dir", 0},

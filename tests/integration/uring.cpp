@@ -2,14 +2,19 @@
 #include "uring.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 
 namespace fsbpf::test {
 
-Uring::Uring()
+Uring::Uring(unsigned entries)
 {
-	const int err = io_uring_queue_init(8, &ring_, 0);
+	io_uring_params params{};
+	params.flags = IORING_SETUP_CQSIZE;
+	params.cq_entries = entries;
+	const int err = io_uring_queue_init_params(entries, &ring_, &params);
 	if (err < 0)
 		throw std::system_error(-err, std::generic_category(), "io_uring_queue_init");
 	probe_ = io_uring_get_probe_ring(&ring_);
@@ -25,6 +30,11 @@ Uring::~Uring()
 bool Uring::supports(int opcode) const
 {
 	return probe_ && io_uring_opcode_supported(probe_, opcode) != 0;
+}
+
+bool Uring::has_file_slots()
+{
+	return io_uring_register_files_sparse(&ring_, 1) == 0;
 }
 
 io_uring_sqe &Uring::next_request()
@@ -55,9 +65,21 @@ int Uring::openat(int dir, const std::string &name, int flags, mode_t mode)
 	return complete();
 }
 
+int Uring::openat_slot(int dir, const std::string &name, int flags, mode_t mode)
+{
+	io_uring_prep_openat_direct(&next_request(), dir, name.c_str(), flags, mode, 0);
+	return complete();
+}
+
 int Uring::renameat(int dir, const std::string &from, const std::string &to)
 {
 	io_uring_prep_renameat(&next_request(), dir, from.c_str(), dir, to.c_str(), 0);
+	return complete();
+}
+
+int Uring::linkat(int dir, const std::string &from, const std::string &to)
+{
+	io_uring_prep_linkat(&next_request(), dir, from.c_str(), dir, to.c_str(), 0);
 	return complete();
 }
 
@@ -65,6 +87,44 @@ int Uring::unlinkat(int dir, const std::string &name)
 {
 	io_uring_prep_unlinkat(&next_request(), dir, name.c_str(), 0);
 	return complete();
+}
+
+void Uring::queue_openat(int dir, const std::string &name, int flags, mode_t mode)
+{
+	io_uring_prep_openat(&next_request(), dir, queued_names_.emplace_back(name).c_str(), flags,
+			     mode);
+}
+
+void Uring::submit()
+{
+	const int submitted = io_uring_submit(&ring_);
+	queued_names_.clear();
+	if (submitted < 0)
+		throw std::system_error(-submitted, std::generic_category(), "io_uring_submit");
+}
+
+void Uring::await_overflow() const
+{
+	for (int waited_ms = 0; waited_ms < 10000; waited_ms++) {
+		if (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_CQ_OVERFLOW)
+			return;
+		std::this_thread::sleep_for(std::chrono::milliseconds(1));
+	}
+	throw std::runtime_error("io_uring: the completion queue never overflowed");
+}
+
+std::vector<int> Uring::results(size_t count)
+{
+	std::vector<int> results;
+	while (results.size() < count) {
+		io_uring_cqe *cqe = nullptr;
+		const int err = io_uring_wait_cqe(&ring_, &cqe);
+		if (err < 0)
+			throw std::system_error(-err, std::generic_category(), "io_uring_wait_cqe");
+		results.push_back(cqe->res);
+		io_uring_cqe_seen(&ring_, cqe);
+	}
+	return results;
 }
 
 } // namespace fsbpf::test

@@ -5,32 +5,50 @@
 
 #include <liburing.h>
 
+#include <list>
 #include <string>
+#include <vector>
 #include <sys/types.h>
 
 namespace fsbpf::test {
 
 class Uring {
 public:
-	// Throws std::system_error when the kernel refuses io_uring.
-	Uring();
+	// Queues of `entries` submissions and completions. Throws
+	// std::system_error when the kernel refuses io_uring.
+	explicit Uring(unsigned entries = 8);
 	~Uring();
 	Uring(const Uring &) = delete;
 	Uring &operator=(const Uring &) = delete;
 
 	// Whether this kernel's io_uring has the opcode, from its own probe.
 	bool supports(int opcode) const;
+	// Registers one empty fixed file slot; false where the kernel cannot.
+	bool has_file_slots();
 
 	// Each returns the request's result: a descriptor or 0, else -errno.
 	int openat(int dir, const std::string &name, int flags, mode_t mode);
+	// Opens into fixed file slot 0 (see has_file_slots): 0 or -errno.
+	int openat_slot(int dir, const std::string &name, int flags, mode_t mode);
 	int renameat(int dir, const std::string &from, const std::string &to);
+	int linkat(int dir, const std::string &from, const std::string &to);
 	int unlinkat(int dir, const std::string &name);
+
+	// Requests in batches, as a busy application makes them: queue an
+	// open, submit what is queued, wait until the kernel has held back a
+	// completion for want of room (throws after 10 s), and take `count`
+	// results.
+	void queue_openat(int dir, const std::string &name, int flags, mode_t mode);
+	void submit();
+	void await_overflow() const;
+	std::vector<int> results(size_t count);
 
 private:
 	io_uring_sqe &next_request();
 	int complete(); // submits the one request and waits for it
 
 	io_uring ring_{};
+	std::list<std::string> queued_names_; // read by the kernel at submission
 	io_uring_probe *probe_ = nullptr;
 };
 
