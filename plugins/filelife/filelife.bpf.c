@@ -21,6 +21,7 @@
 #include "ringbuf.bpf.h"
 #include "stash.bpf.h"
 #include "syscall.bpf.h"
+#include "uring.bpf.h"
 
 const volatile bool full_paths = false;
 
@@ -1241,9 +1242,6 @@ NAME_TRACEPOINTS(renameat2, 5)
  * passes the request (6.1 on), with the submit tracepoint BTF names.
  */
 
-/* io_kiocb_to_cmd(): a request's prepared command begins the request. */
-#define FILELIFE_REQUEST_CMD(type, req) ((type *)(req))
-
 /*
  * 7.x holds a request's struct filename in a struct delayed_filename: the
  * name is copied at submission, then handed to audit at issue.
@@ -1282,7 +1280,7 @@ static __always_inline int report_request_names(struct io_kiocb *req, __u8 opcod
 
 	switch (opcode) {
 	case IORING_OP_UNLINKAT: {
-		struct io_unlink *un = FILELIFE_REQUEST_CMD(struct io_unlink, req);
+		struct io_unlink *un = FSBPF_REQUEST_CMD(struct io_unlink, req);
 		enum filelife_kind kind = BPF_CORE_READ(un, flags) & FILELIFE_AT_REMOVEDIR
 						  ? FILELIFE_RMDIR
 						  : FILELIFE_UNLINK;
@@ -1292,7 +1290,7 @@ static __always_inline int report_request_names(struct io_kiocb *req, __u8 opcod
 				    request, false);
 	}
 	case IORING_OP_RENAMEAT: {
-		struct io_rename *ren = FILELIFE_REQUEST_CMD(struct io_rename, req);
+		struct io_rename *ren = FSBPF_REQUEST_CMD(struct io_rename, req);
 		__u32 flags = BPF_CORE_READ(ren, flags) & FILELIFE_RENAME_EXCHANGE
 				      ? FILELIFE_EXCHANGE
 				      : 0;
@@ -1303,7 +1301,7 @@ static __always_inline int report_request_names(struct io_kiocb *req, __u8 opcod
 				    FILELIFE_REQUEST_NAME(io_rename, req, newpath), request, false);
 	}
 	case IORING_OP_LINKAT: {
-		struct io_link *lnk = FILELIFE_REQUEST_CMD(struct io_link, req);
+		struct io_link *lnk = FSBPF_REQUEST_CMD(struct io_link, req);
 
 		return report_linkat(
 			BPF_CORE_READ(lnk, old_dfd), FILELIFE_REQUEST_NAME(io_link, req, oldpath),
@@ -1344,7 +1342,7 @@ static __always_inline int report_request_done(struct io_kiocb *req, int result)
 
 static __always_inline int uring_opened(struct io_kiocb *req, int result)
 {
-	struct io_open *opening = FILELIFE_REQUEST_CMD(struct io_open, req);
+	struct io_open *opening = FSBPF_REQUEST_CMD(struct io_open, req);
 
 	if (BPF_CORE_READ(opening, file_slot)) {
 		if (BPF_CORE_READ(opening, how.flags) & (FILELIFE_O_CREAT | FILELIFE_O_TMPFILE))
@@ -1356,53 +1354,27 @@ static __always_inline int uring_opened(struct io_kiocb *req, int result)
 
 static __always_inline int uring_completed(struct io_kiocb *req)
 {
-	__u8 opcode;
+	__u8 opcode = BPF_CORE_READ(req, opcode);
 	int result;
 
-	if (!req) /* a completion of no request, such as a message between rings */
-		return 0;
-	opcode = BPF_CORE_READ(req, opcode);
 	if (opcode != IORING_OP_OPENAT && opcode != IORING_OP_OPENAT2 && !names_files(opcode))
 		return 0;
 	if (!fsbpf_traced_process())
 		return 0;
-	result = BPF_CORE_READ(req, cqe.res);
+	result = FSBPF_REQUEST_RESULT(req);
 	if (names_files(opcode))
 		return report_request_done(req, result);
 	return result < 0 ? 0 : uring_opened(req, result);
 }
 
-/*
- * A completion the kernel held back because the application's completion
- * queue was full: it passes no request, so an open among them goes unseen.
- */
-SEC("tp_btf/io_uring_cqe_overflow")
-int BPF_PROG(uring_cqe_overflow)
+/* A completion held back by a full completion queue: an open among them goes unseen. */
+static __always_inline int uring_overflowed(void)
 {
 	if (fsbpf_traced_process())
 		__sync_fetch_and_add(&cq_overflows, 1);
 	return 0;
 }
 
-/* 6.12 on */
-SEC("tp_btf/io_uring_submit_req")
-int BPF_PROG(uring_submit_req, struct io_kiocb *req)
-{
-	return uring_submitted(req);
-}
-
-/* 6.1: (req, force_nonblock) */
-SEC("tp_btf/io_uring_submit_sqe")
-int BPF_PROG(uring_submit_sqe, struct io_kiocb *req)
-{
-	return uring_submitted(req);
-}
-
-/* 6.1: (ctx, req, user_data, res, cflags, extra1, extra2); 6.18: (ctx, req, cqe) */
-SEC("tp_btf/io_uring_complete")
-int BPF_PROG(uring_complete, void *ring, struct io_kiocb *req)
-{
-	return uring_completed(req);
-}
+FSBPF_URING_PROGRAMS(uring_submitted, uring_completed, uring_overflowed)
 
 char LICENSE[] SEC("license") = "GPL";

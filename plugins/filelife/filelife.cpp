@@ -15,6 +15,7 @@
 #include <fsbpf/ring.hpp>
 #include <fsbpf/skeleton.hpp>
 #include <fsbpf/stash.hpp>
+#include <fsbpf/uring.hpp>
 #include <fsbpf/workload.hpp>
 
 #include <bpf/bpf.h>
@@ -169,50 +170,14 @@ bool layout_wanted(std::string_view program, const VfsHooks &hooks)
 	return false;
 }
 
-// io_uring's tracepoints, for the system-call views (see filelife.bpf.c):
-// where the completion passes the request (6.1 on; 5.10's passes only the
-// application's tag), the program for the submit tracepoint that passes it
-// too, else none. The commands' fields are read by CO-RE and must be there.
-constexpr std::string_view kUringPrefix = "uring_";
-constexpr std::string_view kUringComplete = "uring_complete";
-constexpr std::string_view kUringOverflow = "uring_cqe_overflow";
-constexpr std::array<std::pair<const char *, std::string_view>, 2> kUringSubmits = {{
-	{"btf_trace_io_uring_submit_req", "uring_submit_req"}, // (req), 6.12 on
-	{"btf_trace_io_uring_submit_sqe", "uring_submit_sqe"}, // (req, force_nonblock), 6.1
-}};
-constexpr std::array<std::pair<const char *, const char *>, 7> kUringFields = {{
-	{"io_kiocb", "opcode"},
-	{"io_kiocb", "cqe"},
+// What filelife.bpf.c's io_uring programs read by CO-RE.
+constexpr std::array<std::pair<const char *, const char *>, 5> kUringFields = {{
 	{"io_open", "file_slot"},
 	{"io_unlink", "filename"},
 	{"io_rename", "newpath"},
 	{"io_link", "newpath"},
 	{"filename", "name"},
 }};
-
-std::optional<std::string_view> uring_submit_program(const fsbpf::plugin::Host &host)
-{
-	const std::vector<std::string> complete = host.param_types("btf_trace_io_uring_complete");
-	if (complete.size() < 3 ||
-	    (complete[2] != "void *" && complete[2] != "struct io_kiocb *") ||
-	    host.param_types("btf_trace_io_uring_cqe_overflow").empty())
-		return std::nullopt;
-	for (const auto &[type, field] : kUringFields)
-		if (!host.has_field(type, field))
-			return std::nullopt;
-	for (const auto &[tracepoint, program] : kUringSubmits) {
-		const std::vector<std::string> submit = host.param_types(tracepoint);
-		if (submit.size() >= 2 && submit.size() <= 3 && submit[1] == "struct io_kiocb *")
-			return program;
-	}
-	return std::nullopt;
-}
-
-// Whether a system-call view loads the io_uring program `name` on this kernel.
-bool uring_wanted(std::string_view name, std::optional<std::string_view> submit)
-{
-	return submit && (name == *submit || name == kUringComplete || name == kUringOverflow);
-}
 
 // io_uring requests in flight whose events (FILELIFE_REQUEST) wait for their
 // result. A request's address is its name until it completes: the kernel
@@ -436,7 +401,8 @@ private:
 		if (!hooks)
 			return -ENOENT;
 		const std::optional<std::string_view> uring =
-			sees_vfs(backend) ? std::nullopt : uring_submit_program(host);
+			sees_vfs(backend) ? std::nullopt
+					  : fsbpf::uring_submit_program(host, kUringFields);
 		auto configure = [&](filelife_bpf &skel) {
 			skel.rodata->full_paths = full_path_ != 0;
 			int err = filter_.apply(skel);
@@ -448,8 +414,8 @@ private:
 									hooks->open.c_str());
 		};
 		auto keep = [&](std::string_view name) {
-			if (name.starts_with(kUringPrefix))
-				return uring_wanted(name, uring);
+			if (name.starts_with(fsbpf::kUringPrefix))
+				return fsbpf::uring_wanted(name, uring);
 			return fsbpf::loads(kBackends.at(backend), name, host) &&
 			       layout_wanted(name, *hooks);
 		};
