@@ -476,15 +476,10 @@ TEST_P(FileLifeBackend, FollowsRenamesLinksAndFailures)
 }
 
 // Whether the backend sees io_uring's requests: the vfs views always do;
-// the system-call views where the completion tracepoint passes the request,
-// as `fsbpf features` shows its arguments (6.1 on).
+// the system-call views where the completion tracepoint passes the request.
 bool sees_uring_requests(const std::string &backend)
 {
-	if (!sees_system_calls(backend))
-		return true;
-	const json &complete =
-		features_report()["signatures"].value("btf_trace_io_uring_complete", json::array());
-	return complete.size() >= 3 && complete[2].get<std::string>().ends_with("*");
+	return !sees_system_calls(backend) || uring_completions_name_requests();
 }
 
 // io_uring's OPENAT, RENAMEAT, LINKAT and UNLINKAT run the same vfs

@@ -17,6 +17,7 @@
 #include "stash.bpf.h"
 #include "syscall.bpf.h"
 #include "syncsnoop.h"
+#include "uring.bpf.h"
 
 const volatile __u64 min_latency_ns = 0;
 /* Off for the exporter, whose series have no file label. */
@@ -24,6 +25,8 @@ const volatile bool with_paths = true;
 
 /* Events the ring buffer had no room for. */
 __u64 lost_events = 0;
+/* io_uring completions held back by a full completion queue: they name no request. */
+__u64 cq_overflows = 0;
 /*
  * Written by user space, which moves it on every second or so: an event
  * carries its file's path only when no earlier event of the epoch did, so a
@@ -65,6 +68,24 @@ struct start {
 };
 
 FSBPF_STASH(starts, struct start, SYNCSNOOP_MAX_INFLIGHT);
+
+/* An io_uring request in flight: its start, and who submitted it. */
+struct request_start {
+	struct start start;
+	__u32 pid;
+	__u32 tid;
+	__u32 mntns;
+	__u32 pad;
+	__u64 cgroup_id;
+	char comm[SYNCSNOOP_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SYNCSNOOP_MAX_INFLIGHT);
+	__type(key, __u64); /* the request's address */
+	__type(value, struct request_start);
+} requests SEC(".maps");
 
 /* Every call's latency, including those whose event was lost: the exporter's histograms. */
 struct {
@@ -148,20 +169,15 @@ static __always_inline struct file *mapped_file(__u64 addr, bool direct)
  * kernel's memory directly and ..._core by probe reads (bpf/path.bpf.h): a
  * direct walk costs a fsync on tmpfs here about 1.2 us less.
  */
-static __always_inline void fill_path(struct syncsnoop_event *event, const struct start *start,
-				      const struct last_sent *last, bool find_vma, bool direct)
+static __always_inline void fill_path(struct syncsnoop_event *event, struct file *file,
+				      const struct last_sent *last, bool direct)
 {
-	struct file *file = NULL;
 	__u32 *sent;
 
 	event->file.mnt = 0;
 	event->file.dentry = 0;
 	event->path_sent = 0;
 	fsbpf_clear_path(&event->path);
-	if (with_paths && start->call == SYNC_CALL_MSYNC)
-		file = find_vma ? mapped_file(start->addr, direct) : NULL;
-	else if (with_paths && start->fd >= 0)
-		file = fsbpf_fd_file(start->fd, direct);
 	if (!file)
 		return;
 	event->file.mnt = (__u64)FSBPF_READ(direct, file, f_path.mnt);
@@ -178,6 +194,16 @@ static __always_inline void fill_path(struct syncsnoop_event *event, const struc
 		fsbpf_read_file_path(&event->path, file, direct);
 }
 
+/* A system call's file: msync's mapping's, or its descriptor's. */
+static __always_inline struct file *call_file(const struct start *start, bool find_vma, bool direct)
+{
+	if (!with_paths)
+		return NULL;
+	if (start->call == SYNC_CALL_MSYNC)
+		return find_vma ? mapped_file(start->addr, direct) : NULL;
+	return start->fd >= 0 ? fsbpf_fd_file(start->fd, direct) : NULL;
+}
+
 /* Sent: the path's later events in this epoch need not carry it. */
 static __always_inline void remember_path_sent(const struct syncsnoop_event *event,
 					       struct last_sent *last)
@@ -192,46 +218,69 @@ static __always_inline void remember_path_sent(const struct syncsnoop_event *eve
 	}
 }
 
-static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma, bool direct)
+/*
+ * The event of a call that began at start and returned ret, its caller's
+ * fields left to set; NULL when it is not to be sent. Every call's latency
+ * goes to the exporter's histogram.
+ */
+static __always_inline struct syncsnoop_event *new_event(const struct start *start, __u64 latency,
+							 long ret)
 {
 	struct syncsnoop_event *event;
 	struct fsbpf_log2_hist *hist;
-	struct last_sent *last;
-	struct start *start;
-	__u32 key = call, zero = 0;
-	__u64 latency;
+	__u32 key = start->call, zero = 0;
+
+	if (latency < min_latency_ns)
+		return NULL;
+	hist = bpf_map_lookup_elem(&latencies, &key);
+	if (hist)
+		fsbpf_log2_add(hist, latency);
+	event = bpf_map_lookup_elem(&scratch, &zero);
+	if (!event)
+		return NULL;
+	event->start_ns = start->ts;
+	event->latency_ns = latency;
+	event->ret = ret;
+	event->call = start->call;
+	event->fd = start->fd;
+	event->addr = start->addr;
+	event->flags = 0;
+	event->path_epoch = path_epoch;
+	return event;
+}
+
+static __always_inline void send_event(struct syncsnoop_event *event, struct file *file,
+				       bool direct)
+{
+	__u32 key = event->call;
+	struct last_sent *last = bpf_map_lookup_elem(&last_sent, &key);
 	__u64 size;
+
+	fill_path(event, file, last, direct);
+	size = fsbpf_path_record_size(&event->path, offsetof(struct syncsnoop_event, path));
+	if (bpf_ringbuf_output(&events, event, size, fsbpf_ringbuf_wakeup(size)))
+		__sync_fetch_and_add(&lost_events, 1);
+	else
+		remember_path_sent(event, last);
+}
+
+static __always_inline int on_exit(enum sync_call call, long ret, bool find_vma, bool direct)
+{
+	struct syncsnoop_event *event;
+	struct start *start;
 
 	if (!fsbpf_traced_task())
 		return 0;
 	start = FSBPF_STASH_GET(starts);
 	if (!start)
 		return 0;
-	latency = bpf_ktime_get_ns() - start->ts;
-	if (start->call != call || latency < min_latency_ns)
+	if (start->call != call)
 		goto done;
-	hist = bpf_map_lookup_elem(&latencies, &key);
-	if (hist)
-		fsbpf_log2_add(hist, latency);
-	event = bpf_map_lookup_elem(&scratch, &zero);
-	if (!event)
-		goto done;
-	event->start_ns = start->ts;
-	event->latency_ns = latency;
-	event->ret = ret;
-	event->call = call;
-	event->fd = start->fd;
-	event->addr = start->addr;
-	event->pad = 0;
-	event->path_epoch = path_epoch;
-	FSBPF_SET_CALLER(event, direct);
-	last = bpf_map_lookup_elem(&last_sent, &key);
-	fill_path(event, start, last, find_vma, direct);
-	size = fsbpf_path_record_size(&event->path, offsetof(struct syncsnoop_event, path));
-	if (bpf_ringbuf_output(&events, event, size, fsbpf_ringbuf_wakeup(size)))
-		__sync_fetch_and_add(&lost_events, 1);
-	else
-		remember_path_sent(event, last);
+	event = new_event(start, bpf_ktime_get_ns() - start->ts, ret);
+	if (event) {
+		FSBPF_SET_CALLER(event, direct);
+		send_event(event, call_file(start, find_vma, direct), direct);
+	}
 done:
 	FSBPF_STASH_DROP(starts, start);
 	return 0;
@@ -401,5 +450,85 @@ RAW_EXIT(_vma_cast, true, true)
 RAW_EXIT(_vma_core, true, false)
 RAW_EXIT(_novma_cast, false, true)
 RAW_EXIT(_novma_core, false, false)
+
+/*
+ * ---- io_uring's FSYNC and SYNC_FILE_RANGE requests, on every backend ----
+ * Timed from submission to completion, which is what the application
+ * waits; attributed to the submitting thread; the file is the request's.
+ */
+
+/* The request's sync call, or -1 for another opcode. */
+static __always_inline int request_call(struct io_kiocb *req)
+{
+	struct io_sync *sync = FSBPF_REQUEST_CMD(struct io_sync, req);
+
+	switch (BPF_CORE_READ(req, opcode)) {
+	case IORING_OP_FSYNC:
+		return BPF_CORE_READ(sync, flags) & SYNCSNOOP_FSYNC_DATASYNC ? SYNC_CALL_FDATASYNC
+									     : SYNC_CALL_FSYNC;
+	case IORING_OP_SYNC_FILE_RANGE:
+		return SYNC_CALL_SYNC_FILE_RANGE;
+	default:
+		return -1;
+	}
+}
+
+static __always_inline int request_submitted(struct io_kiocb *req)
+{
+	int call = request_call(req);
+	struct request_start start = {};
+	__u64 key = (__u64)req;
+
+	if (call < 0 || !fsbpf_traced_process())
+		return 0;
+	start.start.call = call;
+	/* Until completion, cqe holds the request's descriptor (or fixed file's index). */
+	start.start.fd = BPF_CORE_READ(req, flags) & SYNCSNOOP_REQ_FIXED_FILE
+				 ? -1
+				 : BPF_CORE_READ(req, cqe.fd);
+	FSBPF_SET_CALLER(&start, false);
+	start.start.ts = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&requests, &key, &start, BPF_ANY))
+		__sync_fetch_and_add(&missed_calls, 1);
+	return 0;
+}
+
+static __always_inline void report_request(struct io_kiocb *req, const struct request_start *start)
+{
+	struct syncsnoop_event *event = new_event(
+		&start->start, bpf_ktime_get_ns() - start->start.ts, FSBPF_REQUEST_RESULT(req));
+
+	if (!event)
+		return;
+	event->pid = start->pid;
+	event->tid = start->tid;
+	event->mntns = start->mntns;
+	event->cgroup_id = start->cgroup_id;
+	__builtin_memcpy(event->comm, start->comm, sizeof(event->comm));
+	event->flags = SYNCSNOOP_IO_URING;
+	send_event(event, with_paths ? BPF_CORE_READ(req, file) : NULL, false);
+}
+
+static __always_inline int request_completed(struct io_kiocb *req)
+{
+	__u64 key = (__u64)req;
+	struct request_start *start = bpf_map_lookup_elem(&requests, &key);
+
+	if (!start)
+		return 0;
+	report_request(req, start);
+	bpf_map_delete_elem(&requests, &key);
+	return 0;
+}
+
+/* A completion held back by a full completion queue: a sync among them goes unseen. */
+static __always_inline int request_overflowed(void)
+{
+	if (fsbpf_traced_process())
+		__sync_fetch_and_add(&cq_overflows, 1);
+	return 0;
+}
+
+FSBPF_URING_PROGRAMS(request_submitted, request_completed, request_overflowed)
 
 char LICENSE[] SEC("license") = "GPL";

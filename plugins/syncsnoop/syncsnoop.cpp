@@ -13,6 +13,7 @@
 #include <fsbpf/ring.hpp>
 #include <fsbpf/skeleton.hpp>
 #include <fsbpf/stash.hpp>
+#include <fsbpf/uring.hpp>
 #include <fsbpf/workload.hpp>
 
 #include <bpf/bpf.h>
@@ -88,6 +89,14 @@ private:
 	double next_move_ = 1.0;
 	Table current_, previous_;
 };
+
+// What syncsnoop.bpf.c's io_uring programs read by CO-RE.
+constexpr std::array<std::pair<const char *, const char *>, 4> kUringFields = {{
+	{"io_sync", "flags"},
+	{"io_kiocb", "file"},
+	{"io_kiocb", "flags"},
+	{"io_cqe", "fd"},
+}};
 
 constexpr std::array<const char *, SYNC_CALL__COUNT> kCallNames = {
 	"sync", "syncfs", "fsync", "fdatasync", "sync_file_range", "msync"};
@@ -177,6 +186,7 @@ public:
 			latency_.observe({kCallNames.at(call)}, counts, sum);
 		}
 		unreported_.update("lost", skel.bss->lost_events);
+		unreported_.update("cq_overflows", skel.bss->cq_overflows);
 		unreported_.update("missed", skel.bss->missed_calls);
 		unreported_.update("skipped", skipped);
 	}
@@ -261,9 +271,10 @@ public:
 		// Also when the output has failed: the sink then sends them to stderr.
 		sink_->summary({{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
 				{"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
-				{"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
+				{"skipped", nullptr, FSBPF_VAL_UINT, 0, 0},
+				{"cq_overflows", nullptr, FSBPF_VAL_UINT, 0, 0}},
 			       {u64(skel_->bss->lost_events), u64(skel_->bss->missed_calls),
-				u64(skel_.skips(host))});
+				u64(skel_.skips(host)), u64(skel_->bss->cq_overflows)});
 		return 0;
 	}
 
@@ -293,12 +304,16 @@ private:
 		const std::vector<std::string_view> fentry_hooks =
 			is_fentry(backend) ? fentry_programs(host)
 					   : std::vector<std::string_view>{};
+		const std::optional<std::string_view> uring =
+			fsbpf::uring_submit_program(host, kUringFields);
 		auto configure = [&](syncsnoop_bpf &skel) {
 			skel.rodata->min_latency_ns = static_cast<__u64>(min_latency_ms_ * 1e6);
 			skel.rodata->with_paths = with_paths_;
 			return filter_.apply(skel);
 		};
 		return skel_.attempt(host, configure, [&](std::string_view name) {
+			if (name.starts_with(fsbpf::kUringPrefix))
+				return fsbpf::uring_wanted(name, uring);
 			return backend_loads(backend, name, host, fentry_hooks);
 		});
 	}
@@ -314,6 +329,7 @@ private:
 			{"tid", nullptr, FSBPF_VAL_UINT, 7, 0},
 			{"comm", nullptr, FSBPF_VAL_STR, -16, 0},
 			{"call", nullptr, FSBPF_VAL_STR, -15, 0},
+			{"via", nullptr, FSBPF_VAL_STR, -8, 0},
 			{"latency_ms", "LAT(ms)", FSBPF_VAL_DOUBLE, 10, 3},
 			{"ret", nullptr, FSBPF_VAL_INT, 5, 0},
 		};
@@ -354,6 +370,7 @@ private:
 			u64(event.tid),
 			str(comm),
 			str(call),
+			str(event.flags & SYNCSNOOP_IO_URING ? "io_uring" : "syscall"),
 			f64(static_cast<double>(event.latency_ns) / 1e6),
 			i64(event.ret),
 		};

@@ -9,6 +9,14 @@
 #define SYNCSNOOP_MAX_INFLIGHT 10240
 #define SYNCSNOOP_MAX_PATHS    10240 /* files whose path BPF remembers sending */
 
+/* io_uring's IORING_FSYNC_DATASYNC, and REQ_F_FIXED_FILE (IOSQE_FIXED_FILE's bit). */
+#define SYNCSNOOP_FSYNC_DATASYNC 1
+#define SYNCSNOOP_REQ_FIXED_FILE 1
+
+enum syncsnoop_event_flags {
+	SYNCSNOOP_IO_URING = 1, /* an io_uring request, not a system call */
+};
+
 enum sync_call {
 	SYNC_CALL_SYNC = 0,
 	SYNC_CALL_SYNCFS,
@@ -42,7 +50,7 @@ struct syncsnoop_event {
 	__u32 path_epoch;
 	struct syncsnoop_file file; /* zero when the call has no file */
 	__u32 path_sent;            /* 1: path is empty, an earlier event of path_epoch had it */
-	__u32 pad;
+	__u32 flags;                /* enum syncsnoop_event_flags */
 	char comm[SYNCSNOOP_COMM_LEN];
 	struct fsbpf_path path;
 };

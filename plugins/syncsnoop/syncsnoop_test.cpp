@@ -4,6 +4,7 @@
 #include "containers.hpp"
 #include "process.hpp"
 #include "tracing.hpp"
+#include "uring.hpp"
 #include "workload.hpp"
 
 #include <fsbpf/clock.hpp>
@@ -155,12 +156,119 @@ TEST_P(SyncSnoopBackend, ReportsEachSyncFamilyCallExactlyOnce)
 		EXPECT_EQ(event["pid"], pid);
 		EXPECT_EQ(event["tid"], pid);
 		EXPECT_EQ(event["comm"], "fsbpf-synct");
+		EXPECT_EQ(event["via"], "syscall");
 		EXPECT_GT(event["latency_ms"].get<double>(), 0.0);
 		EXPECT_EQ(event["file"], expected[next].file);
 		next++;
 	}
 	const size_t reported = events_of(lines).size();
 	EXPECT_GE(reported + (*summary)["skipped"].get<size_t>(), expected.size()) << done.out;
+}
+
+// io_uring's FSYNC, FSYNC with IORING_FSYNC_DATASYNC and SYNC_FILE_RANGE,
+// which no system call hook sees: reported on every backend, via io_uring,
+// with the submitting thread, the request's file and its result.
+TEST_P(SyncSnoopBackend, ReportsIoUringSyncRequestsExactlyOnce)
+{
+	std::vector<std::string> args = {"--json"};
+	std::string backend = GetParam();
+	std::vector<std::string> env;
+	if (backend == kByThreadId) {
+		backend = "tracepoint";
+		env = {"FSBPF_DISABLE=task_storage"};
+	}
+	if (backend != "auto") {
+		const std::string why_not = supported_backends().at(backend);
+		if (!why_not.empty())
+			GTEST_SKIP() << "syncsnoop's " << backend
+				     << " backend cannot work on this kernel: " << why_not;
+		args.insert(args.end(), {"--backend", backend});
+	}
+	if (!uring_completions_name_requests())
+		GTEST_SKIP()
+			<< "this kernel's io_uring_complete tracepoint does not pass the request";
+	try {
+		const Uring probe;
+		if (!probe.supports(IORING_OP_FSYNC) || !probe.supports(IORING_OP_SYNC_FILE_RANGE))
+			GTEST_SKIP() << "this kernel's io_uring has no FSYNC or SYNC_FILE_RANGE";
+	} catch (const std::system_error &e) {
+		GTEST_SKIP() << "no io_uring here: " << e.what();
+	}
+	TempDir dir;
+	const std::string file = dir.path() + "/ring-synced";
+	Workload child("fsbpf-ringsync", [&] {
+		const int fd = open(file.c_str(), O_RDWR | O_CREAT, 0644);
+		if (fd < 0 || write(fd, "data", 4) != 4)
+			_exit(10);
+		Uring ring;
+		if (ring.fsync(fd, 0) != 0 || ring.fsync(fd, IORING_FSYNC_DATASYNC) != 0 ||
+		    ring.sync_file_range(fd, 4096, 0, SYNC_FILE_RANGE_WRITE) != 0 ||
+		    ring.fsync(-1, 0) != -EBADF)
+			_exit(11);
+		close(fd);
+	});
+	const pid_t pid = child.pid();
+	const Finished done = trace_child(args, child, env);
+	ASSERT_EQ(done.status, 0) << done.err;
+
+	const auto lines = json_lines(done.out);
+	const json *summary = summary_of(lines);
+	ASSERT_NE(summary, nullptr) << done.out;
+	for (const char *count : {"lost", "missed", "skipped", "cq_overflows"})
+		EXPECT_EQ((*summary)[count], 0) << count << "\n" << done.out;
+	const std::string path = real_path(file);
+	const std::vector<ExpectedCall> expected = {
+		{"fsync", 0, path},
+		{"fdatasync", 0, path},
+		{"sync_file_range", 0, path},
+		{"fsync", -EBADF, "-"},
+	};
+	const std::vector<json> events = events_of(lines);
+	ASSERT_EQ(events.size(), expected.size()) << done.out;
+	for (size_t i = 0; i < expected.size(); i++) {
+		SCOPED_TRACE(events[i].dump());
+		EXPECT_TRUE(expected[i].matches(events[i]));
+		EXPECT_EQ(events[i]["via"], "io_uring");
+		EXPECT_EQ(events[i]["pid"], pid);
+		EXPECT_EQ(events[i]["tid"], pid);
+		EXPECT_EQ(events[i]["comm"], "fsbpf-ringsync");
+		EXPECT_EQ(events[i]["file"], expected[i].file);
+		EXPECT_GT(events[i]["latency_ms"].get<double>(), 0.0);
+	}
+}
+
+// fio, which nobody here wrote, syncs its file with IORING_OP_FSYNC on its
+// io_uring engine: syncsnoop reports as many as fio counts itself.
+TEST(SyncSnoopRealPrograms, FioIoUringFsyncsMatchFiosOwnCount)
+{
+	if (!uring_completions_name_requests())
+		GTEST_SKIP()
+			<< "this kernel's io_uring_complete tracepoint does not pass the request";
+	if (run({"sh", "-c", "command -v fio"}).status != 0)
+		GTEST_SKIP() << "no fio here";
+	TempDir dir;
+	Tracer tracer({"--json", "-c", "fio"});
+	ASSERT_TRUE(tracer.attached()) << tracer.process().err();
+	const Finished fio =
+		run({"fio", "--name=ringsync", "--directory=" + dir.path(), "--ioengine=io_uring",
+		     "--rw=write", "--bs=4k", "--size=256k", "--fsync=4", "--output-format=json"});
+	const Finished done = tracer.stop();
+	ASSERT_EQ(fio.status, 0) << fio.err;
+	ASSERT_EQ(done.status, 0) << done.err;
+	const uint64_t fio_syncs = json::parse(fio.out)["jobs"][0]["sync"]["total_ios"];
+	EXPECT_GT(fio_syncs, 0U) << fio.out;
+
+	const auto lines = json_lines(done.out);
+	const json *summary = summary_of(lines);
+	ASSERT_NE(summary, nullptr) << done.out;
+	for (const char *count : {"lost", "missed", "skipped", "cq_overflows"})
+		EXPECT_EQ((*summary)[count], 0) << count << "\n" << done.out;
+	const std::string file = real_path(dir.path()) + "/ringsync.0.0";
+	const auto syncs = std::ranges::count_if(events_of(lines), [&](const json &event) {
+		return event["via"] == "io_uring" && event["call"] == "fsync" &&
+		       event["ret"] == 0 && event["file"] == file;
+	});
+	EXPECT_EQ(static_cast<uint64_t>(syncs), fio_syncs) << done.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SyncSnoopBackend,
@@ -405,9 +513,9 @@ TEST(SyncSnoopOutput, CsvHasHeaderAndQuotedFields)
 	std::getline(in, header);
 	std::getline(in, row);
 	EXPECT_EQ(header,
-		  "time_ns,time,pid,tid,comm,call,latency_ms,ret,cgroup_id,cgroup,container,"
+		  "time_ns,time,pid,tid,comm,call,via,latency_ms,ret,cgroup_id,cgroup,container,"
 		  "mntns,file");
-	EXPECT_NE(row.find(",fsbpf-fmt,fsync,"), std::string::npos) << row;
+	EXPECT_NE(row.find(",fsbpf-fmt,fsync,syscall,"), std::string::npos) << row;
 	const size_t file_field = row.rfind(",\"/");
 	ASSERT_NE(file_field, std::string::npos) << row;
 	EXPECT_EQ(row.substr(row.size() - 5), "/a,b\"") << row;

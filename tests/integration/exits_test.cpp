@@ -64,7 +64,7 @@ struct Tool {
 };
 
 const std::array<Tool, 3> kTools = {{
-	{"syncsnoop", {"lost", "missed", "skipped"}, fsyncs, {}},
+	{"syncsnoop", {"lost", "missed", "skipped", "cq_overflows"}, fsyncs, {}},
 	{"filelife",
 	 {"births_lost", "table_full", "unseen", "never_named", "fixed_file_opens", "cq_overflows",
 	  "lost", "unresolved_long", "unresolved_dir", "missed", "skipped"},

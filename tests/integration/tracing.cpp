@@ -107,6 +107,13 @@ json features_report()
 	return json::parse(run({fsbpf_binary(), "features", "--json"}).out);
 }
 
+bool uring_completions_name_requests()
+{
+	const json complete =
+		features_report()["signatures"].value("btf_trace_io_uring_complete", json::array());
+	return complete.size() >= 3 && complete[2].get<std::string>().ends_with("*");
+}
+
 std::map<std::string, std::string> supported_backends(const std::string &tool)
 {
 	const json report = features_report();

@@ -34,6 +34,9 @@ std::vector<json> summaries_of(const std::vector<json> &lines);
 std::string real_path(const std::string &path);
 
 json features_report();
+// Whether io_uring_complete passes the request here (6.1 on), as `fsbpf
+// features` shows its arguments: where tools see io_uring by its tracepoints.
+bool uring_completions_name_requests();
 // tool's backend -> "" when it works here, else the reason.
 std::map<std::string, std::string> supported_backends(const std::string &tool);
 

@@ -89,6 +89,18 @@ int Uring::unlinkat(int dir, const std::string &name)
 	return complete();
 }
 
+int Uring::fsync(int fd, unsigned flags)
+{
+	io_uring_prep_fsync(&next_request(), fd, flags);
+	return complete();
+}
+
+int Uring::sync_file_range(int fd, unsigned length, uint64_t offset, int flags)
+{
+	io_uring_prep_sync_file_range(&next_request(), fd, length, offset, flags);
+	return complete();
+}
+
 void Uring::queue_openat(int dir, const std::string &name, int flags, mode_t mode)
 {
 	io_uring_prep_openat(&next_request(), dir, queued_names_.emplace_back(name).c_str(), flags,

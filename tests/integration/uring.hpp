@@ -5,6 +5,7 @@
 
 #include <liburing.h>
 
+#include <cstdint>
 #include <list>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ public:
 	int renameat(int dir, const std::string &from, const std::string &to);
 	int linkat(int dir, const std::string &from, const std::string &to);
 	int unlinkat(int dir, const std::string &name);
+	// IORING_OP_FSYNC (flags: IORING_FSYNC_DATASYNC) and IORING_OP_SYNC_FILE_RANGE.
+	int fsync(int fd, unsigned flags);
+	int sync_file_range(int fd, unsigned length, uint64_t offset, int flags);
 
 	// Requests in batches, as a busy application makes them: queue an
 	// open, submit what is queued, wait until the kernel has held back a
