@@ -482,6 +482,22 @@ bool sees_uring_requests(const std::string &backend)
 	return !sees_system_calls(backend) || uring_completions_name_requests();
 }
 
+// A ring of `entries` for a test of backend, or null and the reason it cannot run here.
+std::unique_ptr<Uring> uring_for(const std::string &backend, std::string &why_not,
+				 unsigned entries = 8)
+{
+	if (!sees_uring_requests(backend)) {
+		why_not = "this kernel's io_uring_complete tracepoint does not pass the request";
+		return nullptr;
+	}
+	try {
+		return std::make_unique<Uring>(entries);
+	} catch (const std::system_error &e) {
+		why_not = std::string("no io_uring here: ") + e.what();
+		return nullptr;
+	}
+}
+
 // io_uring's OPENAT, RENAMEAT, LINKAT and UNLINKAT run the same vfs
 // functions as the system calls, in the submitter or in one of its io-wq
 // worker threads, which share its PID: the vfs views see those lives whole.
@@ -492,15 +508,10 @@ TEST_P(FileLifeBackend, SeesTheLivesIoUringCreatesAndEnds)
 	std::vector<std::string> args = setup_args();
 	if (!skip_.empty())
 		GTEST_SKIP() << skip_;
-	if (!sees_uring_requests(std::get<0>(GetParam())))
-		GTEST_SKIP()
-			<< "this kernel's io_uring_complete tracepoint does not pass the request";
-	std::unique_ptr<Uring> ring;
-	try {
-		ring = std::make_unique<Uring>();
-	} catch (const std::system_error &e) {
-		GTEST_SKIP() << "no io_uring here: " << e.what();
-	}
+	std::string why_not;
+	const std::unique_ptr<Uring> ring = uring_for(std::get<0>(GetParam()), why_not);
+	if (!ring)
+		GTEST_SKIP() << why_not;
 	for (const auto &[opcode, name] : {std::pair{IORING_OP_OPENAT, "OPENAT"},
 					   {IORING_OP_RENAMEAT, "RENAMEAT"},
 					   {IORING_OP_UNLINKAT, "UNLINKAT"}})
@@ -558,15 +569,10 @@ TEST_P(FileLifeBackend, CountsWhatIoUringCreatesInAFixedFileSlot)
 	if (!skip_.empty())
 		GTEST_SKIP() << skip_;
 	const std::string backend = std::get<0>(GetParam());
-	if (!sees_uring_requests(backend))
-		GTEST_SKIP()
-			<< "this kernel's io_uring_complete tracepoint does not pass the request";
-	std::unique_ptr<Uring> ring;
-	try {
-		ring = std::make_unique<Uring>();
-	} catch (const std::system_error &e) {
-		GTEST_SKIP() << "no io_uring here: " << e.what();
-	}
+	std::string why_not;
+	const std::unique_ptr<Uring> ring = uring_for(backend, why_not);
+	if (!ring)
+		GTEST_SKIP() << why_not;
 	if (!ring->supports(IORING_OP_OPENAT) || !ring->has_file_slots())
 		GTEST_SKIP() << "this kernel's io_uring cannot open into a fixed file slot";
 	const Scratch &dir = *scratch_;
@@ -594,21 +600,16 @@ TEST_P(FileLifeBackend, AccountsForOpensIoUringHoldsBack)
 	if (!skip_.empty())
 		GTEST_SKIP() << skip_;
 	const std::string backend = std::get<0>(GetParam());
-	if (!sees_uring_requests(backend))
-		GTEST_SKIP()
-			<< "this kernel's io_uring_complete tracepoint does not pass the request";
 	// Twelve io-wq workers wait in do_filp_open at once.
 	if (backend == "kprobe")
 		GTEST_SKIP() << "a kretprobe drops, uncounted, the returns of calls beyond its "
 				"maxactive (the CPU count on 5.10): a known gap of kprobe backends";
 	constexpr unsigned kQueue = 8;
 	constexpr unsigned kFiles = 12;
-	std::unique_ptr<Uring> ring;
-	try {
-		ring = std::make_unique<Uring>(kQueue);
-	} catch (const std::system_error &e) {
-		GTEST_SKIP() << "no io_uring here: " << e.what();
-	}
+	std::string why_not;
+	const std::unique_ptr<Uring> ring = uring_for(backend, why_not, kQueue);
+	if (!ring)
+		GTEST_SKIP() << why_not;
 	if (!ring->supports(IORING_OP_OPENAT))
 		GTEST_SKIP() << "this kernel's io_uring has no OPENAT";
 	const Scratch &dir = *scratch_;

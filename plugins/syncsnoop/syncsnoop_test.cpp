@@ -105,22 +105,32 @@ struct ExpectedCall {
 	}
 };
 
-TEST_P(SyncSnoopBackend, ReportsEachSyncFamilyCallExactlyOnce)
+// Adds the arguments and environment of the test's backend; returns why it
+// cannot work on this kernel, or "".
+std::string use_backend(const std::string &param, std::vector<std::string> &args,
+			std::vector<std::string> &env)
 {
-	std::vector<std::string> args = {"--json"};
-	std::string backend = GetParam();
-	std::vector<std::string> env;
+	std::string backend = param;
 	if (backend == kByThreadId) {
 		backend = "tracepoint";
 		env = {"FSBPF_DISABLE=task_storage"};
 	}
-	if (backend != "auto") {
-		const std::string why_not = supported_backends().at(backend);
-		if (!why_not.empty())
-			GTEST_SKIP() << "syncsnoop's " << backend
-				     << " backend cannot work on this kernel: " << why_not;
-		args.insert(args.end(), {"--backend", backend});
-	}
+	if (backend == "auto")
+		return "";
+	const std::string why_not = supported_backends().at(backend);
+	if (!why_not.empty())
+		return "syncsnoop's " + backend + " backend cannot work on this kernel: " + why_not;
+	args.insert(args.end(), {"--backend", backend});
+	return "";
+}
+
+TEST_P(SyncSnoopBackend, ReportsEachSyncFamilyCallExactlyOnce)
+{
+	std::vector<std::string> args = {"--json"};
+	std::vector<std::string> env;
+	const std::string why_not = use_backend(GetParam(), args, env);
+	if (!why_not.empty())
+		GTEST_SKIP() << why_not;
 	TempDir dir;
 	const std::string file = dir.path() + "/synced-file";
 	Workload child("fsbpf-synct", [&] { sync_family_calls(file); });
@@ -171,19 +181,10 @@ TEST_P(SyncSnoopBackend, ReportsEachSyncFamilyCallExactlyOnce)
 TEST_P(SyncSnoopBackend, ReportsIoUringSyncRequestsExactlyOnce)
 {
 	std::vector<std::string> args = {"--json"};
-	std::string backend = GetParam();
 	std::vector<std::string> env;
-	if (backend == kByThreadId) {
-		backend = "tracepoint";
-		env = {"FSBPF_DISABLE=task_storage"};
-	}
-	if (backend != "auto") {
-		const std::string why_not = supported_backends().at(backend);
-		if (!why_not.empty())
-			GTEST_SKIP() << "syncsnoop's " << backend
-				     << " backend cannot work on this kernel: " << why_not;
-		args.insert(args.end(), {"--backend", backend});
-	}
+	const std::string why_not = use_backend(GetParam(), args, env);
+	if (!why_not.empty())
+		GTEST_SKIP() << why_not;
 	if (!uring_completions_name_requests())
 		GTEST_SKIP()
 			<< "this kernel's io_uring_complete tracepoint does not pass the request";
