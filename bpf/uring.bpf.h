@@ -10,10 +10,23 @@
 #define FSBPF_URING_BPF_H
 
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
 /* io_kiocb_to_cmd(): a request's prepared command begins the request. */
 #define FSBPF_REQUEST_CMD(type, req) ((type *)(req))
+
+/*
+ * A request's address as a number, to name it while in flight: the
+ * verifier lets a pointer into a global function's arguments only as that.
+ */
+static __always_inline __u64 fsbpf_request_id(struct io_kiocb *req)
+{
+	__u64 id = 0;
+
+	bpf_probe_read_kernel(&id, sizeof(id), &req);
+	return id;
+}
 
 /* A request's result, as its completion posts it. */
 #define FSBPF_REQUEST_RESULT(req) BPF_CORE_READ(req, cqe.res)

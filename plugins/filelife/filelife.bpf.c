@@ -949,36 +949,47 @@ static __always_inline int report_names(enum filelife_kind kind, __u32 flags, in
  * report_names as functions the verifier checks once each, apart from their
  * callers: inlined at each of the nine system calls that name files, it
  * made the sys_exit program take the verifier 0.9 s, most of filelife's
- * start-up. A global function takes at most five scalars: the kind and its
- * flags travel as one pair, the two directory descriptors as another, the
- * texts as addresses.
+ * start-up, and inlined in io_uring's submit program it doubled filelife's
+ * start-up again. A global function takes at most five scalars: the kind
+ * and its flags travel as one pair, the two directory descriptors as
+ * another, the texts and the io_uring request (0 for a system call) as
+ * addresses.
  */
 static __always_inline __u64 pair(__u32 low, __u32 high)
 {
 	return (__u64)high << 32 | low;
 }
 
-__noinline int report_names_cast(__u64 kind_flags, __u64 dfds, __u64 text1, __u64 text2)
+__noinline int report_names_cast(__u64 kind_flags, __u64 dfds, __u64 text1, __u64 text2,
+				 __u64 request)
 {
 	return report_names((__u32)kind_flags, kind_flags >> 32, (int)dfds, (const char *)text1,
-			    (int)(dfds >> 32), (const char *)text2, 0, true);
+			    (int)(dfds >> 32), (const char *)text2, request, true);
 }
 
-__noinline int report_names_core(__u64 kind_flags, __u64 dfds, __u64 text1, __u64 text2)
+__noinline int report_names_core(__u64 kind_flags, __u64 dfds, __u64 text1, __u64 text2,
+				 __u64 request)
 {
 	return report_names((__u32)kind_flags, kind_flags >> 32, (int)dfds, (const char *)text1,
-			    (int)(dfds >> 32), (const char *)text2, 0, false);
+			    (int)(dfds >> 32), (const char *)text2, request, false);
+}
+
+static __always_inline int request_names_reported(__u64 request, enum filelife_kind kind,
+						  __u32 flags, int dfd1, const char *text1,
+						  int dfd2, const char *text2, bool direct)
+{
+	__u64 kind_flags = pair(kind, flags), dfds = pair(dfd1, dfd2);
+
+	if (direct)
+		return report_names_cast(kind_flags, dfds, (__u64)text1, (__u64)text2, request);
+	return report_names_core(kind_flags, dfds, (__u64)text1, (__u64)text2, request);
 }
 
 static __always_inline int names_reported(enum filelife_kind kind, __u32 flags, int dfd1,
 					  const char *text1, int dfd2, const char *text2,
 					  bool direct)
 {
-	__u64 kind_flags = pair(kind, flags), dfds = pair(dfd1, dfd2);
-
-	if (direct)
-		return report_names_cast(kind_flags, dfds, (__u64)text1, (__u64)text2);
-	return report_names_core(kind_flags, dfds, (__u64)text1, (__u64)text2);
+	return request_names_reported(0, kind, flags, dfd1, text1, dfd2, text2, direct);
 }
 
 /* linkat(fd, "", dir, name, AT_EMPTY_PATH): a new name for an open file. */
@@ -1000,9 +1011,8 @@ static __always_inline int report_linkat(int olddfd, const char *old, int newdfd
 	struct base base = {}, none = {};
 
 	if (!names_open_file(old, flags, request))
-		return request ? report_names(FILELIFE_LINK, 0, olddfd, old, newdfd, new, request,
-					      direct)
-			       : names_reported(FILELIFE_LINK, 0, olddfd, old, newdfd, new, direct);
+		return request_names_reported(request, FILELIFE_LINK, 0, olddfd, old, newdfd, new,
+					      direct);
 	event = new_request_event(FILELIFE_LINK, 0, request, direct);
 	if (!event)
 		return 0;
@@ -1276,7 +1286,7 @@ struct io_link___7 {
 
 static __always_inline int report_request_names(struct io_kiocb *req, __u8 opcode)
 {
-	__u64 request = (__u64)req;
+	__u64 request = fsbpf_request_id(req);
 
 	switch (opcode) {
 	case IORING_OP_UNLINKAT: {
@@ -1285,9 +1295,9 @@ static __always_inline int report_request_names(struct io_kiocb *req, __u8 opcod
 						  ? FILELIFE_RMDIR
 						  : FILELIFE_UNLINK;
 
-		return report_names(kind, 0, BPF_CORE_READ(un, dfd),
-				    FILELIFE_REQUEST_NAME(io_unlink, req, filename), 0, NULL,
-				    request, false);
+		return request_names_reported(request, kind, 0, BPF_CORE_READ(un, dfd),
+					      FILELIFE_REQUEST_NAME(io_unlink, req, filename), 0,
+					      NULL, false);
 	}
 	case IORING_OP_RENAMEAT: {
 		struct io_rename *ren = FSBPF_REQUEST_CMD(struct io_rename, req);
@@ -1295,10 +1305,10 @@ static __always_inline int report_request_names(struct io_kiocb *req, __u8 opcod
 				      ? FILELIFE_EXCHANGE
 				      : 0;
 
-		return report_names(FILELIFE_RENAME, flags, BPF_CORE_READ(ren, old_dfd),
-				    FILELIFE_REQUEST_NAME(io_rename, req, oldpath),
-				    BPF_CORE_READ(ren, new_dfd),
-				    FILELIFE_REQUEST_NAME(io_rename, req, newpath), request, false);
+		return request_names_reported(
+			request, FILELIFE_RENAME, flags, BPF_CORE_READ(ren, old_dfd),
+			FILELIFE_REQUEST_NAME(io_rename, req, oldpath), BPF_CORE_READ(ren, new_dfd),
+			FILELIFE_REQUEST_NAME(io_rename, req, newpath), false);
 	}
 	case IORING_OP_LINKAT: {
 		struct io_link *lnk = FSBPF_REQUEST_CMD(struct io_link, req);
