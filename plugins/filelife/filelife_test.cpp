@@ -632,14 +632,16 @@ TEST_P(FileLifeBackend, AccountsForOpensIoUringHoldsBack)
 				throw std::system_error(errno, std::generic_category(), "unlink");
 	});
 	const uint64_t held_back = run.summary.at("cq_overflows");
-	const size_t reported = files_of(run, dir.path()).size();
-	if (sees_system_calls(backend)) {
+	const uint64_t reported = files_of(run, dir.path()).size();
+	if (sees_system_calls(backend))
 		EXPECT_GE(held_back, 1U) << run.output;
-		EXPECT_EQ(reported + held_back, kFiles) << run.output;
-	} else {
+	else
 		EXPECT_EQ(held_back, 0U) << run.output;
-		EXPECT_EQ(reported, kFiles) << run.output;
-	}
+	// Every file reported or counted. Twelve workers at once can also make
+	// the kernel skip a run of a program still active on the CPU (7.2's
+	// fexit did, 4 of 12): `skipped` bounds the births hidden that way.
+	EXPECT_LE(reported + held_back, kFiles) << run.output;
+	EXPECT_GE(reported + held_back + run.summary.at("skipped"), kFiles) << run.output;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, FileLifeBackend,
