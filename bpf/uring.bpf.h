@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * io_uring's requests, seen by its tracepoints: a tool's handlers for a
- * request submitted, completed, and a completion the kernel held back
- * because the application's completion queue was full (which names no
- * request). fsbpf/uring.hpp loads the submit program this kernel's BTF
- * has, only where the completion passes the request (6.1 on).
+ * request submitted and completed. A completion the kernel held back
+ * because the application's completion queue was full names no request:
+ * it is counted in cq_overflows, which the tool reports as unseen.
+ * fsbpf/uring.hpp loads the submit program this kernel's BTF has, only
+ * where the completion passes the request (6.1 on).
  */
 #ifndef FSBPF_URING_BPF_H
 #define FSBPF_URING_BPF_H
@@ -12,6 +13,8 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+
+#include "filter.bpf.h"
 
 /* io_kiocb_to_cmd(): a request's prepared command begins the request. */
 #define FSBPF_REQUEST_CMD(type, req) ((type *)(req))
@@ -31,30 +34,34 @@ static __always_inline __u64 fsbpf_request_id(struct io_kiocb *req)
 /* A request's result, as its completion posts it. */
 #define FSBPF_REQUEST_RESULT(req) BPF_CORE_READ(req, cqe.res)
 
-#define FSBPF_URING_PROGRAMS(on_submit, on_complete, on_overflow)                  \
-	/* 6.12 on */                                                              \
-	SEC("tp_btf/io_uring_submit_req")                                          \
-	int BPF_PROG(uring_submit_req, struct io_kiocb *req)                       \
-	{                                                                          \
-		return on_submit(req);                                             \
-	}                                                                          \
-	/* 6.1: (req, force_nonblock) */                                           \
-	SEC("tp_btf/io_uring_submit_sqe")                                          \
-	int BPF_PROG(uring_submit_sqe, struct io_kiocb *req)                       \
-	{                                                                          \
-		return on_submit(req);                                             \
-	}                                                                          \
-	/* 6.1: (ctx, req, user_data, res, ...); 6.18: (ctx, req, cqe). A NULL req \
-	 * is a completion of no request, such as a message between rings. */      \
-	SEC("tp_btf/io_uring_complete")                                            \
-	int BPF_PROG(uring_complete, void *ring, struct io_kiocb *req)             \
-	{                                                                          \
-		return req ? on_complete(req) : 0;                                 \
-	}                                                                          \
-	SEC("tp_btf/io_uring_cqe_overflow")                                        \
-	int BPF_PROG(uring_cqe_overflow)                                           \
-	{                                                                          \
-		return on_overflow();                                              \
+#define FSBPF_URING_PROGRAMS(on_submit, on_complete)                                \
+	/* Completions of traced processes held back by a full completion queue. */ \
+	__u64 cq_overflows = 0;                                                     \
+	/* 6.12 on */                                                               \
+	SEC("tp_btf/io_uring_submit_req")                                           \
+	int BPF_PROG(uring_submit_req, struct io_kiocb *req)                        \
+	{                                                                           \
+		return on_submit(req);                                              \
+	}                                                                           \
+	/* 6.1: (req, force_nonblock) */                                            \
+	SEC("tp_btf/io_uring_submit_sqe")                                           \
+	int BPF_PROG(uring_submit_sqe, struct io_kiocb *req)                        \
+	{                                                                           \
+		return on_submit(req);                                              \
+	}                                                                           \
+	/* 6.1: (ctx, req, user_data, res, ...); 6.18: (ctx, req, cqe). A NULL req  \
+	 * is a completion of no request, such as a message between rings. */       \
+	SEC("tp_btf/io_uring_complete")                                             \
+	int BPF_PROG(uring_complete, void *ring, struct io_kiocb *req)              \
+	{                                                                           \
+		return req ? on_complete(req) : 0;                                  \
+	}                                                                           \
+	SEC("tp_btf/io_uring_cqe_overflow")                                         \
+	int BPF_PROG(uring_cqe_overflow)                                            \
+	{                                                                           \
+		if (fsbpf_traced_process())                                         \
+			__sync_fetch_and_add(&cq_overflows, 1);                     \
+		return 0;                                                           \
 	}
 
 #endif

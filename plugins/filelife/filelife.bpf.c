@@ -37,8 +37,6 @@ __u64 table_full = 0;
  * slot: no descriptor to find the file by.
  */
 __u64 fixed_file_opens = 0;
-/* io_uring completions held back by a full completion queue: they name no request. */
-__u64 cq_overflows = 0;
 
 /*
  * A file born while tracing, as the vfs views keep it: the mount it was
@@ -1344,7 +1342,7 @@ static __always_inline int report_request_done(struct io_kiocb *req, int result)
 
 	if (!event)
 		return 0;
-	event->request = (__u64)req;
+	event->request = fsbpf_request_id(req);
 	event->result = result;
 	send_event(event);
 	return 0;
@@ -1377,14 +1375,6 @@ static __always_inline int uring_completed(struct io_kiocb *req)
 	return result < 0 ? 0 : uring_opened(req, result);
 }
 
-/* A completion held back by a full completion queue: an open among them goes unseen. */
-static __always_inline int uring_overflowed(void)
-{
-	if (fsbpf_traced_process())
-		__sync_fetch_and_add(&cq_overflows, 1);
-	return 0;
-}
-
-FSBPF_URING_PROGRAMS(uring_submitted, uring_completed, uring_overflowed)
+FSBPF_URING_PROGRAMS(uring_submitted, uring_completed)
 
 char LICENSE[] SEC("license") = "GPL";

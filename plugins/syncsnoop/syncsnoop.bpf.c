@@ -25,8 +25,6 @@ const volatile bool with_paths = true;
 
 /* Events the ring buffer had no room for. */
 __u64 lost_events = 0;
-/* io_uring completions held back by a full completion queue: they name no request. */
-__u64 cq_overflows = 0;
 /*
  * Written by user space, which moves it on every second or so: an event
  * carries its file's path only when no earlier event of the epoch did, so a
@@ -477,7 +475,7 @@ static __always_inline int request_submitted(struct io_kiocb *req)
 {
 	int call = request_call(req);
 	struct request_start start = {};
-	__u64 key = (__u64)req;
+	__u64 key = fsbpf_request_id(req);
 
 	if (call < 0 || !fsbpf_traced_process())
 		return 0;
@@ -511,9 +509,13 @@ static __always_inline void report_request(struct io_kiocb *req, const struct re
 
 static __always_inline int request_completed(struct io_kiocb *req)
 {
-	__u64 key = (__u64)req;
-	struct request_start *start = bpf_map_lookup_elem(&requests, &key);
+	__u64 key = fsbpf_request_id(req);
+	struct request_start *start;
 
+	/* Another opcode may reuse a sync request whose completion overflowed. */
+	if (request_call(req) < 0)
+		return 0;
+	start = bpf_map_lookup_elem(&requests, &key);
 	if (!start)
 		return 0;
 	report_request(req, start);
@@ -521,14 +523,6 @@ static __always_inline int request_completed(struct io_kiocb *req)
 	return 0;
 }
 
-/* A completion held back by a full completion queue: a sync among them goes unseen. */
-static __always_inline int request_overflowed(void)
-{
-	if (fsbpf_traced_process())
-		__sync_fetch_and_add(&cq_overflows, 1);
-	return 0;
-}
-
-FSBPF_URING_PROGRAMS(request_submitted, request_completed, request_overflowed)
+FSBPF_URING_PROGRAMS(request_submitted, request_completed)
 
 char LICENSE[] SEC("license") = "GPL";
