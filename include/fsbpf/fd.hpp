@@ -25,6 +25,8 @@ public:
 	~UniqueFd() { reset(); }
 
 	int get() const { return fd_; }
+	// Gives the descriptor up to a new owner.
+	int release() { return std::exchange(fd_, -1); }
 	explicit operator bool() const { return fd_ >= 0; }
 
 private:

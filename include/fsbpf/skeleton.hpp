@@ -4,6 +4,7 @@
 #pragma once
 
 #include <fsbpf/fd.hpp>
+#include <fsbpf/kretprobe.hpp>
 #include <fsbpf/plugin.hpp>
 #include <fsbpf/ring.hpp>
 #include <fsbpf/stash.hpp>
@@ -17,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -144,11 +146,16 @@ public:
 	Skel &operator*() const { return *skel_; }
 	explicit operator bool() const { return skel_ != nullptr; }
 	Skel *get() const { return skel_.get(); }
-	void reset() { skel_.reset(); }
+	void reset()
+	{
+		skel_.reset();
+		kretprobes_.remove();
+	}
 
 	// Opens the object afresh: 0 or -errno.
 	int open()
 	{
+		reset();
 		skel_.reset(Open());
 		return skel_ ? 0 : errno ? -errno : -ENOMEM;
 	}
@@ -173,11 +180,13 @@ public:
 		if (!err)
 			err = bpf_object__load_skeleton(skel_->skeleton);
 		if (!err)
+			err = attach_kretprobes();
+		if (!err)
 			err = bpf_object__attach_skeleton(skel_->skeleton);
 		if (!err)
 			err = attach_more(*skel_);
 		if (err)
-			skel_.reset();
+			reset();
 		return err;
 	}
 	template <typename Configure, typename Keep>
@@ -196,7 +205,20 @@ public:
 			if (bpf_link *link = std::exchange(*skeleton.progs[i].link, nullptr))
 				links.release(link);
 	}
-	uint64_t skips(const plugin::Host &host) const { return kernel_skips(host, *skel_->obj); }
+	uint64_t skips(const plugin::Host &host) const
+	{
+		return kernel_skips(host, *skel_->obj) + kretprobes_.missed();
+	}
+
+	// Runs prog at the return of function (fsbpf/kretprobe.hpp), for a
+	// program whose section names no function: 0 or -errno.
+	int attach_kretprobe(bpf_program *prog, const char *function, bpf_link *&link)
+	{
+		std::string_view owner = skel_->skeleton->name;
+		if (owner.ends_with("_bpf"))
+			owner.remove_suffix(4);
+		return kretprobes_.attach(owner, prog, function, &link);
+	}
 
 private:
 	struct Deleter {
@@ -216,6 +238,25 @@ private:
 		return err;
 	}
 
+	// The loaded programs whose section names a kretprobe's function, before
+	// libbpf would attach them with the kernel's default maxactive.
+	int attach_kretprobes()
+	{
+		constexpr std::string_view kSection = "kretprobe/";
+		const bpf_object_skeleton &skeleton = *skel_->skeleton;
+		for (int i = 0; i < skeleton.prog_cnt; i++) {
+			bpf_program *prog = *skeleton.progs[i].prog;
+			const std::string_view section = bpf_program__section_name(prog);
+			if (!bpf_program__autoload(prog) || !section.starts_with(kSection))
+				continue;
+			const std::string function(section.substr(kSection.size()));
+			if (int err = attach_kretprobe(prog, function.c_str(),
+						       *skeleton.progs[i].link))
+				return err;
+		}
+		return 0;
+	}
+
 	// -ENOENT when keep keeps none: a backend without programs traces nothing.
 	template <typename Keep>
 	int keep_programs(Keep keep) const
@@ -230,6 +271,8 @@ private:
 		return kept > 0 ? 0 : -ENOENT;
 	}
 
+	// Declared before skel_, so that they go after the links that use them.
+	Kretprobes kretprobes_;
 	std::unique_ptr<Skel, Deleter> skel_;
 };
 

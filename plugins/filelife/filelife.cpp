@@ -419,9 +419,12 @@ private:
 			return fsbpf::loads(kBackends.at(backend), name, host) &&
 			       layout_wanted(name, *hooks);
 		};
+		// Its section names no function (BTF decides which), so libbpf leaves it to us.
 		auto attach_more = [&](filelife_bpf &skel) {
 			return attaches(backend, FSBPF_ATTACH_KPROBE)
-				       ? attach_kretprobe_open(skel, hooks->open)
+				       ? skel_.attach_kretprobe(skel.progs.kretprobe_open,
+								hooks->open.c_str(),
+								skel.links.kretprobe_open)
 				       : 0;
 		};
 		return skel_.attempt(host, configure, keep, attach_more);
@@ -441,14 +444,6 @@ private:
 		if (!err && !syscall_pairs)
 			err = bpf_map__set_max_entries(skel.maps.syscalls, 1);
 		return err;
-	}
-
-	// Its section names no function (BTF decides which), so libbpf leaves it to us.
-	static int attach_kretprobe_open(filelife_bpf &skel, const std::string &function)
-	{
-		skel.links.kretprobe_open = bpf_program__attach_kprobe(skel.progs.kretprobe_open,
-								       true, function.c_str());
-		return skel.links.kretprobe_open ? 0 : -errno;
 	}
 
 	void open_sink(fsbpf::plugin::Host &host)
