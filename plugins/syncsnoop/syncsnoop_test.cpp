@@ -601,6 +601,39 @@ TEST(SyncSnoopBackendChoice, ForcedBackendThatFailsSaysWhyAndExitsOne)
 	EXPECT_EQ(done.err, "fsbpf: syncsnoop: backend kprobe failed: Operation not permitted\n");
 }
 
+// The kernel's kprobe events that process pid made, as tracefs lists them.
+std::vector<std::string> kprobe_events_of(pid_t pid)
+{
+	std::ifstream events("/sys/kernel/tracing/kprobe_events");
+	const std::string mine = ":kprobes/fsbpf_" + std::to_string(pid) + "_";
+	std::vector<std::string> found;
+	for (std::string line; std::getline(events, line);)
+		if (line.find(mine) != std::string::npos)
+			found.push_back(line);
+	return found;
+}
+
+// Each of the six kretprobes follows the most calls in flight the kernel
+// allows, and none outlives the tool.
+TEST(SyncSnoopBackendChoice, KretprobesFollowTheMostCallsAndGoWithTheTool)
+{
+	const std::string why_not = supported_backends().at("kprobe");
+	if (!why_not.empty())
+		GTEST_SKIP() << "syncsnoop's kprobe backend cannot work on this kernel: "
+			     << why_not;
+	Tracer tracer({"--backend", "kprobe"});
+	ASSERT_TRUE(tracer.attached()) << tracer.process().err();
+	const pid_t pid = tracer.process().pid();
+	const std::vector<std::string> events = kprobe_events_of(pid);
+	const Finished done = tracer.stop();
+
+	EXPECT_EQ(done.status, 0) << done.err;
+	ASSERT_EQ(events.size(), 6U);
+	for (const std::string &event : events)
+		EXPECT_TRUE(event.starts_with("r4096:kprobes/fsbpf_")) << event;
+	EXPECT_EQ(kprobe_events_of(pid), std::vector<std::string>{});
+}
+
 TEST(SyncSnoopBackendChoice, NoWorkingBackendListsEveryReason)
 {
 	const Finished done = run({fsbpf_binary(), "syncsnoop"},
