@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "uring.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <stdexcept>
@@ -98,6 +99,60 @@ int Uring::fsync(int fd, unsigned flags)
 int Uring::sync_file_range(int fd, unsigned length, uint64_t offset, int flags)
 {
 	io_uring_prep_sync_file_range(&next_request(), fd, length, offset, flags);
+	return complete();
+}
+
+int Uring::read(int fd, std::string &into, uint64_t offset)
+{
+	io_uring_prep_read(&next_request(), fd, into.data(), into.size(), offset);
+	return complete();
+}
+
+int Uring::readv(int fd, std::string &into, uint64_t offset)
+{
+	const iovec vector{into.data(), into.size()};
+	io_uring_prep_readv(&next_request(), fd, &vector, 1, offset);
+	return complete();
+}
+
+int Uring::write(int fd, const std::string &from, uint64_t offset)
+{
+	io_uring_prep_write(&next_request(), fd, from.data(), from.size(), offset);
+	return complete();
+}
+
+int Uring::writev(int fd, const std::string &from, uint64_t offset)
+{
+	const iovec vector{const_cast<char *>(from.data()), from.size()};
+	io_uring_prep_writev(&next_request(), fd, &vector, 1, offset);
+	return complete();
+}
+
+iovec &Uring::fixed_buffer()
+{
+	if (fixed_.empty()) {
+		fixed_.assign(size_t{64} * 1024, 'f');
+		fixed_vector_ = {fixed_.data(), fixed_.size()};
+		if (const int err = io_uring_register_buffers(&ring_, &fixed_vector_, 1); err < 0)
+			throw std::system_error(-err, std::generic_category(),
+						"io_uring_register_buffers");
+	}
+	return fixed_vector_;
+}
+
+int Uring::read_fixed(int fd, unsigned length, uint64_t offset)
+{
+	const iovec &buffer = fixed_buffer();
+	io_uring_prep_read_fixed(&next_request(), fd, buffer.iov_base,
+				 std::min<size_t>(length, buffer.iov_len), offset, 0);
+	return complete();
+}
+
+int Uring::write_fixed(int fd, unsigned length, uint64_t offset)
+{
+	const iovec &buffer = fixed_buffer();
+	io_uring_prep_write_fixed(&next_request(), fd, buffer.iov_base,
+				  std::min<size_t>(length, buffer.iov_len), offset, 0);
 	return complete();
 }
 

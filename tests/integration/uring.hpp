@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 namespace fsbpf::test {
 
@@ -37,6 +38,14 @@ public:
 	// IORING_OP_FSYNC (flags: IORING_FSYNC_DATASYNC) and IORING_OP_SYNC_FILE_RANGE.
 	int fsync(int fd, unsigned flags);
 	int sync_file_range(int fd, unsigned length, uint64_t offset, int flags);
+	// IORING_OP_READ, READV (one vector), READ_FIXED (a registered buffer)
+	// and their writes: the bytes moved, or -errno.
+	int read(int fd, std::string &into, uint64_t offset);
+	int readv(int fd, std::string &into, uint64_t offset);
+	int read_fixed(int fd, unsigned length, uint64_t offset);
+	int write(int fd, const std::string &from, uint64_t offset);
+	int writev(int fd, const std::string &from, uint64_t offset);
+	int write_fixed(int fd, unsigned length, uint64_t offset);
 
 	// Requests in batches, as a busy application makes them: queue an
 	// open, submit what is queued, wait until the kernel has held back a
@@ -49,11 +58,14 @@ public:
 
 private:
 	io_uring_sqe &next_request();
-	int complete(); // submits the one request and waits for it
+	int complete();        // submits the one request and waits for it
+	iovec &fixed_buffer(); // registered on first use
 
 	io_uring ring_{};
 	std::list<std::string> queued_names_; // read by the kernel at submission
 	io_uring_probe *probe_ = nullptr;
+	std::string fixed_;
+	iovec fixed_vector_{};
 };
 
 } // namespace fsbpf::test
