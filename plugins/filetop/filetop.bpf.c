@@ -21,6 +21,7 @@
 #include "ringbuf.bpf.h"
 #include "stash.bpf.h"
 #include "syscall.bpf.h"
+#include "uring.bpf.h"
 
 #define S_IFMT   0170000
 #define S_IFREG  0100000
@@ -79,6 +80,16 @@ struct {
 	__type(value, struct filetop_name);
 } name_scratch SEC(".maps");
 
+/* Who submitted an io_uring request still in flight, as submission saw it. */
+struct uring_submitter {
+	__u32 pid;
+	__u32 tid;
+	__u32 mntns;
+	__u32 pad;
+	__u64 cgroup_id;
+	char comm[FILETOP_COMM_LEN];
+};
+
 /* What the hot path needs of a call's file. */
 struct seen_file {
 	struct file *file;
@@ -88,6 +99,8 @@ struct seen_file {
 	__u32 mode;
 	__u32 tid;
 	__u32 tgid;
+	/* An io_uring request's submitter; NULL for a system call, the current thread's. */
+	const struct uring_submitter *submitter;
 };
 
 /* ---- fd -> file, two ways ---- */
@@ -170,7 +183,16 @@ static __always_inline void send_name(__u32 epoch_now, const struct filetop_key 
 	name->ino = key->ino;
 	name->gen = key->gen;
 	name->type = type_of(seen->mode);
-	FSBPF_SET_CALLER(name, cast);
+	name->via = key->via;
+	if (seen->submitter) {
+		name->pid = seen->submitter->pid;
+		name->tid = seen->submitter->tid;
+		name->mntns = seen->submitter->mntns;
+		name->cgroup_id = seen->submitter->cgroup_id;
+		__builtin_memcpy(name->comm, seen->submitter->comm, sizeof(name->comm));
+	} else {
+		FSBPF_SET_CALLER(name, cast);
+	}
 	fsbpf_read_file_path(&name->path, seen->file, cast);
 	size = fsbpf_path_record_size(&name->path, offsetof(struct filetop_name, path));
 	if (bpf_ringbuf_output(&names, name, size, fsbpf_ringbuf_wakeup(size)))
@@ -212,9 +234,11 @@ static __always_inline void track(struct filetop_pending *way, void *map, __u32 
 	way->key.ino = seen->ino;
 	way->key.gen = seen->gen;
 	way->key.tid = seen->tid;
+	way->key.via = seen->submitter ? FILETOP_VIA_IO_URING : FILETOP_VIA_SYSCALL;
 	way->key.dev = FSBPF_READ(cast, file, f_inode, i_sb, s_dev);
 	way->counts = zero;
-	if (!fsbpf_current_comm_matches()) {
+	if (seen->submitter ? !fsbpf_comm_matches(seen->submitter->comm)
+			    : !fsbpf_current_comm_matches()) {
 		way->state = FILETOP_PENDING_IGNORED;
 		return;
 	}
@@ -237,54 +261,47 @@ static __always_inline void track(struct filetop_pending *way, void *map, __u32 
 static __always_inline bool holds(const struct filetop_pending *way, const struct seen_file *seen)
 {
 	return way->inode == seen->inode && way->key.ino == seen->ino &&
-	       way->key.gen == seen->gen && way->key.tid == seen->tid;
+	       way->key.gen == seen->gen && way->key.tid == seen->tid &&
+	       way->key.via == (seen->submitter ? FILETOP_VIA_IO_URING : FILETOP_VIA_SYSCALL);
 }
 
 /* The sets of the pending cache a program may use (see filetop.h). */
 enum sets_used {
-	ALL_SETS,      /* tp_btf: one program takes every call */
-	OWN_CALL_SETS, /* one program per call, which may preempt another */
+	ALL_SETS,      /* tp_btf: one program takes every system call */
+	OWN_CALL_SETS, /* one program per call (or io_uring), which may preempt another */
 };
 
 /* The file's set in this CPU's cache. */
-static __always_inline __u32 set_of(enum filetop_call call, const struct seen_file *seen,
-				    enum sets_used sets)
+static __always_inline __u32 set_of(__u32 call, const struct seen_file *seen, enum sets_used sets)
 {
 	__u32 hash = ((seen->ino ^ seen->tid) * 0x9e3779b97f4a7c15ULL) >> 32;
 
 	if (sets == ALL_SETS)
-		return hash % FILETOP_SETS;
+		return hash % FILETOP_SYSCALL_SETS;
 	return call * FILETOP_SETS_PER_CALL + hash % FILETOP_SETS_PER_CALL;
 }
 
-static __always_inline void count_call(enum filetop_call call, bool write, int fd, long bytes,
-				       bool cast, enum sets_used sets)
+/* Adds a finished call on a file that seen describes to this CPU's pending cache. */
+static __always_inline void count_seen(__u32 call, bool write, const struct seen_file *seen,
+				       long bytes, bool cast, enum sets_used sets)
 {
 	struct filetop_pending *first, *second, *way, *other;
-	struct seen_file seen;
 	bool in_first, in_second, to_second;
 	__u32 epoch_now;
 	__u32 index;
 	void *map;
 
-	if (fd < 0 || (write ? !count_writes : !count_reads))
-		return;
-	/* Before the walk to the file: a call filtered out pays for the filter only. */
-	if (!fsbpf_traced_task())
-		return;
-	if (cast ? !see_file_cast(fd, &seen) : !see_file_core(fd, &seen))
-		return;
-	if (!all_files && (seen.mode & S_IFMT) != S_IFREG)
+	if (!all_files && (seen->mode & S_IFMT) != S_IFREG)
 		return;
 	epoch_now = epoch & 1;
-	index = (epoch_now * FILETOP_SETS + set_of(call, &seen, sets)) * FILETOP_WAYS;
+	index = (epoch_now * FILETOP_SETS + set_of(call, seen, sets)) * FILETOP_WAYS;
 	first = bpf_map_lookup_elem(&pending, &index);
 	index++;
 	second = bpf_map_lookup_elem(&pending, &index);
 	if (!first || !second)
 		return;
-	in_first = holds(first, &seen);
-	in_second = !in_first && holds(second, &seen);
+	in_first = holds(first, seen);
+	in_second = !in_first && holds(second, seen);
 	/* Neither holds the file: the way that did not take the last call gets it. */
 	to_second = in_second || (!in_first && first->recent);
 	way = to_second ? second : first;
@@ -294,7 +311,7 @@ static __always_inline void count_call(enum filetop_call call, bool write, int f
 		if (!map)
 			return;
 		flush(way, map, epoch_now);
-		track(way, map, epoch_now, &seen, cast);
+		track(way, map, epoch_now, seen, cast);
 	}
 	if (!way->recent) {
 		way->recent = 1;
@@ -307,6 +324,22 @@ static __always_inline void count_call(enum filetop_call call, bool write, int f
 		way->counts.reads++;
 		way->counts.rbytes += bytes;
 	}
+}
+
+static __always_inline void count_call(enum filetop_call call, bool write, int fd, long bytes,
+				       bool cast, enum sets_used sets)
+{
+	struct seen_file seen;
+
+	seen.submitter = NULL;
+	if (fd < 0 || (write ? !count_writes : !count_reads))
+		return;
+	/* Before the walk to the file: a call filtered out pays for the filter only. */
+	if (!fsbpf_traced_task())
+		return;
+	if (cast ? !see_file_cast(fd, &seen) : !see_file_core(fd, &seen))
+		return;
+	count_seen(call, write, &seen, bytes, cast, sets);
 }
 
 /* A call's descriptors: `in` is read, `out` written; -1 when the call has none. */
@@ -529,5 +562,86 @@ TRACEPOINT_PAIR(pwritev2, FILETOP_PWRITEV2)
 TRACEPOINT_PAIR(sendfile64, FILETOP_SENDFILE)
 TRACEPOINT_PAIR(splice, FILETOP_SPLICE)
 TRACEPOINT_PAIR(copy_file_range, FILETOP_COPY_FILE_RANGE)
+
+/*
+ * ---- io_uring's reads and writes, on every backend (6.1 on) ----
+ * Counted at completion with the bytes it posts, for the thread that
+ * submitted the request (io-wq workers and SQPOLL do the work, but the
+ * application asked), on the request's own file (fixed files too).
+ */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FILETOP_MAX_REQUESTS);
+	__type(key, __u64);
+	__type(value, struct uring_submitter);
+} uring_requests SEC(".maps");
+
+/* 1 for a request that writes its file, 0 for one that reads it, -1 for another opcode. */
+static __always_inline int request_writes(struct io_kiocb *req)
+{
+	switch (BPF_CORE_READ(req, opcode)) {
+	case IORING_OP_READ:
+	case IORING_OP_READV:
+	case IORING_OP_READ_FIXED:
+	case IORING_OP_READV_FIXED:
+		return 0;
+	case IORING_OP_WRITE:
+	case IORING_OP_WRITEV:
+	case IORING_OP_WRITE_FIXED:
+	case IORING_OP_WRITEV_FIXED:
+		return 1;
+	default:
+		return -1;
+	}
+}
+
+static __always_inline int request_submitted(struct io_kiocb *req)
+{
+	int writes = request_writes(req);
+	struct uring_submitter submitter = {};
+	__u64 key = fsbpf_request_id(req);
+
+	if (writes < 0 || (writes ? !count_writes : !count_reads) || !fsbpf_traced_task())
+		return 0;
+	FSBPF_SET_CALLER(&submitter, false);
+	if (bpf_map_update_elem(&uring_requests, &key, &submitter, BPF_ANY))
+		__sync_fetch_and_add(&missed_calls, 1);
+	return 0;
+}
+
+static __always_inline int request_completed(struct io_kiocb *req)
+{
+	int writes = request_writes(req);
+	__u64 key = fsbpf_request_id(req);
+	struct seen_file seen;
+	struct inode *inode;
+	struct file *file;
+	long bytes;
+
+	/* Another opcode may reuse a request whose completion overflowed. */
+	if (writes < 0)
+		return 0;
+	seen.submitter = bpf_map_lookup_elem(&uring_requests, &key);
+	if (!seen.submitter)
+		return 0;
+	bytes = FSBPF_REQUEST_RESULT(req);
+	file = BPF_CORE_READ(req, file);
+	if (bytes >= 0 && file) {
+		inode = BPF_CORE_READ(file, f_inode);
+		seen.file = file;
+		seen.inode = (__u64)inode;
+		seen.ino = BPF_CORE_READ(inode, i_ino);
+		seen.gen = BPF_CORE_READ(inode, i_generation);
+		seen.mode = BPF_CORE_READ(inode, i_mode);
+		seen.tid = seen.submitter->tid;
+		seen.tgid = seen.submitter->pid;
+		count_seen(FILETOP_IO_URING, writes, &seen, bytes, false, OWN_CALL_SETS);
+	}
+	bpf_map_delete_elem(&uring_requests, &key);
+	return 0;
+}
+
+FSBPF_URING_PROGRAMS(request_submitted, request_completed)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -13,6 +13,7 @@
 #include <fsbpf/ring.hpp>
 #include <fsbpf/skeleton.hpp>
 #include <fsbpf/stash.hpp>
+#include <fsbpf/uring.hpp>
 #include <fsbpf/workload.hpp>
 
 #include <bpf/bpf.h>
@@ -60,6 +61,13 @@ constexpr std::array<fsbpf::Backend, 4> kBackends = {{
 }};
 constexpr auto kBackendInfos = fsbpf::backend_infos(kBackends);
 
+// What filetop.bpf.c's io_uring programs read by CO-RE.
+constexpr std::array<std::pair<const char *, const char *>, 3> kUringFields = {{
+	{"io_kiocb", "file"},
+	{"file", "f_inode"},
+	{"inode", "i_generation"},
+}};
+
 constexpr std::array<const char *, FILETOP_CALL__COUNT> kSyscallFunctions = {
 	"__x64_sys_read",
 	"__x64_sys_write",
@@ -87,18 +95,19 @@ struct RowKey {
 	uint32_t dev = 0;
 	uint64_t ino = 0;
 	uint32_t gen = 0;
+	uint32_t via = FILETOP_VIA_SYSCALL;
 
 	bool operator==(const RowKey &other) const = default;
 	bool operator<(const RowKey &other) const
 	{
-		return std::tie(tid, dev, ino, gen) <
-		       std::tie(other.tid, other.dev, other.ino, other.gen);
+		return std::tie(tid, dev, ino, gen, via) <
+		       std::tie(other.tid, other.dev, other.ino, other.gen, other.via);
 	}
 };
 
 RowKey row_key(const filetop_key &key)
 {
-	return {key.tid, key.dev, key.ino, key.gen};
+	return {key.tid, key.dev, key.ino, key.gen, key.via};
 }
 
 struct RowKeyHash {
@@ -106,7 +115,7 @@ struct RowKeyHash {
 	{
 		return std::hash<uint64_t>()(key.ino) ^ (std::hash<uint64_t>()(key.dev) << 1U) ^
 		       (std::hash<uint64_t>()(key.tid) << 2U) ^
-		       (std::hash<uint64_t>()(key.gen) << 3U);
+		       (std::hash<uint64_t>()(key.gen) << 3U) ^ key.via;
 	}
 };
 
@@ -131,6 +140,10 @@ struct Interval {
 	std::vector<Row> rows;
 	uint64_t overflow = 0; // calls not counted: the map was full
 	uint64_t lost = 0;     // files whose name the ring buffer had no room for
+	uint64_t missed = 0;   // calls whose entry had no room to be remembered
+	uint64_t skipped = 0;  // program runs the kernel skipped
+	// io_uring completions held back by a full completion queue: they name no request.
+	uint64_t cq_overflows = 0;
 };
 
 std::string type_name(char type)
@@ -207,12 +220,13 @@ public:
 		lost_ += interval.lost;
 	}
 
-	void update_unreported(uint64_t skipped, uint64_t missed)
+	void update_unreported(uint64_t skipped, uint64_t missed, uint64_t cq_overflows)
 	{
 		unreported_.update("overflow", overflow_);
 		unreported_.update("lost", lost_);
 		unreported_.update("missed", missed);
 		unreported_.update("skipped", skipped);
+		unreported_.update("cq_overflows", cq_overflows);
 	}
 
 private:
@@ -434,7 +448,8 @@ public:
 		for (double next = host.elapsed() + interval; !stopping; next += interval) {
 			stopping = !read_names_until(host, names, next);
 			metrics.add(take_interval(names));
-			metrics.update_unreported(skel_.skips(host), skel_->bss->missed_calls);
+			metrics.update_unreported(skel_.skips(host), skel_->bss->missed_calls,
+						  skel_->bss->cq_overflows);
 		}
 		return 0;
 	}
@@ -466,14 +481,20 @@ private:
 
 	int try_backend(size_t backend, const fsbpf::plugin::Host &host)
 	{
+		const std::optional<std::string_view> uring =
+			fsbpf::uring_submit_program(host, kUringFields);
 		auto configure = [&](filetop_bpf &skel) {
 			configure_rodata(*skel.rodata);
 			int err = filter_.apply(skel);
 			if (!err && !kBackends.at(backend).pairs)
 				err = bpf_map__set_max_entries(skel.maps.inflights, 1);
+			if (!err && !uring)
+				err = bpf_map__set_max_entries(skel.maps.uring_requests, 1);
 			return err;
 		};
 		return skel_.attempt(host, configure, [&](std::string_view name) {
+			if (name.starts_with(fsbpf::kUringPrefix))
+				return fsbpf::uring_wanted(name, uring);
 			return fsbpf::loads(kBackends.at(backend), name, host);
 		});
 	}
@@ -498,6 +519,7 @@ private:
 				{"r_kb", "R_Kb", FSBPF_VAL_UINT, -7, 0},
 				{"w_kb", "W_Kb", FSBPF_VAL_UINT, -7, 0},
 				{"type", "T", FSBPF_VAL_STR, 1, 0},
+				{"via", nullptr, FSBPF_VAL_STR, -8, 0},
 			};
 		else
 			columns = {
@@ -512,6 +534,7 @@ private:
 				{"rbytes", nullptr, FSBPF_VAL_UINT, 0, 0},
 				{"wbytes", nullptr, FSBPF_VAL_UINT, 0, 0},
 				{"type", nullptr, FSBPF_VAL_STR, 0, 0},
+				{"via", nullptr, FSBPF_VAL_STR, 0, 0},
 			};
 		std::ranges::copy(workload_.columns(), std::back_inserter(columns));
 		columns.push_back({"file", nullptr, FSBPF_VAL_STR, table_ ? -1 : 0, 0});
@@ -583,13 +606,15 @@ private:
 	{
 		Interval interval = take_interval(names);
 		interval_number_++;
-		overflow_total_ += interval.overflow;
-		lost_total_ += interval.lost;
-		const uint64_t skipped = skel_.skips(host);
-		const uint64_t missed = skel_->bss->missed_calls;
-		const bool ok = print(interval, skipped - skipped_seen_, missed - missed_seen_);
-		skipped_seen_ = skipped;
-		missed_seen_ = missed;
+		totals_.overflow += interval.overflow;
+		totals_.lost += interval.lost;
+		interval.skipped = skel_.skips(host) - totals_.skipped;
+		interval.missed = skel_->bss->missed_calls - totals_.missed;
+		interval.cq_overflows = skel_->bss->cq_overflows - totals_.cq_overflows;
+		totals_.skipped += interval.skipped;
+		totals_.missed += interval.missed;
+		totals_.cq_overflows += interval.cq_overflows;
+		const bool ok = print(interval);
 		return ok;
 	}
 
@@ -644,7 +669,7 @@ private:
 			rows.resize(static_cast<size_t>(rows_));
 	}
 
-	std::string title(const Interval &interval, uint64_t skipped, uint64_t missed) const
+	std::string title(const Interval &interval) const
 	{
 		std::string text = fsbpf::local_hms(time(nullptr)) + " loadavg: " + load_average();
 		std::string losses;
@@ -654,43 +679,53 @@ private:
 		};
 		note(interval.overflow, " calls not counted (table full)");
 		note(interval.lost, " names lost");
-		note(missed, " calls missed (no entry record)");
-		note(skipped, " program runs skipped by the kernel");
+		note(interval.missed, " calls missed (no entry record)");
+		note(interval.skipped, " program runs skipped by the kernel");
+		note(interval.cq_overflows, " io_uring completions held back");
 		return losses.empty() ? text : text + " [" + losses + "]";
 	}
 
-	bool print(Interval &interval, uint64_t skipped, uint64_t missed)
+	// The counters of calls not reported, with their values in `counts`.
+	static std::vector<fsbpf_column> unreported_columns(const Interval &counts,
+							    std::vector<fsbpf_value> &values)
+	{
+		for (const uint64_t count : {counts.overflow, counts.lost, counts.missed,
+					     counts.skipped, counts.cq_overflows})
+			values.push_back(u64(count));
+		return {{"overflow", nullptr, FSBPF_VAL_UINT, 0, 0},
+			{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
+			{"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
+			{"skipped", nullptr, FSBPF_VAL_UINT, 0, 0},
+			{"cq_overflows", nullptr, FSBPF_VAL_UINT, 0, 0}};
+	}
+
+	bool print(Interval &interval)
 	{
 		sort_rows(interval.rows);
-		const bool printed = print_rows(interval, skipped, missed);
+		const bool printed = print_rows(interval);
+		if (table_)
+			return printed;
 		// Also when the rows could not be written: the sink then sends it to stderr.
-		const bool summarized =
-			table_ ||
-			sink_->summary({{"interval_number", nullptr, FSBPF_VAL_UINT, 0, 0},
-					{"overflow", nullptr, FSBPF_VAL_UINT, 0, 0},
-					{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
-					{"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
-					{"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
-				       {u64(interval_number_), u64(interval.overflow),
-					u64(interval.lost), u64(missed), u64(skipped)});
-		return printed && summarized;
+		std::vector<fsbpf_value> values = {u64(interval_number_)};
+		std::vector<fsbpf_column> columns = {
+			{"interval_number", nullptr, FSBPF_VAL_UINT, 0, 0}};
+		std::ranges::copy(unreported_columns(interval, values),
+				  std::back_inserter(columns));
+		return sink_->summary(columns, values) && printed;
 	}
 
 	// Each frame's title shows its interval's losses; at exit, those of the
 	// whole run go to stderr, as the other tools' counters do.
 	void print_totals()
 	{
-		sink_->summary({{"overflow", nullptr, FSBPF_VAL_UINT, 0, 0},
-				{"lost", nullptr, FSBPF_VAL_UINT, 0, 0},
-				{"missed", nullptr, FSBPF_VAL_UINT, 0, 0},
-				{"skipped", nullptr, FSBPF_VAL_UINT, 0, 0}},
-			       {u64(overflow_total_), u64(lost_total_), u64(missed_seen_),
-				u64(skipped_seen_)});
+		std::vector<fsbpf_value> values;
+		const std::vector<fsbpf_column> columns = unreported_columns(totals_, values);
+		sink_->summary(columns, values);
 	}
 
-	bool print_rows(const Interval &interval, uint64_t skipped, uint64_t missed)
+	bool print_rows(const Interval &interval)
 	{
-		if (table_ && !sink_->frame(title(interval, skipped, missed)))
+		if (table_ && !sink_->frame(title(interval)))
 			return false;
 		const uint64_t ended_ns = fsbpf::clock_ns(CLOCK_REALTIME);
 		for (const Row &row : interval.rows)
@@ -707,6 +742,7 @@ private:
 						      : fsbpf::last_name(path);
 		const std::string comm = row.info.comm.empty() ? "?" : row.info.comm;
 		const std::string type(1, row.info.type);
+		const char *via = row.key.via == FILETOP_VIA_IO_URING ? "io_uring" : "syscall";
 		const filetop_counts &c = row.counts;
 		std::vector<fsbpf_value> values =
 			table_ ? std::vector<fsbpf_value>{u64(row.key.tid),
@@ -715,12 +751,14 @@ private:
 							  u64(c.writes),
 							  u64(c.rbytes / 1024),
 							  u64(c.wbytes / 1024),
-							  str(type)}
+							  str(type),
+							  str(via)}
 			       : std::vector<fsbpf_value>{wall_ns(ended_ns), u64(interval_number_),
 							  u64(row.info.pid), u64(row.key.tid),
 							  str(comm),         u64(c.reads),
 							  u64(c.writes),     u64(c.rbytes),
-							  u64(c.wbytes),     str(type)};
+							  u64(c.wbytes),     str(type),
+							  str(via)};
 		std::ranges::copy(workload_.values(row.info.cgroup_id, row.info.mntns),
 				  std::back_inserter(values));
 		values.push_back(str(file));
@@ -736,7 +774,8 @@ private:
 		const auto *name = static_cast<const filetop_name *>(data);
 		const auto type = static_cast<char>(name->type);
 		self->workload_.cgroup(name->cgroup_id); // named now, while the thread runs
-		self->infos_.at(name->epoch & 1)[{name->tid, name->dev, name->ino, name->gen}] = {
+		self->infos_.at(name->epoch &
+				1)[{name->tid, name->dev, name->ino, name->gen, name->via}] = {
 			name->pid,
 			std::string(name->comm, strnlen(name->comm, sizeof(name->comm))),
 			type,
@@ -767,10 +806,7 @@ private:
 	std::string dir_prefix_;
 	std::array<RowInfos, FILETOP_EPOCHS> infos_;
 	uint64_t interval_number_ = 0;
-	uint64_t skipped_seen_ = 0; // since the start, as of the last interval
-	uint64_t missed_seen_ = 0;
-	uint64_t overflow_total_ = 0;
-	uint64_t lost_total_ = 0;
+	Interval totals_; // the whole run's counters, as of the last interval
 };
 
 constexpr std::array<fsbpf_command, 1> kCommands = {

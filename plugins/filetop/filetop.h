@@ -16,9 +16,11 @@
 
 #include <fsbpf/path.h>
 
-#define FILETOP_COMM_LEN  16
-#define FILETOP_MAX_FILES 10240
-#define FILETOP_EPOCHS    2
+#define FILETOP_COMM_LEN     16
+#define FILETOP_MAX_FILES    10240
+/* io_uring reads and writes in flight: more are counted as missed. */
+#define FILETOP_MAX_REQUESTS 4096
+#define FILETOP_EPOCHS       2
 
 /* The read and write family; backends with a program per call give each its own sets. */
 enum filetop_call {
@@ -37,16 +39,26 @@ enum filetop_call {
 	FILETOP_COPY_FILE_RANGE, /* reads fd_in, writes fd_out */
 	FILETOP_CALL__COUNT,
 };
+/* io_uring's read and write requests, at completion: sets of their own too. */
+#define FILETOP_IO_URING FILETOP_CALL__COUNT
 
 /*
  * The pending cache of one epoch on one CPU: FILETOP_SETS sets of FILETOP_WAYS
  * ways. A backend with one program per call gives each call
  * FILETOP_SETS_PER_CALL sets of its own, so that programs that may preempt
- * each other never share a way; tp_btf's one program hashes over all sets.
+ * each other never share a way; tp_btf's one program hashes over the sets of
+ * all calls. io_uring's program has the sets after those.
  */
 #define FILETOP_SETS          128
 #define FILETOP_SETS_PER_CALL 8
 #define FILETOP_WAYS          2
+#define FILETOP_SYSCALL_SETS  (FILETOP_CALL__COUNT * FILETOP_SETS_PER_CALL)
+
+/* How a row's calls came: its key's `via`. */
+enum filetop_via {
+	FILETOP_VIA_SYSCALL = 0,
+	FILETOP_VIA_IO_URING,
+};
 
 enum filetop_type {
 	FILETOP_TYPE_REGULAR = 'R',
@@ -60,7 +72,7 @@ struct filetop_key {
 	__u32 dev; /* the kernel's encoding: major << 20 | minor */
 	__u32 tid;
 	__u32 gen; /* i_generation */
-	__u32 pad;
+	__u32 via; /* enum filetop_via */
 };
 
 struct filetop_counts {
@@ -99,6 +111,7 @@ struct filetop_name {
 	__u32 pid;
 	__u32 type;  /* enum filetop_type */
 	__u32 mntns; /* the inode number of the caller's mount namespace */
+	__u32 via;
 	char comm[FILETOP_COMM_LEN];
 	struct fsbpf_path path; /* only path.len bytes of names are sent */
 };

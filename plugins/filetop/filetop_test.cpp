@@ -4,6 +4,7 @@
 #include "containers.hpp"
 #include "process.hpp"
 #include "tracing.hpp"
+#include "uring.hpp"
 #include "workload.hpp"
 
 #include "filetop.h"
@@ -56,10 +57,12 @@ struct Totals {
 	uint64_t cgroup_id = 0, mntns = 0;
 };
 
-// What a filetop run counted, summed over its intervals.
+// What a filetop run counted, summed over its intervals: system calls and
+// io_uring requests apart.
 struct Counted {
 	std::map<std::pair<uint64_t, std::string>, Totals> by_tid_file;
-	uint64_t overflow = 0, lost = 0, missed = 0, skipped = 0;
+	std::map<std::pair<uint64_t, std::string>, Totals> uring_by_tid_file;
+	uint64_t overflow = 0, lost = 0, missed = 0, skipped = 0, cq_overflows = 0;
 	size_t intervals = 0;
 	std::string output;
 
@@ -84,8 +87,9 @@ Counted counted_from(const Finished &done)
 	counted.output = done.out + done.err;
 	const std::vector<json> lines = json_lines(done.out);
 	for (const json &row : events_of(lines)) {
-		Totals &t = counted.by_tid_file[{row["tid"].get<uint64_t>(),
-						 row["file"].get<std::string>()}];
+		auto &rows =
+			row["via"] == "io_uring" ? counted.uring_by_tid_file : counted.by_tid_file;
+		Totals &t = rows[{row["tid"].get<uint64_t>(), row["file"].get<std::string>()}];
 		t.counts.reads += row["reads"].get<uint64_t>();
 		t.counts.writes += row["writes"].get<uint64_t>();
 		t.counts.rbytes += row["rbytes"].get<uint64_t>();
@@ -103,6 +107,7 @@ Counted counted_from(const Finished &done)
 		counted.lost += summary["lost"].get<uint64_t>();
 		counted.missed += summary["missed"].get<uint64_t>();
 		counted.skipped += summary["skipped"].get<uint64_t>();
+		counted.cq_overflows += summary["cq_overflows"].get<uint64_t>();
 		counted.intervals++;
 	}
 	return counted;
@@ -359,6 +364,51 @@ INSTANTIATE_TEST_SUITE_P(Backends, FileTopBackend,
 			 [](const testing::TestParamInfo<std::string> &info) {
 				 return info.param;
 			 });
+
+// io_uring's reads and writes, which no system call hook sees: counted at
+// completion, with the bytes each moved, for the thread that submitted them
+// (even when an io-wq worker did the work), in rows of their own beside the
+// same thread's system calls on the same file. A failed request counts
+// nothing.
+TEST_P(FileTopBackend, CountsIoUringReadsAndWritesForTheSubmitter)
+{
+	if (!uring_completions_name_requests())
+		GTEST_SKIP()
+			<< "this kernel's io_uring_complete tracepoint does not pass the request";
+	std::vector<std::string> args = args_;
+	TempDir dir;
+	const std::string path = dir.file("ring");
+	const auto body = [&] {
+		const int fd = open_or_exit(path, O_RDWR | O_CREAT | O_TRUNC);
+		Uring ring;
+		std::string bytes(50, 'r');
+		must(ring.write(fd, std::string(100, 'w'), 0) == 100, 80);
+		must(ring.writev(fd, std::string(30, 'v'), 100) == 30, 81);
+		must(ring.write_fixed(fd, 70, 130) == 70, 82);
+		must(ring.read(fd, bytes, 0) == 50, 83);
+		bytes.resize(20);
+		must(ring.readv(fd, bytes, 50) == 20, 84);
+		must(ring.read_fixed(fd, 10, 190) == 10, 85);
+		must(ring.read(-1, bytes, 0) == -EBADF, 86);
+		must(write(fd, "syscall", 7) == 7, 87);
+		close(fd);
+	};
+	Workload child("fsbpf-ftring", body);
+	const auto pid = static_cast<uint64_t>(child.pid());
+	args.insert(args.end(), {"-p", std::to_string(pid)});
+	const Counted counted = count_during(args, {&child});
+
+	EXPECT_EQ(counted.overflow + counted.lost + counted.missed + counted.cq_overflows, 0U)
+		<< counted.output;
+	const auto found = counted.uring_by_tid_file.find({pid, "ring"});
+	ASSERT_NE(found, counted.uring_by_tid_file.end()) << counted.output;
+	const Counts expected{3, 3, 50 + 20 + 10, 100 + 30 + 70};
+	EXPECT_EQ(found->second.counts, expected) << counted.output;
+	EXPECT_EQ(found->second.comm, "fsbpf-ftring");
+	EXPECT_EQ(found->second.pid, pid);
+	EXPECT_EQ(counted.uring_by_tid_file.size(), 1U) << counted.output;
+	expect_counted(counted, pid, "ring", {0, 1, 0, 7});
+}
 
 // Threads of this process blocked in a system call numbered nr.
 size_t threads_in_call(long nr)
@@ -626,11 +676,12 @@ TEST(FileTopOutput, TableShowsKibibytesAndHostileNamesEscaped)
 	EXPECT_EQ(done.out.find("\033["), std::string::npos) << "no screen clearing, no raw escape";
 	EXPECT_TRUE(std::regex_search(done.out, std::regex(R"(\d\d:\d\d:\d\d loadavg: [0-9.]+ )")))
 		<< done.out;
-	EXPECT_NE(done.out.find("TID     COMM             READS  WRITES R_Kb    W_Kb    T FILE"),
+	EXPECT_NE(done.out.find(
+			  "TID     COMM             READS  WRITES R_Kb    W_Kb    T VIA      FILE"),
 		  std::string::npos)
 		<< done.out;
 	const std::regex row(std::to_string(child.pid()) +
-			     R"( +fsbpf-fttable +0 +3 +0 +12 +R evil\\n\\x1b\[31mred\n)");
+			     R"( +fsbpf-fttable +0 +3 +0 +12 +R +syscall +evil\\n\\x1b\[31mred\n)");
 	// A write the kernel did not let filetop see is reported in the title instead.
 	EXPECT_TRUE(std::regex_search(done.out, row) ||
 		    done.out.find("program runs skipped by the kernel") != std::string::npos)
@@ -795,6 +846,52 @@ TEST(FileTopRealPrograms, CmpReadingTwoFilesByTurns)
 		EXPECT_EQ(rows[0].second.counts.rbytes, 1U << 20) << name;
 	}
 	EXPECT_EQ(counted.overflow + counted.lost + counted.missed + counted.skipped, 0U);
+}
+
+// fio, which nobody here wrote, writes and then reads its file through its
+// io_uring engine: filetop's io_uring rows for that file count the requests
+// and bytes fio reports itself.
+TEST(FileTopRealPrograms, FioIoUringBytesMatchFiosOwnTotals)
+{
+	if (!uring_completions_name_requests())
+		GTEST_SKIP()
+			<< "this kernel's io_uring_complete tracepoint does not pass the request";
+	if (run({"sh", "-c", "command -v fio"}).status != 0)
+		GTEST_SKIP() << "no fio here";
+	TempDir dir;
+	const auto fio = [&](const char *rw) {
+		const Finished done = run({"fio", "--name=ringio", "--directory=" + dir.path(),
+					   "--ioengine=io_uring", "--rw=" + std::string(rw),
+					   "--bs=4k", "--size=256k", "--output-format=json"});
+		if (done.status != 0)
+			throw std::runtime_error("fio: " + done.err);
+		return json::parse(done.out)["jobs"][0];
+	};
+	Tracer tracer("filetop", {"--json", "-r", "0", "-c", "fio", "0.2"});
+	ASSERT_TRUE(tracer.attached()) << tracer.process().err();
+	const json wrote = fio("write");
+	const json read = fio("read");
+	const Finished done = tracer.stop();
+	ASSERT_EQ(done.status, 0) << done.err;
+	const Counted counted = counted_from(done);
+
+	Counts by_uring;
+	for (const auto &[key, totals] : counted.uring_by_tid_file) {
+		if (key.second != "ringio.0.0")
+			continue;
+		by_uring.reads += totals.counts.reads;
+		by_uring.writes += totals.counts.writes;
+		by_uring.rbytes += totals.counts.rbytes;
+		by_uring.wbytes += totals.counts.wbytes;
+	}
+	const Counts fios_own{read["read"]["total_ios"], wrote["write"]["total_ios"],
+			      read["read"]["io_bytes"], wrote["write"]["io_bytes"]};
+	EXPECT_EQ(fios_own.wbytes, 256U * 1024);
+	EXPECT_EQ(by_uring, fios_own) << counted.output;
+	EXPECT_EQ(counted.overflow + counted.lost + counted.missed + counted.skipped +
+			  counted.cq_overflows,
+		  0U)
+		<< counted.output;
 }
 
 // ---- Containers: which cgroup and mount namespace, and filters on them ----

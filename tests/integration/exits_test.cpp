@@ -70,7 +70,10 @@ const std::array<Tool, 3> kTools = {{
 	  "lost", "unresolved_long", "unresolved_dir", "missed", "skipped"},
 	 short_lives,
 	 {}},
-	{"filetop", {"overflow", "lost", "missed", "skipped"}, writes, {"--rows", "0"}},
+	{"filetop",
+	 {"overflow", "lost", "missed", "skipped", "cq_overflows"},
+	 writes,
+	 {"--rows", "0"}},
 }};
 
 const Tool &tool_named(const std::string &name)
