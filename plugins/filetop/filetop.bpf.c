@@ -604,7 +604,8 @@ static __always_inline int request_submitted(struct io_kiocb *req)
 
 	if (writes < 0 || (writes ? !count_writes : !count_reads) || !fsbpf_traced_task())
 		return 0;
-	FSBPF_SET_CALLER(&submitter, false);
+	/* Direct loads through the task's BTF, which every kernel these programs load on has. */
+	FSBPF_SET_CALLER(&submitter, true);
 	if (bpf_map_update_elem(&uring_requests, &key, &submitter, BPF_ANY))
 		__sync_fetch_and_add(&missed_calls, 1);
 	return 0;
