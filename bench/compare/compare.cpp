@@ -9,9 +9,11 @@
 //                 [--tools filelife,...]         (default: every tool)
 #include "tracer.hpp"
 
+#include <liburing.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <regex>
 #include <cerrno>
@@ -272,6 +274,29 @@ std::function<void(long)> one_byte(int fd, bool write_it, bool vectored)
 	};
 }
 
+// 4 KiB reads of fd's first page through io_uring, one request in flight at
+// a time, as a latency-bound application makes them: a submit and a
+// completion per io_uring_enter().
+std::function<void(long)> uring_reads(int fd)
+{
+	return [fd](long calls) {
+		io_uring ring{};
+		if (const int err = io_uring_queue_init(8, &ring, 0); err < 0)
+			fail(std::string("io_uring_queue_init: ") + std::strerror(-err));
+		std::array<char, kFileBytes> page{};
+		for (long i = 0; i < calls; i++) {
+			io_uring_prep_read(io_uring_get_sqe(&ring), fd, page.data(), page.size(),
+					   0);
+			io_uring_cqe *cqe = nullptr;
+			if (io_uring_submit_and_wait(&ring, 1) != 1 ||
+			    io_uring_peek_cqe(&ring, &cqe) != 0 || cqe->res != kFileBytes)
+				fail("io_uring read");
+			io_uring_cqe_seen(&ring, cqe);
+		}
+		io_uring_queue_exit(&ring);
+	};
+}
+
 void getppid_calls(long calls)
 {
 	for (long i = 0; i < calls; i++)
@@ -291,6 +316,7 @@ std::vector<Workload> filetop_workloads(Scratch &scratch)
 		{"readv 1B file", 200000, one_byte(file, false, true)},
 		{"writev 1B file", 200000, one_byte(file, true, true)},
 		{"getppid", 400000, getppid_calls},
+		{"io_uring read 4KiB file", 200000, uring_reads(file)},
 		{"read 1B, 100 files", 200000,
 		 [&scratch](long calls) {
 			 for (long i = 0; i < calls; i++)
@@ -336,6 +362,8 @@ std::vector<Workload> filelife_workloads(const Scratch &scratch)
 		 },
 		 "bench-life"},
 		{"getppid", 400000, getppid_calls},
+		{"io_uring read 4KiB file", 200000,
+		 uring_reads(Scratch::data_file(scratch.ext4() + "/life-read"))},
 	};
 }
 
@@ -363,6 +391,7 @@ std::vector<Workload> syncsnoop_workloads(const Scratch &scratch)
 		{"pwrite+fsync tmpfs", 100000, writes_and_fsyncs(on_tmpfs)},
 		{"fsync " + scratch.dir_fs() + " (clean)", 20000, fsyncs(on_ext4)},
 		{"getppid", 400000, getppid_calls},
+		{"io_uring read 4KiB file", 200000, uring_reads(on_ext4)},
 	};
 }
 
