@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * io_uring's requests, seen by its tracepoints: a tool's handlers for a
- * request submitted and completed. A completion the kernel held back
+ * request submitted and completed, or completed only. A completion the kernel held back
  * because the application's completion queue was full names no request:
  * it is counted in cq_overflows, which the tool reports as unseen.
  * fsbpf/uring.hpp loads the submit program this kernel's BTF has, only
@@ -34,21 +34,10 @@ static __always_inline __u64 fsbpf_request_id(struct io_kiocb *req)
 /* A request's result, as its completion posts it. */
 #define FSBPF_REQUEST_RESULT(req) BPF_CORE_READ(req, cqe.res)
 
-#define FSBPF_URING_PROGRAMS(on_submit, on_complete)                                \
+/* Completions only, for a tool that reads what it needs from the request then. */
+#define FSBPF_URING_COMPLETION_PROGRAMS(on_complete)                                \
 	/* Completions of traced processes held back by a full completion queue. */ \
 	__u64 cq_overflows = 0;                                                     \
-	/* 6.12 on */                                                               \
-	SEC("tp_btf/io_uring_submit_req")                                           \
-	int BPF_PROG(uring_submit_req, struct io_kiocb *req)                        \
-	{                                                                           \
-		return on_submit(req);                                              \
-	}                                                                           \
-	/* 6.1: (req, force_nonblock) */                                            \
-	SEC("tp_btf/io_uring_submit_sqe")                                           \
-	int BPF_PROG(uring_submit_sqe, struct io_kiocb *req)                        \
-	{                                                                           \
-		return on_submit(req);                                              \
-	}                                                                           \
 	/* 6.1: (ctx, req, user_data, res, ...); 6.18: (ctx, req, cqe). A NULL req  \
 	 * is a completion of no request, such as a message between rings. */       \
 	SEC("tp_btf/io_uring_complete")                                             \
@@ -63,5 +52,20 @@ static __always_inline __u64 fsbpf_request_id(struct io_kiocb *req)
 			__sync_fetch_and_add(&cq_overflows, 1);                     \
 		return 0;                                                           \
 	}
+
+#define FSBPF_URING_PROGRAMS(on_submit, on_complete)         \
+	/* 6.12 on */                                        \
+	SEC("tp_btf/io_uring_submit_req")                    \
+	int BPF_PROG(uring_submit_req, struct io_kiocb *req) \
+	{                                                    \
+		return on_submit(req);                       \
+	}                                                    \
+	/* 6.1: (req, force_nonblock) */                     \
+	SEC("tp_btf/io_uring_submit_sqe")                    \
+	int BPF_PROG(uring_submit_sqe, struct io_kiocb *req) \
+	{                                                    \
+		return on_submit(req);                       \
+	}                                                    \
+	FSBPF_URING_COMPLETION_PROGRAMS(on_complete)
 
 #endif

@@ -80,16 +80,6 @@ struct {
 	__type(value, struct filetop_name);
 } name_scratch SEC(".maps");
 
-/* Who submitted an io_uring request still in flight, as submission saw it. */
-struct uring_submitter {
-	__u32 pid;
-	__u32 tid;
-	__u32 mntns;
-	__u32 pad;
-	__u64 cgroup_id;
-	char comm[FILETOP_COMM_LEN];
-};
-
 /* What the hot path needs of a call's file. */
 struct seen_file {
 	struct file *file;
@@ -99,8 +89,9 @@ struct seen_file {
 	__u32 mode;
 	__u32 tid;
 	__u32 tgid;
-	/* An io_uring request's submitter; NULL for a system call, the current thread's. */
-	const struct uring_submitter *submitter;
+	/* The thread that submitted an io_uring request; NULL for a system call, the current
+	 * thread's. */
+	struct task_struct *submitter;
 };
 
 /* ---- fd -> file, two ways ---- */
@@ -168,6 +159,27 @@ static __always_inline __u32 type_of(__u32 mode)
 	return FILETOP_TYPE_OTHER;
 }
 
+/* A name record's caller fields, of the thread that submitted an io_uring request. */
+static __always_inline void set_submitter(struct filetop_name *name, struct task_struct *task)
+{
+	name->pid = BPF_CORE_READ(task, tgid);
+	name->tid = BPF_CORE_READ(task, pid);
+	name->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	name->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	BPF_CORE_READ_STR_INTO(&name->comm, task, comm);
+}
+
+/* -c against the submitting thread's command, read only when -c is given. */
+static __always_inline bool submitter_comm_matches(struct task_struct *task)
+{
+	char comm[FILETOP_COMM_LEN];
+
+	if (!target_comm[0])
+		return true;
+	BPF_CORE_READ_STR_INTO(&comm, task, comm);
+	return fsbpf_comm_matches(comm);
+}
+
 /* The file's name, once per row: user space reads the ring every interval. */
 static __always_inline void send_name(__u32 epoch_now, const struct filetop_key *key,
 				      const struct seen_file *seen, bool cast)
@@ -184,15 +196,10 @@ static __always_inline void send_name(__u32 epoch_now, const struct filetop_key 
 	name->gen = key->gen;
 	name->type = type_of(seen->mode);
 	name->via = key->via;
-	if (seen->submitter) {
-		name->pid = seen->submitter->pid;
-		name->tid = seen->submitter->tid;
-		name->mntns = seen->submitter->mntns;
-		name->cgroup_id = seen->submitter->cgroup_id;
-		__builtin_memcpy(name->comm, seen->submitter->comm, sizeof(name->comm));
-	} else {
+	if (seen->submitter)
+		set_submitter(name, seen->submitter);
+	else
 		FSBPF_SET_CALLER(name, cast);
-	}
 	fsbpf_read_file_path(&name->path, seen->file, cast);
 	size = fsbpf_path_record_size(&name->path, offsetof(struct filetop_name, path));
 	if (bpf_ringbuf_output(&names, name, size, fsbpf_ringbuf_wakeup(size)))
@@ -237,7 +244,7 @@ static __always_inline void track(struct filetop_pending *way, void *map, __u32 
 	way->key.via = seen->submitter ? FILETOP_VIA_IO_URING : FILETOP_VIA_SYSCALL;
 	way->key.dev = FSBPF_READ(cast, file, f_inode, i_sb, s_dev);
 	way->counts = zero;
-	if (seen->submitter ? !fsbpf_comm_matches(seen->submitter->comm)
+	if (seen->submitter ? !submitter_comm_matches(seen->submitter)
 			    : !fsbpf_current_comm_matches()) {
 		way->state = FILETOP_PENDING_IGNORED;
 		return;
@@ -565,17 +572,22 @@ TRACEPOINT_PAIR(copy_file_range, FILETOP_COPY_FILE_RANGE)
 
 /*
  * ---- io_uring's reads and writes, on every backend (6.1 on) ----
- * Counted at completion with the bytes it posts, for the thread that
- * submitted the request (io-wq workers and SQPOLL do the work, but the
- * application asked), on the request's own file (fixed files too).
+ * Counted at completion with the bytes it posts, on the request's own file
+ * (fixed files too), for the thread that submitted it, which the request
+ * names: io-wq workers and SQPOLL do the work, but the application asked.
  */
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, FILETOP_MAX_REQUESTS);
-	__type(key, __u64);
-	__type(value, struct uring_submitter);
-} uring_requests SEC(".maps");
+/* 6.13 moved the submitting task into the request's io_uring task context. */
+struct io_kiocb___6_1 {
+	struct task_struct *task;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct task_struct *request_submitter(struct io_kiocb *req)
+{
+	if (bpf_core_field_exists(((struct io_kiocb___6_1 *)0)->task))
+		return BPF_CORE_READ((struct io_kiocb___6_1 *)req, task);
+	return BPF_CORE_READ(req, tctx, task);
+}
 
 /* 1 for a request that writes its file, 0 for one that reads it, -1 for another opcode. */
 static __always_inline int request_writes(struct io_kiocb *req)
@@ -596,53 +608,47 @@ static __always_inline int request_writes(struct io_kiocb *req)
 	}
 }
 
-static __always_inline int request_submitted(struct io_kiocb *req)
+/*
+ * -p against the submitter's process; the container filters against the
+ * completing thread, which is the submitter, one of its io-wq workers or
+ * its ring's SQPOLL thread, all in the submitter's process and cgroup.
+ */
+static __always_inline bool traced_submitter(struct task_struct *submitter)
 {
-	int writes = request_writes(req);
-	struct uring_submitter submitter = {};
-	__u64 key = fsbpf_request_id(req);
-
-	if (writes < 0 || (writes ? !count_writes : !count_reads) || !fsbpf_traced_task())
-		return 0;
-	/* Direct loads through the task's BTF, which every kernel these programs load on has. */
-	FSBPF_SET_CALLER(&submitter, true);
-	if (bpf_map_update_elem(&uring_requests, &key, &submitter, BPF_ANY))
-		__sync_fetch_and_add(&missed_calls, 1);
-	return 0;
+	if (target_tgid && BPF_CORE_READ(submitter, tgid) != target_tgid)
+		return false;
+	return fsbpf_traced_workload();
 }
 
 static __always_inline int request_completed(struct io_kiocb *req)
 {
 	int writes = request_writes(req);
-	__u64 key = fsbpf_request_id(req);
+	struct task_struct *submitter;
 	struct seen_file seen;
 	struct inode *inode;
 	struct file *file;
 	long bytes;
 
-	/* Another opcode may reuse a request whose completion overflowed. */
-	if (writes < 0)
-		return 0;
-	seen.submitter = bpf_map_lookup_elem(&uring_requests, &key);
-	if (!seen.submitter)
+	if (writes < 0 || (writes ? !count_writes : !count_reads))
 		return 0;
 	bytes = FSBPF_REQUEST_RESULT(req);
 	file = BPF_CORE_READ(req, file);
-	if (bytes >= 0 && file) {
-		inode = BPF_CORE_READ(file, f_inode);
-		seen.file = file;
-		seen.inode = (__u64)inode;
-		seen.ino = BPF_CORE_READ(inode, i_ino);
-		seen.gen = BPF_CORE_READ(inode, i_generation);
-		seen.mode = BPF_CORE_READ(inode, i_mode);
-		seen.tid = seen.submitter->tid;
-		seen.tgid = seen.submitter->pid;
-		count_seen(FILETOP_IO_URING, writes, &seen, bytes, false, OWN_CALL_SETS);
-	}
-	bpf_map_delete_elem(&uring_requests, &key);
+	submitter = request_submitter(req);
+	if (bytes < 0 || !file || !submitter || !traced_submitter(submitter))
+		return 0;
+	inode = BPF_CORE_READ(file, f_inode);
+	seen.file = file;
+	seen.submitter = submitter;
+	seen.inode = (__u64)inode;
+	seen.ino = BPF_CORE_READ(inode, i_ino);
+	seen.gen = BPF_CORE_READ(inode, i_generation);
+	seen.mode = BPF_CORE_READ(inode, i_mode);
+	seen.tid = BPF_CORE_READ(submitter, pid);
+	seen.tgid = BPF_CORE_READ(submitter, tgid);
+	count_seen(FILETOP_IO_URING, writes, &seen, bytes, false, OWN_CALL_SETS);
 	return 0;
 }
 
-FSBPF_URING_PROGRAMS(request_submitted, request_completed)
+FSBPF_URING_COMPLETION_PROGRAMS(request_completed)
 
 char LICENSE[] SEC("license") = "GPL";

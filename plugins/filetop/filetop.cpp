@@ -61,7 +61,8 @@ constexpr std::array<fsbpf::Backend, 4> kBackends = {{
 }};
 constexpr auto kBackendInfos = fsbpf::backend_infos(kBackends);
 
-// What filetop.bpf.c's io_uring programs read by CO-RE.
+// What filetop.bpf.c's io_uring program reads by CO-RE; the submitting task
+// it finds in either place the kernel keeps it.
 constexpr std::array<std::pair<const char *, const char *>, 3> kUringFields = {{
 	{"io_kiocb", "file"},
 	{"file", "f_inode"},
@@ -488,8 +489,6 @@ private:
 			int err = filter_.apply(skel);
 			if (!err && !kBackends.at(backend).pairs)
 				err = bpf_map__set_max_entries(skel.maps.inflights, 1);
-			if (!err && !uring)
-				err = bpf_map__set_max_entries(skel.maps.uring_requests, 1);
 			return err;
 		};
 		return skel_.attempt(host, configure, [&](std::string_view name) {

@@ -16,11 +16,9 @@
 
 #include <fsbpf/path.h>
 
-#define FILETOP_COMM_LEN     16
-#define FILETOP_MAX_FILES    10240
-/* io_uring reads and writes in flight: more are counted as missed. */
-#define FILETOP_MAX_REQUESTS 4096
-#define FILETOP_EPOCHS       2
+#define FILETOP_COMM_LEN  16
+#define FILETOP_MAX_FILES 10240
+#define FILETOP_EPOCHS    2
 
 /* The read and write family; backends with a program per call give each its own sets. */
 enum filetop_call {
