@@ -853,11 +853,8 @@ TEST(FileTopRealPrograms, CmpReadingTwoFilesByTurns)
 // and bytes fio reports itself.
 TEST(FileTopRealPrograms, FioIoUringBytesMatchFiosOwnTotals)
 {
-	if (!uring_completions_name_requests())
-		GTEST_SKIP()
-			<< "this kernel's io_uring_complete tracepoint does not pass the request";
-	if (run({"sh", "-c", "command -v fio"}).status != 0)
-		GTEST_SKIP() << "no fio here";
+	if (const std::string why_not = why_no_fio_on_uring(); !why_not.empty())
+		GTEST_SKIP() << why_not;
 	TempDir dir;
 	const auto fio = [&](const char *rw) {
 		const Finished done = run({"fio", "--name=ringio", "--directory=" + dir.path(),

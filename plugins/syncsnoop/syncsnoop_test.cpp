@@ -242,11 +242,8 @@ TEST_P(SyncSnoopBackend, ReportsIoUringSyncRequestsExactlyOnce)
 // io_uring engine: syncsnoop reports as many as fio counts itself.
 TEST(SyncSnoopRealPrograms, FioIoUringFsyncsMatchFiosOwnCount)
 {
-	if (!uring_completions_name_requests())
-		GTEST_SKIP()
-			<< "this kernel's io_uring_complete tracepoint does not pass the request";
-	if (run({"sh", "-c", "command -v fio"}).status != 0)
-		GTEST_SKIP() << "no fio here";
+	if (const std::string why_not = why_no_fio_on_uring(); !why_not.empty())
+		GTEST_SKIP() << why_not;
 	TempDir dir;
 	Tracer tracer({"--json", "-c", "fio"});
 	ASSERT_TRUE(tracer.attached()) << tracer.process().err();

@@ -114,6 +114,15 @@ bool uring_completions_name_requests()
 	return complete.size() >= 3 && complete[2].get<std::string>().ends_with("*");
 }
 
+std::string why_no_fio_on_uring()
+{
+	if (!uring_completions_name_requests())
+		return "this kernel's io_uring_complete tracepoint does not pass the request";
+	if (run({"sh", "-c", "command -v fio"}).status != 0)
+		return "no fio here";
+	return "";
+}
+
 std::map<std::string, std::string> supported_backends(const std::string &tool)
 {
 	const json report = features_report();
