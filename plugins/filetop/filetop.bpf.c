@@ -609,17 +609,11 @@ static __always_inline int request_writes(struct io_kiocb *req)
 }
 
 /*
- * -p against the submitter's process; the container filters against the
- * completing thread, which is the submitter, one of its io-wq workers or
- * its ring's SQPOLL thread, all in the submitter's process and cgroup.
+ * The container filters apply to the completing thread, which is the
+ * submitter, one of its io-wq workers or its ring's SQPOLL thread, all in the
+ * submitter's process and cgroup; -p to the submitter. Both come before the
+ * request's file is read: a request filtered out pays for little else.
  */
-static __always_inline bool traced_submitter(struct task_struct *submitter)
-{
-	if (target_tgid && BPF_CORE_READ(submitter, tgid) != target_tgid)
-		return false;
-	return fsbpf_traced_workload();
-}
-
 static __always_inline int request_completed(struct io_kiocb *req)
 {
 	int writes = request_writes(req);
@@ -629,12 +623,17 @@ static __always_inline int request_completed(struct io_kiocb *req)
 	struct file *file;
 	long bytes;
 
-	if (writes < 0 || (writes ? !count_writes : !count_reads))
+	if (writes < 0 || (writes ? !count_writes : !count_reads) || !fsbpf_traced_workload())
 		return 0;
 	bytes = FSBPF_REQUEST_RESULT(req);
-	file = BPF_CORE_READ(req, file);
 	submitter = request_submitter(req);
-	if (bytes < 0 || !file || !submitter || !traced_submitter(submitter))
+	if (bytes < 0 || !submitter)
+		return 0;
+	seen.tgid = BPF_CORE_READ(submitter, tgid);
+	if (target_tgid && seen.tgid != target_tgid)
+		return 0;
+	file = BPF_CORE_READ(req, file);
+	if (!file)
 		return 0;
 	inode = BPF_CORE_READ(file, f_inode);
 	seen.file = file;
@@ -644,7 +643,6 @@ static __always_inline int request_completed(struct io_kiocb *req)
 	seen.gen = BPF_CORE_READ(inode, i_generation);
 	seen.mode = BPF_CORE_READ(inode, i_mode);
 	seen.tid = BPF_CORE_READ(submitter, pid);
-	seen.tgid = BPF_CORE_READ(submitter, tgid);
 	count_seen(FILETOP_IO_URING, writes, &seen, bytes, false, OWN_CALL_SETS);
 	return 0;
 }
