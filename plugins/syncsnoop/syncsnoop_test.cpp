@@ -88,8 +88,6 @@ Finished trace_child(std::vector<std::string> args, Workload &child,
 	return tracer.stop();
 }
 
-class SyncSnoopBackend : public testing::TestWithParam<std::string> {};
-
 // The tracepoint backend keeping calls in flight in the hash by thread id, as
 // kernels whose tracing programs lack task local storage do (5.10, 5.11).
 constexpr std::string_view kByThreadId = "tracepoint_by_tid";
@@ -105,37 +103,36 @@ struct ExpectedCall {
 	}
 };
 
-// Adds the arguments and environment of the test's backend; returns why it
-// cannot work on this kernel, or "".
-std::string use_backend(const std::string &param, std::vector<std::string> &args,
-			std::vector<std::string> &env)
-{
-	std::string backend = param;
-	if (backend == kByThreadId) {
-		backend = "tracepoint";
-		env = {"FSBPF_DISABLE=task_storage"};
+// syncsnoop --json on the test's backend, with the environment it needs;
+// skipped where the backend cannot work on this kernel.
+class SyncSnoopBackend : public testing::TestWithParam<std::string> {
+protected:
+	void SetUp() override
+	{
+		std::string backend = GetParam();
+		if (backend == kByThreadId) {
+			backend = "tracepoint";
+			env_ = {"FSBPF_DISABLE=task_storage"};
+		}
+		if (backend == "auto")
+			return;
+		const std::string why_not = supported_backends().at(backend);
+		if (!why_not.empty())
+			GTEST_SKIP() << "syncsnoop's " << backend
+				     << " backend cannot work on this kernel: " << why_not;
+		args_.insert(args_.end(), {"--backend", backend});
 	}
-	if (backend == "auto")
-		return "";
-	const std::string why_not = supported_backends().at(backend);
-	if (!why_not.empty())
-		return "syncsnoop's " + backend + " backend cannot work on this kernel: " + why_not;
-	args.insert(args.end(), {"--backend", backend});
-	return "";
-}
+	std::vector<std::string> args_ = {"--json"};
+	std::vector<std::string> env_;
+};
 
 TEST_P(SyncSnoopBackend, ReportsEachSyncFamilyCallExactlyOnce)
 {
-	std::vector<std::string> args = {"--json"};
-	std::vector<std::string> env;
-	const std::string why_not = use_backend(GetParam(), args, env);
-	if (!why_not.empty())
-		GTEST_SKIP() << why_not;
 	TempDir dir;
 	const std::string file = dir.path() + "/synced-file";
 	Workload child("fsbpf-synct", [&] { sync_family_calls(file); });
 	const pid_t pid = child.pid();
-	const Finished done = trace_child(args, child, env);
+	const Finished done = trace_child(args_, child, env_);
 	ASSERT_EQ(done.status, 0) << done.err;
 
 	const auto lines = json_lines(done.out);
@@ -180,14 +177,8 @@ TEST_P(SyncSnoopBackend, ReportsEachSyncFamilyCallExactlyOnce)
 // with the submitting thread, the request's file and its result.
 TEST_P(SyncSnoopBackend, ReportsIoUringSyncRequestsExactlyOnce)
 {
-	std::vector<std::string> args = {"--json"};
-	std::vector<std::string> env;
-	const std::string why_not = use_backend(GetParam(), args, env);
-	if (!why_not.empty())
+	if (const std::string why_not = why_uring_untraced(); !why_not.empty())
 		GTEST_SKIP() << why_not;
-	if (!uring_completions_name_requests())
-		GTEST_SKIP()
-			<< "this kernel's io_uring_complete tracepoint does not pass the request";
 	try {
 		const Uring probe;
 		if (!probe.supports(IORING_OP_FSYNC) || !probe.supports(IORING_OP_SYNC_FILE_RANGE))
@@ -209,7 +200,7 @@ TEST_P(SyncSnoopBackend, ReportsIoUringSyncRequestsExactlyOnce)
 		close(fd);
 	});
 	const pid_t pid = child.pid();
-	const Finished done = trace_child(args, child, env);
+	const Finished done = trace_child(args_, child, env_);
 	ASSERT_EQ(done.status, 0) << done.err;
 
 	const auto lines = json_lines(done.out);
