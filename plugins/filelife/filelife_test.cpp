@@ -475,21 +475,14 @@ TEST_P(FileLifeBackend, FollowsRenamesLinksAndFailures)
 	expect_reported(got_files, expected_files, run);
 }
 
-// Whether the backend sees io_uring's requests: the vfs views always do;
-// the system-call views where the completion tracepoint passes the request.
-bool sees_uring_requests(const std::string &backend)
-{
-	return !sees_system_calls(backend) || uring_completions_name_requests();
-}
-
 // A ring of `entries` for a test of backend, or null and the reason it cannot run here.
 std::unique_ptr<Uring> uring_for(const std::string &backend, std::string &why_not,
 				 unsigned entries = 8)
 {
-	if (!sees_uring_requests(backend)) {
-		why_not = "this kernel's io_uring_complete tracepoint does not pass the request";
+	// The vfs views always see io_uring's requests; the system-call views
+	// where the completion tracepoint passes the request.
+	if (sees_system_calls(backend) && !(why_not = why_uring_untraced()).empty())
 		return nullptr;
-	}
 	try {
 		return std::make_unique<Uring>(entries);
 	} catch (const std::system_error &e) {

@@ -114,10 +114,17 @@ bool uring_completions_name_requests()
 	return complete.size() >= 3 && complete[2].get<std::string>().ends_with("*");
 }
 
+std::string why_uring_untraced()
+{
+	return uring_completions_name_requests()
+		       ? ""
+		       : "this kernel's io_uring_complete tracepoint does not pass the request";
+}
+
 std::string why_no_fio_on_uring()
 {
-	if (!uring_completions_name_requests())
-		return "this kernel's io_uring_complete tracepoint does not pass the request";
+	if (std::string why_not = why_uring_untraced(); !why_not.empty())
+		return why_not;
 	if (run({"sh", "-c", "command -v fio"}).status != 0)
 		return "no fio here";
 	return "";

@@ -37,6 +37,8 @@ json features_report();
 // Whether io_uring_complete passes the request here (6.1 on), as `fsbpf
 // features` shows its arguments: where tools see io_uring by its tracepoints.
 bool uring_completions_name_requests();
+// Why tools cannot see io_uring's requests by its tracepoints here, or "".
+std::string why_uring_untraced();
 // Why fio's io_uring engine cannot be a traced workload here, or "".
 std::string why_no_fio_on_uring();
 // tool's backend -> "" when it works here, else the reason.
