@@ -15,6 +15,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "filter.bpf.h"
+#include "path.bpf.h"
 
 /* io_kiocb_to_cmd(): a request's prepared command begins the request. */
 #define FSBPF_REQUEST_CMD(type, req) ((type *)(req))
@@ -31,28 +32,49 @@ static __always_inline __u64 fsbpf_request_id(struct io_kiocb *req)
 	return id;
 }
 
+/* The request a completion passes as a void *, typed for plain loads (6.2 on). */
+static __always_inline struct io_kiocb *fsbpf_request_btf(void *req)
+{
+	return bpf_rdonly_cast(req, bpf_core_type_id_kernel(struct io_kiocb));
+}
+
 /* A request's result, as its completion posts it. */
 #define FSBPF_REQUEST_RESULT(req) BPF_CORE_READ(req, cqe.res)
 
-/* Completions only, for a tool that reads what it needs from the request then. */
-#define FSBPF_URING_COMPLETION_PROGRAMS(on_complete)                                \
-	/* Completions of traced processes held back by a full completion queue. */ \
-	__u64 cq_overflows = 0;                                                     \
-	/* 6.1: (ctx, req, user_data, res, ...); 6.18: (ctx, req, cqe). A NULL req  \
-	 * is a completion of no request, such as a message between rings. */       \
-	SEC("tp_btf/io_uring_complete")                                             \
-	int BPF_PROG(uring_complete, void *ring, struct io_kiocb *req)              \
-	{                                                                           \
-		return req ? on_complete(req) : 0;                                  \
-	}                                                                           \
-	SEC("tp_btf/io_uring_cqe_overflow")                                         \
-	int BPF_PROG(uring_cqe_overflow)                                            \
-	{                                                                           \
-		if (fsbpf_traced_process())                                         \
-			__sync_fetch_and_add(&cq_overflows, 1);                     \
-		return 0;                                                           \
+/* Completions held back by a full completion queue, of traced processes. */
+#define FSBPF_URING_OVERFLOW_PROGRAM                            \
+	__u64 cq_overflows = 0;                                 \
+	SEC("tp_btf/io_uring_cqe_overflow")                     \
+	int BPF_PROG(uring_cqe_overflow)                        \
+	{                                                       \
+		if (fsbpf_traced_process())                     \
+			__sync_fetch_and_add(&cq_overflows, 1); \
+		return 0;                                       \
 	}
 
+/*
+ * Completions only, for a tool that reads what it needs from the request
+ * then: on_complete(req, cast) reads the request by plain loads where the
+ * kernel has bpf_rdonly_cast (6.2 on), else by CO-RE probe reads (program
+ * variants "_cast" and "_core", fsbpf/skeleton.hpp). The tracepoint passes
+ * the request as a void *, which takes no plain load: 6.1 (ctx, req,
+ * user_data, res, ...), 6.18 (ctx, req, cqe). A NULL req is a completion of
+ * no request, such as a message between rings.
+ */
+#define FSBPF_URING_COMPLETION_PROGRAMS(on_complete)                        \
+	SEC("tp_btf/io_uring_complete")                                     \
+	int BPF_PROG(uring_complete_cast, void *ring, void *req)            \
+	{                                                                   \
+		return req ? on_complete(fsbpf_request_btf(req), true) : 0; \
+	}                                                                   \
+	SEC("tp_btf/io_uring_complete")                                     \
+	int BPF_PROG(uring_complete_core, void *ring, struct io_kiocb *req) \
+	{                                                                   \
+		return req ? on_complete(req, false) : 0;                   \
+	}                                                                   \
+	FSBPF_URING_OVERFLOW_PROGRAM
+
+/* Submissions too: the submit tracepoints type the request, which takes plain loads. */
 #define FSBPF_URING_PROGRAMS(on_submit, on_complete)         \
 	/* 6.12 on */                                        \
 	SEC("tp_btf/io_uring_submit_req")                    \

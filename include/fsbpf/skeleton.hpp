@@ -86,22 +86,25 @@ constexpr std::string_view variant_stem(std::string_view name)
 	return name;
 }
 
+// Whether each variant suffix that ends `name` names what the kernel has.
+inline bool variant_fits(std::string_view name, const plugin::Host &host)
+{
+	for (std::optional<VariantSuffix> suffix; (suffix = variant_suffix(name));
+	     name.remove_suffix(suffix->length))
+		if (host.feature(suffix->feature) != suffix->with)
+			return false;
+	return true;
+}
+
 // Whether backend loads the program `name` on this kernel: the name starts
-// with one of the backend's prefixes, and each variant suffix names what the
-// kernel has.
+// with one of the backend's prefixes, and its variant fits the kernel.
 inline bool loads(const Backend &backend, std::string_view name, const plugin::Host &host)
 {
 	const bool prefixed =
 		std::ranges::any_of(backend.programs, [name](std::string_view prefix) {
 			return !prefix.empty() && name.starts_with(prefix);
 		});
-	if (!prefixed)
-		return false;
-	for (std::optional<VariantSuffix> suffix; (suffix = variant_suffix(name));
-	     name.remove_suffix(suffix->length))
-		if (host.feature(suffix->feature) != suffix->with)
-			return false;
-	return true;
+	return prefixed && variant_fits(name, host);
 }
 
 // Runs of the loaded programs of obj that the kernel skipped, e.g. a

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <fsbpf/plugin.hpp>
+#include <fsbpf/skeleton.hpp>
 
 #include <array>
 #include <optional>
@@ -46,11 +47,14 @@ uring_submit_program(const plugin::Host &host,
 	return std::nullopt;
 }
 
-// Whether the io_uring program `name` loads, given uring_submit_program().
-inline bool uring_wanted(std::string_view name, std::optional<std::string_view> submit)
+// Whether the io_uring program `name` loads, given uring_submit_program(): a
+// completion program of FSBPF_URING_COMPLETION_VARIANTS only in the variant
+// that fits the kernel.
+inline bool uring_wanted(std::string_view name, std::optional<std::string_view> submit,
+			 const plugin::Host &host)
 {
-	return submit &&
-	       (name == *submit || name == "uring_complete" || name == "uring_cqe_overflow");
+	return submit && (name == *submit || name == "uring_cqe_overflow" ||
+			  (variant_stem(name) == "uring_complete" && variant_fits(name, host)));
 }
 
 } // namespace fsbpf

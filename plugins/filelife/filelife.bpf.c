@@ -1329,7 +1329,7 @@ static __always_inline bool names_files(__u8 opcode)
 
 static __always_inline int uring_submitted(struct io_kiocb *req)
 {
-	__u8 opcode = BPF_CORE_READ(req, opcode);
+	__u8 opcode = req->opcode;
 
 	if (!names_files(opcode) || !fsbpf_traced_process())
 		return 0;
@@ -1360,9 +1360,9 @@ static __always_inline int uring_opened(struct io_kiocb *req, int result)
 	return report_opened(result, false);
 }
 
-static __always_inline int uring_completed(struct io_kiocb *req)
+static __always_inline int uring_completed(struct io_kiocb *req, bool cast)
 {
-	__u8 opcode = BPF_CORE_READ(req, opcode);
+	__u8 opcode = FSBPF_READ(cast, req, opcode);
 	int result;
 
 	if (opcode != IORING_OP_OPENAT && opcode != IORING_OP_OPENAT2 && !names_files(opcode))

@@ -415,7 +415,7 @@ private:
 		};
 		auto keep = [&](std::string_view name) {
 			if (name.starts_with(fsbpf::kUringPrefix))
-				return fsbpf::uring_wanted(name, uring);
+				return fsbpf::uring_wanted(name, uring, host);
 			return fsbpf::loads(kBackends.at(backend), name, host) &&
 			       layout_wanted(name, *hooks);
 		};

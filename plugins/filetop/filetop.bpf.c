@@ -582,17 +582,17 @@ struct io_kiocb___6_1 {
 	struct task_struct *task;
 } __attribute__((preserve_access_index));
 
-static __always_inline struct task_struct *request_submitter(struct io_kiocb *req)
+static __always_inline struct task_struct *request_submitter(struct io_kiocb *req, bool cast)
 {
 	if (bpf_core_field_exists(((struct io_kiocb___6_1 *)0)->task))
-		return BPF_CORE_READ((struct io_kiocb___6_1 *)req, task);
-	return BPF_CORE_READ(req, tctx, task);
+		return FSBPF_READ(cast, (struct io_kiocb___6_1 *)req, task);
+	return FSBPF_READ(cast, req, tctx, task);
 }
 
 /* 1 for a request that writes its file, 0 for one that reads it, -1 for another opcode. */
-static __always_inline int request_writes(struct io_kiocb *req)
+static __always_inline int request_writes(struct io_kiocb *req, bool cast)
 {
-	switch (BPF_CORE_READ(req, opcode)) {
+	switch (FSBPF_READ(cast, req, opcode)) {
 	case IORING_OP_READ:
 	case IORING_OP_READV:
 	case IORING_OP_READ_FIXED:
@@ -614,9 +614,9 @@ static __always_inline int request_writes(struct io_kiocb *req)
  * submitter's process and cgroup; -p to the submitter. Both come before the
  * request's file is read: a request filtered out pays for little else.
  */
-static __always_inline int request_completed(struct io_kiocb *req)
+static __always_inline int request_completed(struct io_kiocb *req, bool cast)
 {
-	int writes = request_writes(req);
+	int writes = request_writes(req, cast);
 	struct task_struct *submitter;
 	struct seen_file seen;
 	struct inode *inode;
@@ -625,25 +625,25 @@ static __always_inline int request_completed(struct io_kiocb *req)
 
 	if (writes < 0 || (writes ? !count_writes : !count_reads) || !fsbpf_traced_workload())
 		return 0;
-	bytes = FSBPF_REQUEST_RESULT(req);
-	submitter = request_submitter(req);
+	bytes = FSBPF_READ(cast, req, cqe.res);
+	submitter = request_submitter(req, cast);
 	if (bytes < 0 || !submitter)
 		return 0;
-	seen.tgid = BPF_CORE_READ(submitter, tgid);
+	seen.tgid = FSBPF_READ(cast, submitter, tgid);
 	if (target_tgid && seen.tgid != target_tgid)
 		return 0;
-	file = BPF_CORE_READ(req, file);
+	file = FSBPF_READ(cast, req, file);
 	if (!file)
 		return 0;
-	inode = BPF_CORE_READ(file, f_inode);
+	inode = FSBPF_READ(cast, file, f_inode);
 	seen.file = file;
 	seen.submitter = submitter;
 	seen.inode = (__u64)inode;
-	seen.ino = BPF_CORE_READ(inode, i_ino);
-	seen.gen = BPF_CORE_READ(inode, i_generation);
-	seen.mode = BPF_CORE_READ(inode, i_mode);
-	seen.tid = BPF_CORE_READ(submitter, pid);
-	count_seen(FILETOP_IO_URING, writes, &seen, bytes, false, OWN_CALL_SETS);
+	seen.ino = FSBPF_READ(cast, inode, i_ino);
+	seen.gen = FSBPF_READ(cast, inode, i_generation);
+	seen.mode = FSBPF_READ(cast, inode, i_mode);
+	seen.tid = FSBPF_READ(cast, submitter, pid);
+	count_seen(FILETOP_IO_URING, writes, &seen, bytes, cast, OWN_CALL_SETS);
 	return 0;
 }
 

@@ -493,7 +493,7 @@ private:
 		};
 		return skel_.attempt(host, configure, [&](std::string_view name) {
 			if (name.starts_with(fsbpf::kUringPrefix))
-				return fsbpf::uring_wanted(name, uring);
+				return fsbpf::uring_wanted(name, uring, host);
 			return fsbpf::loads(kBackends.at(backend), name, host);
 		});
 	}

@@ -456,11 +456,11 @@ RAW_EXIT(_novma_core, false, false)
  */
 
 /* The request's sync call, or -1 for another opcode. */
-static __always_inline int request_call(struct io_kiocb *req)
+static __always_inline int request_call(struct io_kiocb *req, bool cast)
 {
 	struct io_sync *sync = FSBPF_REQUEST_CMD(struct io_sync, req);
 
-	switch (BPF_CORE_READ(req, opcode)) {
+	switch (FSBPF_READ(cast, req, opcode)) {
 	case IORING_OP_FSYNC:
 		return BPF_CORE_READ(sync, flags) & SYNCSNOOP_FSYNC_DATASYNC ? SYNC_CALL_FDATASYNC
 									     : SYNC_CALL_FSYNC;
@@ -473,7 +473,7 @@ static __always_inline int request_call(struct io_kiocb *req)
 
 static __always_inline int request_submitted(struct io_kiocb *req)
 {
-	int call = request_call(req);
+	int call = request_call(req, true);
 	struct request_start start = {};
 	__u64 key = fsbpf_request_id(req);
 
@@ -507,13 +507,13 @@ static __always_inline void report_request(struct io_kiocb *req, const struct re
 	send_event(event, with_paths ? BPF_CORE_READ(req, file) : NULL, false);
 }
 
-static __always_inline int request_completed(struct io_kiocb *req)
+static __always_inline int request_completed(struct io_kiocb *req, bool cast)
 {
 	__u64 key = fsbpf_request_id(req);
 	struct request_start *start;
 
 	/* Another opcode may reuse a sync request whose completion overflowed. */
-	if (request_call(req) < 0)
+	if (request_call(req, cast) < 0)
 		return 0;
 	start = bpf_map_lookup_elem(&requests, &key);
 	if (!start)

@@ -313,7 +313,7 @@ private:
 		};
 		return skel_.attempt(host, configure, [&](std::string_view name) {
 			if (name.starts_with(fsbpf::kUringPrefix))
-				return fsbpf::uring_wanted(name, uring);
+				return fsbpf::uring_wanted(name, uring, host);
 			return backend_loads(backend, name, host, fentry_hooks);
 		});
 	}
