@@ -589,52 +589,104 @@ static __always_inline struct task_struct *request_submitter(struct io_kiocb *re
 	return FSBPF_READ(cast, req, tctx, task);
 }
 
-/* 1 for a request that writes its file, 0 for one that reads it, -1 for another opcode. */
-static __always_inline int request_writes(struct io_kiocb *req, bool cast)
+/* What a request's opcode does with its files. TEE, as tee(2), moves data between pipes only. */
+enum request_io {
+	REQUEST_OTHER,
+	REQUEST_READS,   /* reads its file */
+	REQUEST_WRITES,  /* writes its file */
+	REQUEST_SPLICES, /* reads its input, writes its file */
+};
+
+static __always_inline enum request_io request_io(struct io_kiocb *req, bool cast)
 {
 	switch (FSBPF_READ(cast, req, opcode)) {
 	case IORING_OP_READ:
 	case IORING_OP_READV:
 	case IORING_OP_READ_FIXED:
 	case IORING_OP_READV_FIXED:
-		return 0;
+		return count_reads ? REQUEST_READS : REQUEST_OTHER;
 	case IORING_OP_WRITE:
 	case IORING_OP_WRITEV:
 	case IORING_OP_WRITE_FIXED:
 	case IORING_OP_WRITEV_FIXED:
-		return 1;
+		return count_writes ? REQUEST_WRITES : REQUEST_OTHER;
+	case IORING_OP_SPLICE:
+		return REQUEST_SPLICES;
 	default:
-		return -1;
+		return REQUEST_OTHER;
 	}
 }
 
+/* include/uapi/linux/io_uring.h: splice_fd_in names a fixed file slot. */
+#define SPLICE_F_FD_IN_FIXED (1U << 31)
+/* The low bits of a fixed file slot's pointer are flags (FFS_*). */
+#define FIXED_FILE_FLAGS     7UL
+
 /*
- * The container filters apply to the completing thread, which is the
- * submitter, one of its io-wq workers or its ring's SQPOLL thread, all in the
- * submitter's process and cgroup; -p to the submitter. Both come before the
- * request's file is read: a request filtered out pays for little else.
+ * Up to 6.12 the fixed file table was an array of tagged file pointers,
+ * struct io_fixed_file { unsigned long file_ptr; }. That type is not asked of
+ * BTF: where vmlinux lacks it, libbpf looks in the modules' BTF, which needs
+ * CAP_SYS_ADMIN.
  */
-static __always_inline int request_completed(struct io_kiocb *req, bool cast)
+struct io_file_table___6_1 {
+	unsigned long *files;
+} __attribute__((preserve_access_index));
+struct io_ring_ctx___6_1 {
+	unsigned int nr_user_files;
+} __attribute__((preserve_access_index));
+
+/* The file in slot `slot` of the ring's fixed file table, or NULL. */
+static __always_inline struct file *fixed_file(struct io_ring_ctx *ctx, unsigned int slot)
 {
-	int writes = request_writes(req, cast);
-	struct task_struct *submitter;
+	struct io_file_table *table = &ctx->file_table;
+	struct io_file_table___6_1 *table_6_1 = (void *)table;
+	unsigned long *files;
+	struct io_rsrc_node **nodes;
+	struct io_rsrc_node *node = NULL;
+	unsigned long file_ptr;
+
+	if (bpf_core_field_exists(table->data)) {
+		if (slot >= BPF_CORE_READ(table, data.nr))
+			return NULL;
+		nodes = BPF_CORE_READ(table, data.nodes);
+		bpf_probe_read_kernel(&node, sizeof(node), nodes + slot);
+		file_ptr = BPF_CORE_READ(node, file_ptr);
+	} else {
+		if (slot >= BPF_CORE_READ((struct io_ring_ctx___6_1 *)ctx, nr_user_files))
+			return NULL;
+		files = BPF_CORE_READ(table_6_1, files);
+		bpf_probe_read_kernel(&file_ptr, sizeof(file_ptr), files + slot);
+	}
+	return (struct file *)(file_ptr & ~FIXED_FILE_FLAGS);
+}
+
+/*
+ * The file a splice request read. The request keeps only its number: a fixed
+ * file slot, or a descriptor of the submitter's process, whose table every
+ * thread that completes the request shares.
+ */
+static __always_inline struct file *splice_input(struct io_kiocb *req, bool cast)
+{
+	struct io_splice *splice = FSBPF_REQUEST_CMD(struct io_splice, req);
+	int input = BPF_CORE_READ(splice, splice_fd_in);
+	struct file *file;
+
+	if (!(BPF_CORE_READ(splice, flags) & SPLICE_F_FD_IN_FIXED))
+		return fsbpf_fd_file(input, cast);
+	file = fixed_file(BPF_CORE_READ(req, ctx), input);
+	return cast ? bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file)) : file;
+}
+
+/* Adds a request's bytes on one of its files to its submitter's row. */
+static __always_inline void count_request(bool write, struct file *file,
+					  struct task_struct *submitter, __u32 tgid, long bytes,
+					  bool cast)
+{
 	struct seen_file seen;
 	struct inode *inode;
-	struct file *file;
-	long bytes;
 
-	if (writes < 0 || (writes ? !count_writes : !count_reads) || !fsbpf_traced_workload())
-		return 0;
-	bytes = FSBPF_READ(cast, req, cqe.res);
-	submitter = request_submitter(req, cast);
-	if (bytes < 0 || !submitter)
-		return 0;
-	seen.tgid = FSBPF_READ(cast, submitter, tgid);
-	if (target_tgid && seen.tgid != target_tgid)
-		return 0;
-	file = FSBPF_READ(cast, req, file);
-	if (!file)
-		return 0;
+	if (!file || (write ? !count_writes : !count_reads))
+		return;
 	inode = FSBPF_READ(cast, file, f_inode);
 	seen.file = file;
 	seen.submitter = submitter;
@@ -643,7 +695,36 @@ static __always_inline int request_completed(struct io_kiocb *req, bool cast)
 	seen.gen = FSBPF_READ(cast, inode, i_generation);
 	seen.mode = FSBPF_READ(cast, inode, i_mode);
 	seen.tid = FSBPF_READ(cast, submitter, pid);
-	count_seen(FILETOP_IO_URING, writes, &seen, bytes, cast, OWN_CALL_SETS);
+	seen.tgid = tgid;
+	count_seen(FILETOP_IO_URING, write, &seen, bytes, cast, OWN_CALL_SETS);
+}
+
+/*
+ * The container filters apply to the completing thread, which is the
+ * submitter, one of its io-wq workers or its ring's SQPOLL thread, all in the
+ * submitter's process and cgroup; -p to the submitter. Both come before the
+ * request's files are read: a request filtered out pays for little else.
+ */
+static __always_inline int request_completed(struct io_kiocb *req, bool cast)
+{
+	enum request_io io = request_io(req, cast);
+	struct task_struct *submitter;
+	__u32 tgid;
+	long bytes;
+
+	if (io == REQUEST_OTHER || !fsbpf_traced_workload())
+		return 0;
+	bytes = FSBPF_READ(cast, req, cqe.res);
+	submitter = request_submitter(req, cast);
+	if (bytes < 0 || !submitter)
+		return 0;
+	tgid = FSBPF_READ(cast, submitter, tgid);
+	if (target_tgid && tgid != target_tgid)
+		return 0;
+	if (io == REQUEST_SPLICES)
+		count_request(false, splice_input(req, cast), submitter, tgid, bytes, cast);
+	count_request(io != REQUEST_READS, FSBPF_READ(cast, req, file), submitter, tgid, bytes,
+		      cast);
 	return 0;
 }
 

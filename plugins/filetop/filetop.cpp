@@ -62,9 +62,12 @@ constexpr std::array<fsbpf::Backend, 4> kBackends = {{
 constexpr auto kBackendInfos = fsbpf::backend_infos(kBackends);
 
 // What filetop.bpf.c's io_uring program reads by CO-RE; the submitting task
-// it finds in either place the kernel keeps it.
-constexpr std::array<std::pair<const char *, const char *>, 3> kUringFields = {{
+// and the fixed file table it finds in either place the kernel keeps them.
+constexpr std::array<std::pair<const char *, const char *>, 6> kUringFields = {{
 	{"io_kiocb", "file"},
+	{"io_kiocb", "ctx"},
+	{"io_ring_ctx", "file_table"},
+	{"io_splice", "splice_fd_in"},
 	{"file", "f_inode"},
 	{"inode", "i_generation"},
 }};

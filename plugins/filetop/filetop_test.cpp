@@ -66,6 +66,8 @@ struct Counted {
 	size_t intervals = 0;
 	std::string output;
 
+	// Every counter the summary prints: calls seen but not in a row.
+	uint64_t unreported() const { return overflow + lost + missed + skipped + cq_overflows; }
 	const Totals *find(uint64_t tid, const std::string &file) const
 	{
 		const auto found = by_tid_file.find({tid, file});
@@ -139,6 +141,13 @@ Counted count_during(std::vector<std::string> args, const std::vector<Workload *
 	if (done.status != 0)
 		throw std::runtime_error("filetop failed: " + done.err);
 	return counted_from(done);
+}
+
+// count_during() for one workload, which -p picks out.
+Counted count_child(std::vector<std::string> args, Workload &child)
+{
+	args.insert(args.end(), {"-p", std::to_string(child.pid())});
+	return count_during(std::move(args), {&child});
 }
 
 void must(bool ok, int code)
@@ -289,13 +298,11 @@ protected:
 
 TEST_P(FileTopBackend, CountsEveryCallOfTheFamilyExactlyPerThreadAndFile)
 {
-	std::vector<std::string> args = args_;
 	TempDir dir;
 	const CallFiles files(dir);
 	Workload child("fsbpf-ftcalls", [&] { all_calls(files); });
 	const auto pid = static_cast<uint64_t>(child.pid());
-	args.insert(args.end(), {"-p", std::to_string(pid)});
-	const Counted counted = count_during(args, {&child});
+	const Counted counted = count_child(args_, child);
 
 	EXPECT_EQ(counted.overflow, 0U);
 	EXPECT_EQ(counted.lost, 0U);
@@ -346,9 +353,7 @@ TEST_P(FileTopBackend, ManyFilesByTurnsCountExactlyAcrossIntervals)
 			usleep(20000); // 0.8 s in all: four 0.2 s intervals or so
 		}
 	});
-	std::vector<std::string> args = args_;
-	args.insert(args.end(), {"-p", std::to_string(child.pid())});
-	const Counted counted = count_during(args, {&child});
+	const Counted counted = count_child(args_, child);
 
 	EXPECT_GE(counted.intervals, 2U) << counted.output;
 	EXPECT_EQ(counted.overflow, 0U);
@@ -374,7 +379,6 @@ TEST_P(FileTopBackend, CountsIoUringReadsAndWritesForTheSubmitter)
 {
 	if (const std::string why_not = why_uring_untraced(); !why_not.empty())
 		GTEST_SKIP() << why_not;
-	std::vector<std::string> args = args_;
 	TempDir dir;
 	const std::string path = dir.file("ring");
 	const auto body = [&] {
@@ -394,11 +398,9 @@ TEST_P(FileTopBackend, CountsIoUringReadsAndWritesForTheSubmitter)
 	};
 	Workload child("fsbpf-ftring", body);
 	const auto pid = static_cast<uint64_t>(child.pid());
-	args.insert(args.end(), {"-p", std::to_string(pid)});
-	const Counted counted = count_during(args, {&child});
+	const Counted counted = count_child(args_, child);
 
-	EXPECT_EQ(counted.overflow + counted.lost + counted.missed + counted.cq_overflows, 0U)
-		<< counted.output;
+	EXPECT_EQ(counted.unreported(), 0U) << counted.output;
 	const auto found = counted.uring_by_tid_file.find({pid, "ring"});
 	ASSERT_NE(found, counted.uring_by_tid_file.end()) << counted.output;
 	const Counts expected{3, 3, 50 + 20 + 10, 100 + 30 + 70};
@@ -407,6 +409,48 @@ TEST_P(FileTopBackend, CountsIoUringReadsAndWritesForTheSubmitter)
 	EXPECT_EQ(found->second.pid, pid);
 	EXPECT_EQ(counted.uring_by_tid_file.size(), 1U) << counted.output;
 	expect_counted(counted, pid, "ring", {0, 1, 0, 7});
+}
+
+// io_uring's splices move file data as splice(2) does: a read on the file
+// they take from, a write on the file they give to, whether the input is a
+// descriptor or a fixed file slot. A tee moves data between pipes only and
+// counts on no file.
+TEST_P(FileTopBackend, CountsIoUringSplicesOnTheFilesTheyMove)
+{
+	if (const std::string why_not = why_uring_untraced(); !why_not.empty())
+		GTEST_SKIP() << why_not;
+	TempDir dir;
+	const std::string source = dir.file("source");
+	const std::string sink = dir.file("sink");
+	std::ofstream(source) << std::string(200, 's');
+	const auto body = [&] {
+		const int from = open_or_exit(source, O_RDONLY);
+		const int to = open_or_exit(sink, O_WRONLY | O_CREAT | O_TRUNC);
+		std::array<int, 2> pipe_fds{};
+		std::array<int, 2> copy_fds{};
+		must(pipe(pipe_fds.data()) == 0 && pipe(copy_fds.data()) == 0, 80);
+		Uring ring;
+		must(ring.splice(from, pipe_fds[1], 100) == 100, 81);
+		must(ring.splice(pipe_fds[0], to, 100) == 100, 82);
+		must(ring.splice(from, pipe_fds[1], 30) == 30, 83);
+		must(ring.tee(pipe_fds[0], copy_fds[1], 30) == 30, 84);
+		must(ring.splice(pipe_fds[0], to, 30) == 30, 85);
+		must(ring.put_in_slot(from) == 0, 86);
+		must(ring.splice_from_slot(pipe_fds[1], 40) == 40, 87);
+		must(ring.splice(pipe_fds[0], to, 40) == 40, 88);
+	};
+	Workload child("fsbpf-ftsplice", body);
+	const auto pid = static_cast<uint64_t>(child.pid());
+	const Counted counted = count_child(args_, child);
+
+	EXPECT_EQ(counted.unreported(), 0U) << counted.output;
+	const auto read_from = counted.uring_by_tid_file.find({pid, "source"});
+	const auto written_to = counted.uring_by_tid_file.find({pid, "sink"});
+	ASSERT_NE(read_from, counted.uring_by_tid_file.end()) << counted.output;
+	ASSERT_NE(written_to, counted.uring_by_tid_file.end()) << counted.output;
+	EXPECT_EQ(read_from->second.counts, (Counts{3, 0, 100 + 30 + 40, 0})) << counted.output;
+	EXPECT_EQ(written_to->second.counts, (Counts{0, 3, 0, 100 + 30 + 40})) << counted.output;
+	EXPECT_EQ(counted.uring_by_tid_file.size(), 2U) << counted.output;
 }
 
 // Threads of this process blocked in a system call numbered nr.
@@ -558,10 +602,10 @@ Counted read_and_write_counted(const std::string &option, pid_t *pid)
 		writes_to(dir.file("rw"), 2, 3);
 	});
 	*pid = child.pid();
-	std::vector<std::string> args = {"-p", std::to_string(child.pid())};
+	std::vector<std::string> args;
 	if (!option.empty())
 		args.push_back(option);
-	return count_during(args, {&child});
+	return count_child(args, child);
 }
 
 TEST(FileTopFilter, ReadOnlyAndWriteOnlyKeepTheirSide)
@@ -844,7 +888,7 @@ TEST(FileTopRealPrograms, CmpReadingTwoFilesByTurns)
 		EXPECT_EQ(rows[0].second.counts, straced.at(name)) << name;
 		EXPECT_EQ(rows[0].second.counts.rbytes, 1U << 20) << name;
 	}
-	EXPECT_EQ(counted.overflow + counted.lost + counted.missed + counted.skipped, 0U);
+	EXPECT_EQ(counted.unreported(), 0U);
 }
 
 // fio, which nobody here wrote, writes and then reads its file through its
@@ -884,10 +928,7 @@ TEST(FileTopRealPrograms, FioIoUringBytesMatchFiosOwnTotals)
 			      read["read"]["io_bytes"], wrote["write"]["io_bytes"]};
 	EXPECT_EQ(fios_own.wbytes, 256U * 1024);
 	EXPECT_EQ(by_uring, fios_own) << counted.output;
-	EXPECT_EQ(counted.overflow + counted.lost + counted.missed + counted.skipped +
-			  counted.cq_overflows,
-		  0U)
-		<< counted.output;
+	EXPECT_EQ(counted.unreported(), 0U) << counted.output;
 }
 
 // ---- Containers: which cgroup and mount namespace, and filters on them ----

@@ -156,6 +156,29 @@ int Uring::write_fixed(int fd, unsigned length, uint64_t offset)
 	return complete();
 }
 
+int Uring::splice(int from, int to, unsigned length)
+{
+	io_uring_prep_splice(&next_request(), from, -1, to, -1, length, 0);
+	return complete();
+}
+
+int Uring::splice_from_slot(int to, unsigned length)
+{
+	io_uring_prep_splice(&next_request(), 0, -1, to, -1, length, SPLICE_F_FD_IN_FIXED);
+	return complete();
+}
+
+int Uring::tee(int from, int to, unsigned length)
+{
+	io_uring_prep_tee(&next_request(), from, to, length, 0);
+	return complete();
+}
+
+int Uring::put_in_slot(int fd)
+{
+	return io_uring_register_files(&ring_, &fd, 1);
+}
+
 void Uring::queue_openat(int dir, const std::string &name, int flags, mode_t mode)
 {
 	io_uring_prep_openat(&next_request(), dir, queued_names_.emplace_back(name).c_str(), flags,

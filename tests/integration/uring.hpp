@@ -46,6 +46,14 @@ public:
 	int write(int fd, const std::string &from, uint64_t offset);
 	int writev(int fd, const std::string &from, uint64_t offset);
 	int write_fixed(int fd, unsigned length, uint64_t offset);
+	// IORING_OP_SPLICE at each file's position (one end a pipe), from a
+	// descriptor or from fixed file slot 0 (see put_in_slot), and
+	// IORING_OP_TEE between pipes: the bytes moved, or -errno.
+	int splice(int from, int to, unsigned length);
+	int splice_from_slot(int to, unsigned length);
+	int tee(int from, int to, unsigned length);
+	// Registers `fd` as the ring's only fixed file, in slot 0: 0 or -errno.
+	int put_in_slot(int fd);
 
 	// Requests in batches, as a busy application makes them: queue an
 	// open, submit what is queued, wait until the kernel has held back a
