@@ -418,11 +418,14 @@ json features(const Options &options)
 }
 
 // hookcost's empty programs on the hooks a tool's backend `pick` uses for
-// the workloads, or "" where none match it.
+// the workloads, or "" where none match it. Every tool sees io_uring's
+// completions; filelife and syncsnoop its submissions too.
 std::string floor_steps(const std::string &tool, const std::string &pick)
 {
+	const std::string uring = tool == "filetop" ? "empty_uring_complete"
+						    : "empty_uring_submit,empty_uring_complete";
 	if (pick == "tp_btf")
-		return tool == "syncsnoop" ? "empty_enter,empty" : "empty";
+		return (tool == "syncsnoop" ? "empty_enter,empty," : "empty,") + uring;
 	if (pick == "tracepoint" && tool == "syncsnoop")
 		return "empty_tp_enter,empty_tp_exit"; // fsync's, the workloads' call
 	return {};

@@ -91,6 +91,23 @@ int BPF_PROG(empty_enter)
 	return 0;
 }
 
+/*
+ * With empty: the floor of io_uring's requests for a tool that sees them at
+ * completion, or at submission too. Loaded only when held ("?"): 6.1 has no
+ * io_uring_submit_req.
+ */
+SEC("?tp_btf/io_uring_submit_req")
+int BPF_PROG(empty_uring_submit)
+{
+	return 0;
+}
+
+SEC("?tp_btf/io_uring_complete")
+int BPF_PROG(empty_uring_complete)
+{
+	return 0;
+}
+
 /* The floor of a classic tracepoint pair on one system call. */
 SEC("tracepoint/syscalls/sys_enter_fsync")
 int empty_tp_enter(void *ctx)

@@ -8,7 +8,8 @@
 // attaches those steps' programs until SIGINT or SIGTERM: fsbpf-compare's
 // floor, the mechanism's cost with no work (`--hold empty`, or
 // `--hold empty_enter,empty` for tp_btf pairs, `--hold
-// empty_tp_enter,empty_tp_exit` for fsync's classic tracepoints).
+// empty_tp_enter,empty_tp_exit` for fsync's classic tracepoints, each with
+// empty_uring_submit and empty_uring_complete for io_uring's requests).
 #include "hookcost.bpf.skel.h"
 
 #include <bpf/libbpf.h>
