@@ -427,7 +427,7 @@ std::string floor_steps(const std::string &tool, const std::string &pick)
 	if (pick == "tp_btf")
 		return (tool == "syncsnoop" ? "empty_enter,empty," : "empty,") + uring;
 	if (pick == "tracepoint" && tool == "syncsnoop")
-		return "empty_tp_enter,empty_tp_exit"; // fsync's, the workloads' call
+		return "empty_tp_enter,empty_tp_exit," + uring; // fsync's, the workloads' call
 	return {};
 }
 
