@@ -61,9 +61,10 @@ constexpr std::array<fsbpf::Backend, 4> kBackends = {{
 }};
 constexpr auto kBackendInfos = fsbpf::backend_infos(kBackends);
 
-// What filetop.bpf.c's io_uring program reads by CO-RE; the submitting task
-// and the fixed file table it finds in either place the kernel keeps them.
-constexpr std::array<std::pair<const char *, const char *>, 6> kUringFields = {{
+// What filetop.bpf.c's io_uring program reads by CO-RE, besides the
+// submitting task and the fixed file table, which it finds in either place
+// the kernel keeps them (see uring_usable).
+constexpr std::array<fsbpf::UringFields, 6> kUringFields = {{
 	{"io_kiocb", "file"},
 	{"io_kiocb", "ctx"},
 	{"io_ring_ctx", "file_table"},
@@ -71,6 +72,17 @@ constexpr std::array<std::pair<const char *, const char *>, 6> kUringFields = {{
 	{"file", "f_inode"},
 	{"inode", "i_generation"},
 }};
+
+// Whether filetop.bpf.c's io_uring program works here: besides its fields,
+// the request's submitter in io_kiocb.task (6.1-6.12) or io_kiocb.tctx (6.13
+// on), and the fixed file table as an array (to 6.12) or resource nodes.
+bool uring_usable(const fsbpf::plugin::Host &host)
+{
+	return fsbpf::uring_completions_usable(host, kUringFields) &&
+	       (host.has_field("io_kiocb", "task") || host.has_field("io_kiocb", "tctx")) &&
+	       (host.has_field("io_file_table", "files") ||
+		host.has_field("io_file_table", "data"));
+}
 
 constexpr std::array<const char *, FILETOP_CALL__COUNT> kSyscallFunctions = {
 	"__x64_sys_read",
@@ -485,8 +497,7 @@ private:
 
 	int try_backend(size_t backend, const fsbpf::plugin::Host &host)
 	{
-		const std::optional<std::string_view> uring =
-			fsbpf::uring_submit_program(host, kUringFields);
+		const bool uring = uring_usable(host);
 		auto configure = [&](filetop_bpf &skel) {
 			configure_rodata(*skel.rodata);
 			int err = filter_.apply(skel);
@@ -496,7 +507,7 @@ private:
 		};
 		return skel_.attempt(host, configure, [&](std::string_view name) {
 			if (name.starts_with(fsbpf::kUringPrefix))
-				return fsbpf::uring_wanted(name, uring, host);
+				return fsbpf::uring_completion_wanted(name, uring, host);
 			return fsbpf::loads(kBackends.at(backend), name, host);
 		});
 	}
