@@ -49,8 +49,13 @@ public:
 		const std::string event = event_name(owner, bpf_program__name(prog));
 		if (event.size() >= kEventNameMax)
 			return -ENAMETOOLONG;
-		int err = write_events("r" + std::to_string(kMaxActive) + ":kprobes/" + event +
-				       " " + function + "\n");
+		const std::string definition = "r" + std::to_string(kMaxActive) + ":kprobes/" +
+					       event + " " + function + "\n";
+		int err = write_events(definition);
+		// Left by a killed process that had our PID: removed, unless a live
+		// one uses it (another PID namespace), which the kernel refuses.
+		if (err == -EEXIST && write_events("-:kprobes/" + event + "\n") == 0)
+			err = write_events(definition);
 		if (err)
 			return err;
 		events_.push_back(event);

@@ -17,6 +17,7 @@
 #include <climits>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
@@ -620,6 +621,39 @@ TEST(SyncSnoopBackendChoice, KretprobesFollowTheMostCallsAndGoWithTheTool)
 	for (const std::string &event : events)
 		EXPECT_TRUE(event.starts_with("r4096:kprobes/fsbpf_")) << event;
 	EXPECT_EQ(kprobe_events_of(pid), std::vector<std::string>{});
+}
+
+// A SIGKILLed tool leaves its kprobe events behind, named after its PID.
+// The next process given that PID, here PID 1 of a new PID namespace, takes
+// them back rather than falling back from the kprobe backend.
+TEST(SyncSnoopBackendChoice, KprobeEventsLeftUnderItsPidAreTakenBack)
+{
+	const std::string why_not = supported_backends().at("kprobe");
+	if (!why_not.empty())
+		GTEST_SKIP() << "syncsnoop's kprobe backend cannot work on this kernel: "
+			     << why_not;
+	Tracer tracer({"--backend", "kprobe"});
+	ASSERT_TRUE(tracer.attached()) << tracer.process().err();
+	const std::string pid = std::to_string(tracer.process().pid());
+	const std::vector<std::string> events = kprobe_events_of(tracer.process().pid());
+	ASSERT_EQ(tracer.stop().status, 0);
+	const int kprobe_events = open("/sys/kernel/tracing/kprobe_events", O_WRONLY | O_APPEND);
+	ASSERT_GE(kprobe_events, 0) << std::strerror(errno);
+	for (const std::string &event : events) {
+		const std::string left =
+			std::regex_replace(event, std::regex("fsbpf_" + pid + "_"), "fsbpf_1_") +
+			"\n";
+		EXPECT_EQ(write(kprobe_events, left.data(), left.size()),
+			  static_cast<ssize_t>(left.size()))
+			<< left << std::strerror(errno);
+	}
+	close(kprobe_events);
+	ASSERT_EQ(kprobe_events_of(1).size(), events.size());
+
+	const Finished done = run({"unshare", "-p", "-f", fsbpf_binary(), "syncsnoop", "--backend",
+				   "kprobe", "--duration", "0.2"});
+	EXPECT_EQ(done.status, 0) << done.err;
+	EXPECT_EQ(kprobe_events_of(1), std::vector<std::string>{});
 }
 
 TEST(SyncSnoopBackendChoice, NoWorkingBackendListsEveryReason)
