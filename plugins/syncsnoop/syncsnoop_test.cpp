@@ -602,25 +602,46 @@ std::vector<std::string> kprobe_events_of(pid_t pid)
 	return found;
 }
 
+// Why syncsnoop's kprobe backend cannot work here, or "".
+std::string why_no_kprobes()
+{
+	const std::string why_not = supported_backends().at("kprobe");
+	return why_not.empty()
+		       ? ""
+		       : "syncsnoop's kprobe backend cannot work on this kernel: " + why_not;
+}
+
+// A run of syncsnoop on its kprobe backend: its PID, the kprobe events it
+// had made once attached, how it ended.
+struct KprobeRun {
+	pid_t pid = 0;
+	std::vector<std::string> events;
+	Finished done;
+};
+
+KprobeRun run_on_kprobes()
+{
+	Tracer tracer({"--backend", "kprobe"});
+	if (!tracer.attached())
+		throw std::runtime_error("syncsnoop did not attach: " + tracer.process().err());
+	KprobeRun tool{tracer.process().pid(), kprobe_events_of(tracer.process().pid()), {}};
+	tool.done = tracer.stop();
+	return tool;
+}
+
 // Each of the six kretprobes follows the most calls in flight the kernel
 // allows, and none outlives the tool.
 TEST(SyncSnoopBackendChoice, KretprobesFollowTheMostCallsAndGoWithTheTool)
 {
-	const std::string why_not = supported_backends().at("kprobe");
-	if (!why_not.empty())
-		GTEST_SKIP() << "syncsnoop's kprobe backend cannot work on this kernel: "
-			     << why_not;
-	Tracer tracer({"--backend", "kprobe"});
-	ASSERT_TRUE(tracer.attached()) << tracer.process().err();
-	const pid_t pid = tracer.process().pid();
-	const std::vector<std::string> events = kprobe_events_of(pid);
-	const Finished done = tracer.stop();
+	if (const std::string why_not = why_no_kprobes(); !why_not.empty())
+		GTEST_SKIP() << why_not;
+	const KprobeRun tool = run_on_kprobes();
 
-	EXPECT_EQ(done.status, 0) << done.err;
-	ASSERT_EQ(events.size(), 6U);
-	for (const std::string &event : events)
+	EXPECT_EQ(tool.done.status, 0) << tool.done.err;
+	ASSERT_EQ(tool.events.size(), 6U);
+	for (const std::string &event : tool.events)
 		EXPECT_TRUE(event.starts_with("r4096:kprobes/fsbpf_")) << event;
-	EXPECT_EQ(kprobe_events_of(pid), std::vector<std::string>{});
+	EXPECT_EQ(kprobe_events_of(tool.pid), std::vector<std::string>{});
 }
 
 // A SIGKILLed tool leaves its kprobe events behind, named after its PID.
@@ -628,18 +649,14 @@ TEST(SyncSnoopBackendChoice, KretprobesFollowTheMostCallsAndGoWithTheTool)
 // them back rather than falling back from the kprobe backend.
 TEST(SyncSnoopBackendChoice, KprobeEventsLeftUnderItsPidAreTakenBack)
 {
-	const std::string why_not = supported_backends().at("kprobe");
-	if (!why_not.empty())
-		GTEST_SKIP() << "syncsnoop's kprobe backend cannot work on this kernel: "
-			     << why_not;
-	Tracer tracer({"--backend", "kprobe"});
-	ASSERT_TRUE(tracer.attached()) << tracer.process().err();
-	const std::string pid = std::to_string(tracer.process().pid());
-	const std::vector<std::string> events = kprobe_events_of(tracer.process().pid());
-	ASSERT_EQ(tracer.stop().status, 0);
+	if (const std::string why_not = why_no_kprobes(); !why_not.empty())
+		GTEST_SKIP() << why_not;
+	const KprobeRun first = run_on_kprobes();
+	ASSERT_EQ(first.done.status, 0) << first.done.err;
+	const std::string pid = std::to_string(first.pid);
 	const int kprobe_events = open("/sys/kernel/tracing/kprobe_events", O_WRONLY | O_APPEND);
 	ASSERT_GE(kprobe_events, 0) << std::strerror(errno);
-	for (const std::string &event : events) {
+	for (const std::string &event : first.events) {
 		const std::string left =
 			std::regex_replace(event, std::regex("fsbpf_" + pid + "_"), "fsbpf_1_") +
 			"\n";
@@ -648,7 +665,7 @@ TEST(SyncSnoopBackendChoice, KprobeEventsLeftUnderItsPidAreTakenBack)
 			<< left << std::strerror(errno);
 	}
 	close(kprobe_events);
-	ASSERT_EQ(kprobe_events_of(1).size(), events.size());
+	ASSERT_EQ(kprobe_events_of(1).size(), first.events.size());
 
 	const Finished done = run({"unshare", "-p", "-f", fsbpf_binary(), "syncsnoop", "--backend",
 				   "kprobe", "--duration", "0.2"});
