@@ -88,7 +88,6 @@ struct seen_file {
 	__u32 gen;
 	__u32 mode;
 	__u32 tid;
-	__u32 tgid;
 	/* The thread that submitted an io_uring request; NULL for a system call, the current
 	 * thread's. */
 	struct task_struct *submitter;
@@ -123,7 +122,6 @@ static __always_inline bool see_file_cast(int fd, struct seen_file *out)
 	out->gen = inode->i_generation;
 	out->mode = inode->i_mode;
 	out->tid = task->pid;
-	out->tgid = task->tgid;
 	return true;
 }
 
@@ -132,19 +130,16 @@ static __always_inline bool see_file_core(int fd, struct seen_file *out)
 {
 	struct file *file = fsbpf_fd_file(fd, false);
 	struct inode *inode;
-	__u64 pid_tgid;
 
 	if (!file)
 		return false;
 	inode = BPF_CORE_READ(file, f_inode);
-	pid_tgid = bpf_get_current_pid_tgid();
 	out->file = file;
 	out->inode = (__u64)inode;
 	out->ino = BPF_CORE_READ(inode, i_ino);
 	out->gen = BPF_CORE_READ(inode, i_generation);
 	out->mode = BPF_CORE_READ(inode, i_mode);
-	out->tid = (__u32)pid_tgid;
-	out->tgid = pid_tgid >> 32;
+	out->tid = (__u32)bpf_get_current_pid_tgid();
 	return true;
 }
 
@@ -679,8 +674,7 @@ static __always_inline struct file *splice_input(struct io_kiocb *req, bool cast
 
 /* Adds a request's bytes on one of its files to its submitter's row. */
 static __always_inline void count_request(bool write, struct file *file,
-					  struct task_struct *submitter, __u32 tgid, long bytes,
-					  bool cast)
+					  struct task_struct *submitter, long bytes, bool cast)
 {
 	struct seen_file seen;
 	struct inode *inode;
@@ -695,7 +689,6 @@ static __always_inline void count_request(bool write, struct file *file,
 	seen.gen = FSBPF_READ(cast, inode, i_generation);
 	seen.mode = FSBPF_READ(cast, inode, i_mode);
 	seen.tid = FSBPF_READ(cast, submitter, pid);
-	seen.tgid = tgid;
 	count_seen(FILETOP_IO_URING, write, &seen, bytes, cast, OWN_CALL_SETS);
 }
 
@@ -722,9 +715,8 @@ static __always_inline int request_completed(struct io_kiocb *req, bool cast)
 	if (target_tgid && tgid != target_tgid)
 		return 0;
 	if (io == REQUEST_SPLICES)
-		count_request(false, splice_input(req, cast), submitter, tgid, bytes, cast);
-	count_request(io != REQUEST_READS, FSBPF_READ(cast, req, file), submitter, tgid, bytes,
-		      cast);
+		count_request(false, splice_input(req, cast), submitter, bytes, cast);
+	count_request(io != REQUEST_READS, FSBPF_READ(cast, req, file), submitter, bytes, cast);
 	return 0;
 }
 
