@@ -63,9 +63,9 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FILETOP_EPOCHS *FILETOP_SETS *FILETOP_WAYS);
+	__uint(max_entries, FILETOP_EPOCHS *FILETOP_SETS);
 	__type(key, __u32);
-	__type(value, struct filetop_pending);
+	__type(value, struct filetop_set);
 } pending SEC(".maps");
 
 struct {
@@ -278,8 +278,9 @@ static __always_inline __u32 set_of(__u32 call, const struct seen_file *seen, en
 {
 	__u32 hash = ((seen->ino ^ seen->tid) * 0x9e3779b97f4a7c15ULL) >> 32;
 
+	/* hash * n >> 32 spreads over n sets as hash % n does, without a division. */
 	if (sets == ALL_SETS)
-		return hash % FILETOP_SYSCALL_SETS;
+		return ((__u64)hash * FILETOP_SYSCALL_SETS) >> 32;
 	return call * FILETOP_SETS_PER_CALL + hash % FILETOP_SETS_PER_CALL;
 }
 
@@ -287,8 +288,8 @@ static __always_inline __u32 set_of(__u32 call, const struct seen_file *seen, en
 static __always_inline void count_seen(__u32 call, bool write, const struct seen_file *seen,
 				       long bytes, bool cast, enum sets_used sets)
 {
-	struct filetop_pending *first, *second, *way, *other;
-	bool in_first, in_second, to_second;
+	struct filetop_pending *first, *second, *way;
+	struct filetop_set *set;
 	__u32 epoch_now;
 	__u32 index;
 	void *map;
@@ -296,29 +297,26 @@ static __always_inline void count_seen(__u32 call, bool write, const struct seen
 	if (!all_files && (seen->mode & S_IFMT) != S_IFREG)
 		return;
 	epoch_now = epoch & 1;
-	index = (epoch_now * FILETOP_SETS + set_of(call, seen, sets)) * FILETOP_WAYS;
-	first = bpf_map_lookup_elem(&pending, &index);
-	index++;
-	second = bpf_map_lookup_elem(&pending, &index);
-	if (!first || !second)
+	index = epoch_now * FILETOP_SETS + set_of(call, seen, sets);
+	set = bpf_map_lookup_elem(&pending, &index);
+	if (!set)
 		return;
-	in_first = holds(first, seen);
-	in_second = !in_first && holds(second, seen);
-	/* Neither holds the file: the way that did not take the last call gets it. */
-	to_second = in_second || (!in_first && first->recent);
-	way = to_second ? second : first;
-	other = to_second ? first : second;
-	if (!in_first && !in_second) {
+	first = &set->ways[0];
+	second = &set->ways[1];
+	if (holds(first, seen)) {
+		way = first;
+	} else if (holds(second, seen)) {
+		way = second;
+	} else {
+		/* Neither holds the file: the way that did not take the last call gets it. */
 		map = bpf_map_lookup_elem(&counts, &epoch_now);
 		if (!map)
 			return;
+		way = set->recent ? first : second;
 		flush(way, map, epoch_now);
 		track(way, map, epoch_now, seen, cast);
 	}
-	if (!way->recent) {
-		way->recent = 1;
-		other->recent = 0;
-	}
+	set->recent = way == second;
 	if (write) {
 		way->counts.writes++;
 		way->counts.wbytes += bytes;

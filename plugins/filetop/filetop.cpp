@@ -321,19 +321,19 @@ private:
 	{
 		const int fd = bpf_map__fd(skel_.maps.pending);
 		const int cpus = libbpf_num_possible_cpus();
-		std::vector<filetop_pending> values(cpus > 0 ? static_cast<size_t>(cpus) : 1);
-		const std::vector<filetop_pending> zeros(values.size());
-		static_assert(sizeof(filetop_pending) % 8 == 0,
-			      "per-CPU values are 8-byte aligned");
-		constexpr uint32_t kWays = FILETOP_SETS * FILETOP_WAYS;
-		for (uint32_t index = old_epoch * kWays; index < (old_epoch + 1) * kWays; index++) {
+		std::vector<filetop_set> values(cpus > 0 ? static_cast<size_t>(cpus) : 1);
+		const std::vector<filetop_set> zeros(values.size());
+		static_assert(sizeof(filetop_set) % 8 == 0, "per-CPU values are 8-byte aligned");
+		for (uint32_t index = old_epoch * FILETOP_SETS;
+		     index < (old_epoch + 1) * FILETOP_SETS; index++) {
 			if (bpf_map_lookup_elem(fd, &index, values.data()) != 0)
 				continue;
 			bool used = false;
-			for (const filetop_pending &pending : values) {
-				add_pending(pending, rows, overflow);
-				used = used || pending.state != FILETOP_PENDING_EMPTY;
-			}
+			for (const filetop_set &set : values)
+				for (const filetop_pending &pending : set.ways) {
+					add_pending(pending, rows, overflow);
+					used = used || pending.state != FILETOP_PENDING_EMPTY;
+				}
 			if (used)
 				bpf_map_update_elem(fd, &index, zeros.data(), BPF_ANY);
 		}

@@ -3,7 +3,7 @@
  * filetop: what its BPF and user-space halves share.
  *
  * Counting is double-buffered by epoch. The BPF side adds each call to a
- * per-CPU pending cache (struct filetop_pending), a set of ways chosen by a
+ * per-CPU pending cache (struct filetop_set), a set of ways chosen by a
  * hash of the file and thread, and moves a way's counts into the epoch's hash
  * map (filetop_key -> filetop_counts) only when the way goes to another file
  * or thread. A loop over up to about a hundred files costs no map update per
@@ -87,12 +87,20 @@ enum filetop_pending_state {
 	FILETOP_PENDING_IGNORED,  /* filtered out (comm) */
 };
 
+/* One way of a set: a file and thread's calls not yet added to the epoch's map. */
 struct filetop_pending {
 	__u64 inode; /* kernel address: identity only, with ino against reuse */
 	struct filetop_key key;
 	struct filetop_counts counts;
-	__u32 state;  /* enum filetop_pending_state */
-	__u32 recent; /* the way of its set that took the last call */
+	__u32 state; /* enum filetop_pending_state */
+	__u32 pad;
+};
+
+/* A set of the pending cache, one map value: its ways are found by one lookup. */
+struct filetop_set {
+	struct filetop_pending ways[FILETOP_WAYS];
+	__u32 recent; /* the way that took the last call */
+	__u32 pad;
 };
 
 /*
