@@ -4,10 +4,10 @@
  *
  * Each backend ends in count_call(): find the file behind the fd, add the
  * call to a way of this CPU's pending cache, and touch the epoch's hash map
- * only when the least recent way of the file's set moves to another file or
- * thread (see filetop.h). The kernel never runs a program twice at once on
- * one CPU (a nested run is skipped and counted in recursion_misses), and no
- * two programs share a set, so the ways need no atomics.
+ * only when the file's set has no way for it (see filetop.h). The kernel
+ * never runs a program twice at once on one CPU (a nested run is skipped and
+ * counted in recursion_misses), and no two programs share a set, so the ways
+ * need no atomics.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -201,14 +201,14 @@ static __always_inline void send_name(__u32 epoch_now, const struct filetop_key 
 		__sync_fetch_and_add(&lost_names[epoch_now & 1], 1);
 }
 
-static __always_inline void flush(const struct filetop_pending *way, void *map, __u32 epoch_now)
+/* Adds a way's counts to its entry in the epoch's map, or to overflow where it has none. */
+static __always_inline void deliver(const struct filetop_pending *way,
+				    struct filetop_counts *counts, __u32 epoch_now)
 {
 	const struct filetop_counts *pending = &way->counts;
-	struct filetop_counts *counts;
 
-	if (way->state == FILETOP_PENDING_IGNORED || !(pending->reads | pending->writes))
+	if (way->state == FILETOP_PENDING_IGNORED)
 		return;
-	counts = way->state == FILETOP_PENDING_TRACKED ? bpf_map_lookup_elem(map, &way->key) : NULL;
 	if (!counts) {
 		__sync_fetch_and_add(&overflow_calls[epoch_now & 1],
 				     pending->reads + pending->writes);
@@ -224,11 +224,25 @@ static __always_inline void flush(const struct filetop_pending *way, void *map, 
 	}
 }
 
-/* Points the way at the call's file and makes sure the map has its entry. */
-static __always_inline void track(struct filetop_pending *way, void *map, __u32 epoch_now,
-				  const struct seen_file *seen, bool cast)
+static __always_inline void flush(const struct filetop_pending *way, void *map, __u32 epoch_now)
+{
+	if (way->state == FILETOP_PENDING_IGNORED || !(way->counts.reads | way->counts.writes))
+		return;
+	deliver(way,
+		way->state == FILETOP_PENDING_TRACKED ? bpf_map_lookup_elem(map, &way->key) : NULL,
+		epoch_now);
+}
+
+/*
+ * Points the way at the call's file, makes sure the map has its entry and
+ * returns that entry: NULL for a file filtered out or a full map.
+ */
+static __always_inline struct filetop_counts *track(struct filetop_pending *way, void *map,
+						    __u32 epoch_now, const struct seen_file *seen,
+						    bool cast)
 {
 	const struct filetop_counts zero = {};
+	struct filetop_counts *counts;
 	struct file *file = seen->file;
 	long err;
 
@@ -242,20 +256,46 @@ static __always_inline void track(struct filetop_pending *way, void *map, __u32 
 	if (seen->submitter ? !submitter_comm_matches(seen->submitter)
 			    : !fsbpf_current_comm_matches()) {
 		way->state = FILETOP_PENDING_IGNORED;
-		return;
+		return NULL;
 	}
 	way->state = FILETOP_PENDING_TRACKED;
 	/*
 	 * Not left to BPF_NOEXIST alone: on 5.10 and 6.1 (kernel matrix) that
 	 * insert of an existing key did not return -EEXIST.
 	 */
-	if (bpf_map_lookup_elem(map, &way->key))
-		return;
+	counts = bpf_map_lookup_elem(map, &way->key);
+	if (counts)
+		return counts;
 	err = bpf_map_update_elem(map, &way->key, &zero, BPF_NOEXIST);
 	if (!err)
 		send_name(epoch_now, &way->key, seen, cast);
-	else if (err != -EEXIST)
+	else if (err != -EEXIST) {
 		way->state = FILETOP_PENDING_OVERFLOW;
+		return NULL;
+	}
+	return bpf_map_lookup_elem(map, &way->key);
+}
+
+static __always_inline void add_call(struct filetop_counts *counts, bool write, long bytes)
+{
+	if (write) {
+		counts->writes++;
+		counts->wbytes += bytes;
+	} else {
+		counts->reads++;
+		counts->rbytes += bytes;
+	}
+}
+
+/* A call on a file its set has no way for: one lookup, straight into the map. */
+static __always_inline void count_in_map(void *map, __u32 epoch_now, const struct seen_file *seen,
+					 bool write, long bytes, bool cast)
+{
+	struct filetop_pending call;
+	struct filetop_counts *counts = track(&call, map, epoch_now, seen, cast);
+
+	add_call(&call.counts, write, bytes);
+	deliver(&call, counts, epoch_now);
 }
 
 /* ---- the hot path ---- */
@@ -273,18 +313,27 @@ enum sets_used {
 	OWN_CALL_SETS, /* one program per call (or io_uring), which may preempt another */
 };
 
-/* The file's set in this CPU's cache. */
-static __always_inline __u32 set_of(__u32 call, const struct seen_file *seen, enum sets_used sets)
+/* The file's hash, which picks its set in this CPU's cache. */
+static __always_inline __u32 hash_of(const struct seen_file *seen)
 {
-	__u32 hash = ((seen->ino ^ seen->tid) * 0x9e3779b97f4a7c15ULL) >> 32;
+	return ((seen->ino ^ seen->tid) * 0x9e3779b97f4a7c15ULL) >> 32;
+}
 
+static __always_inline __u32 set_of(__u32 call, __u32 hash, enum sets_used sets)
+{
 	/* hash * n >> 32 spreads over n sets as hash % n does, without a division. */
 	if (sets == ALL_SETS)
 		return ((__u64)hash * FILETOP_SYSCALL_SETS) >> 32;
 	return call * FILETOP_SETS_PER_CALL + hash % FILETOP_SETS_PER_CALL;
 }
 
-/* Adds a finished call on a file that seen describes to this CPU's pending cache. */
+/*
+ * Adds a finished call on a file that seen describes to this CPU's pending
+ * cache. A way changes hands only when the same file misses its set twice in
+ * a row: files that pass through once each (a walk over more files than the
+ * cache holds) cost one map lookup per call, as a plain hash map would, and
+ * never push out a file that recurs.
+ */
 static __always_inline void count_seen(__u32 call, bool write, const struct seen_file *seen,
 				       long bytes, bool cast, enum sets_used sets)
 {
@@ -292,12 +341,14 @@ static __always_inline void count_seen(__u32 call, bool write, const struct seen
 	struct filetop_set *set;
 	__u32 epoch_now;
 	__u32 index;
+	__u32 hash;
 	void *map;
 
 	if (!all_files && (seen->mode & S_IFMT) != S_IFREG)
 		return;
+	hash = hash_of(seen);
 	epoch_now = epoch & 1;
-	index = epoch_now * FILETOP_SETS + set_of(call, seen, sets);
+	index = epoch_now * FILETOP_SETS + set_of(call, hash, sets);
 	set = bpf_map_lookup_elem(&pending, &index);
 	if (!set)
 		return;
@@ -308,22 +359,21 @@ static __always_inline void count_seen(__u32 call, bool write, const struct seen
 	} else if (holds(second, seen)) {
 		way = second;
 	} else {
-		/* Neither holds the file: the way that did not take the last call gets it. */
 		map = bpf_map_lookup_elem(&counts, &epoch_now);
 		if (!map)
 			return;
+		/* The way that did not take the last call is the one to give up. */
 		way = set->recent ? first : second;
+		if (way->state != FILETOP_PENDING_EMPTY && set->missed != hash) {
+			set->missed = hash;
+			count_in_map(map, epoch_now, seen, write, bytes, cast);
+			return;
+		}
 		flush(way, map, epoch_now);
 		track(way, map, epoch_now, seen, cast);
 	}
 	set->recent = way == second;
-	if (write) {
-		way->counts.writes++;
-		way->counts.wbytes += bytes;
-	} else {
-		way->counts.reads++;
-		way->counts.rbytes += bytes;
-	}
+	add_call(&way->counts, write, bytes);
 }
 
 static __always_inline void count_call(enum filetop_call call, bool write, int fd, long bytes,

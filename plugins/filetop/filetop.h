@@ -3,11 +3,11 @@
  * filetop: what its BPF and user-space halves share.
  *
  * Counting is double-buffered by epoch. The BPF side adds each call to a
- * per-CPU pending cache (struct filetop_set), a set of ways chosen by a
- * hash of the file and thread, and moves a way's counts into the epoch's hash
- * map (filetop_key -> filetop_counts) only when the way goes to another file
- * or thread. A loop over up to about a hundred files costs no map update per
- * call.
+ * per-CPU pending cache (struct filetop_set), a set of ways chosen by a hash
+ * of the file and thread, and moves a way's counts into the epoch's hash map
+ * (filetop_key -> filetop_counts) only when the way goes to another file or
+ * thread. A loop over up to about a hundred files costs no map update per
+ * call; a call on a file its set has no way for goes straight to the map.
  * User space flips the epoch, waits for every program that may still use the
  * old one, then reads and clears the old epoch's map and cache.
  */
@@ -100,7 +100,7 @@ struct filetop_pending {
 struct filetop_set {
 	struct filetop_pending ways[FILETOP_WAYS];
 	__u32 recent; /* the way that took the last call */
-	__u32 pad;
+	__u32 missed; /* the hash of the last file that found no way */
 };
 
 /*

@@ -228,7 +228,8 @@ void copy_calls(int b, int c, int d)
 }
 
 // One-byte preads by turns, x y x y z twenty times: when all three fall in
-// one set of a CPU's pending cache, z evicts whichever took the older call.
+// one set of a CPU's pending cache, z goes straight to the map on one miss and
+// evicts whichever took the older call on the next.
 void rotating_reads(const CallFiles &files)
 {
 	const std::array<int, 3> fds = {open_or_exit(files.x, O_RDONLY),
@@ -332,8 +333,9 @@ TEST_P(FileTopBackend, CountsEveryCallOfTheFamilyExactlyPerThreadAndFile)
 }
 
 // One-byte preads by turns over more files than a CPU's pending cache holds,
-// for several intervals: ways keep moving to other files, and intervals end
-// while files sit in them. Each call still counts once.
+// for several intervals: files that find no way go straight to the map, some
+// take a way from another, and intervals end while files sit in ways. Each
+// call still counts once.
 TEST_P(FileTopBackend, ManyFilesByTurnsCountExactlyAcrossIntervals)
 {
 	constexpr int kFiles = 300; // FILETOP_SETS * FILETOP_WAYS is 256
