@@ -53,7 +53,7 @@ std::vector<std::string> KernelBtf::fields(const std::string &struct_name) const
 	std::vector<std::string> out;
 	if (!btf_)
 		return out;
-	const int id = btf__find_by_name_kind(btf_, struct_name.c_str(), BTF_KIND_STRUCT);
+	const int id = find(struct_name, BTF_KIND_STRUCT);
 	if (id > 0)
 		collect_fields(btf_, btf__type_by_id(btf_, id), out);
 	return out;
@@ -74,8 +74,19 @@ bool KernelBtf::has_func(const std::string &name) const
 
 std::optional<unsigned int> KernelBtf::id_of(const std::string &name, unsigned int kind) const
 {
-	const int id = btf_ ? btf__find_by_name_kind(btf_, name.c_str(), kind) : -ENOENT;
+	const int id = find(name, kind);
 	return id > 0 ? std::optional(static_cast<unsigned int>(id)) : std::nullopt;
+}
+
+int KernelBtf::find(const std::string &name, unsigned int kind) const
+{
+	if (!btf_)
+		return -ENOENT;
+	const std::scoped_lock lock(found_mutex_);
+	auto [entry, added] = found_.try_emplace({name, kind}, 0);
+	if (added)
+		entry->second = btf__find_by_name_kind(btf_, name.c_str(), kind);
+	return entry->second;
 }
 
 std::optional<unsigned int> KernelBtf::member_offset(const std::string &struct_name,
@@ -96,18 +107,16 @@ std::optional<unsigned int> KernelBtf::member_offset(const std::string &struct_n
 
 const struct btf_type *KernelBtf::func_proto(const std::string &func) const
 {
-	if (!btf_)
-		return nullptr;
 	const struct btf_type *proto = nullptr;
-	if (const int id = btf__find_by_name_kind(btf_, func.c_str(), BTF_KIND_FUNC); id > 0) {
-		proto = btf__type_by_id(btf_, btf__type_by_id(btf_, id)->type);
-	} else if (const int tp = btf__find_by_name_kind(btf_, func.c_str(), BTF_KIND_TYPEDEF);
-		   tp > 0) {
-		// A tracepoint's btf_trace_NAME: a pointer to the prototype tp_btf programs see.
+	if (func.starts_with("btf_trace_")) {
+		// A tracepoint's typedef: a pointer to the prototype tp_btf programs see.
+		const int id = find(func, BTF_KIND_TYPEDEF);
 		const struct btf_type *pointer =
-			btf__type_by_id(btf_, btf__type_by_id(btf_, tp)->type);
+			id > 0 ? btf__type_by_id(btf_, btf__type_by_id(btf_, id)->type) : nullptr;
 		if (pointer && btf_is_ptr(pointer))
 			proto = btf__type_by_id(btf_, pointer->type);
+	} else if (const int id = find(func, BTF_KIND_FUNC); id > 0) {
+		proto = btf__type_by_id(btf_, btf__type_by_id(btf_, id)->type);
 	}
 	return proto && btf_is_func_proto(proto) ? proto : nullptr;
 }

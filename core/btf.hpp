@@ -3,8 +3,11 @@
 // fields and functions exist, and the C types of a function's parameters.
 #pragma once
 
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 struct btf;
@@ -44,9 +47,14 @@ public:
 private:
 	std::string type_name(unsigned int type_id) const;
 	const struct btf_type *func_proto(const std::string &func) const;
+	// btf__find_by_name_kind, remembered: each call scans every type (about
+	// 130,000), and a tool's start asks for some names many times.
+	int find(const std::string &name, unsigned int kind) const;
 
 	struct btf *btf_ = nullptr;
 	int load_error_ = 0;
+	mutable std::mutex found_mutex_; // the exporter's tools ask from their threads
+	mutable std::map<std::pair<std::string, unsigned int>, int> found_;
 };
 
 } // namespace fsbpf

@@ -149,6 +149,36 @@ TEST(KernelBtf, FindsIdsOfTheKindAsked)
 	EXPECT_TRUE(btf.has_struct("task"));
 }
 
+TEST(KernelBtf, AsksAgainAndGetsTheSameAnswers)
+{
+	const fsbpf::KernelBtf btf(task_btf());
+	for (int round = 0; round < 2; round++) {
+		EXPECT_EQ(btf.id_of("task", BTF_KIND_STRUCT), std::optional(2U));
+		EXPECT_EQ(btf.id_of("task", BTF_KIND_FUNC), std::nullopt);
+		EXPECT_EQ(btf.param_types("wake"),
+			  std::optional(std::vector<std::string>{"struct task *"}));
+		EXPECT_EQ(btf.param_types("sleep"), std::nullopt);
+	}
+}
+
+// A tracepoint as vmlinux BTF has it: typedef void (*btf_trace_wake)(void *, struct task *).
+TEST(KernelBtf, ReadsTracepointParametersFromTheirTypedef)
+{
+	struct btf *raw = task_btf();
+	const int void_pointer = btf__add_ptr(raw, 0);
+	const int task_pointer =
+		btf__add_ptr(raw, btf__find_by_name_kind(raw, "task", BTF_KIND_STRUCT));
+	const int proto = btf__add_func_proto(raw, 0);
+	btf__add_func_param(raw, "__data", void_pointer);
+	btf__add_func_param(raw, "task", task_pointer);
+	btf__add_typedef(raw, "btf_trace_wake", btf__add_ptr(raw, proto));
+	const fsbpf::KernelBtf btf(raw);
+	EXPECT_EQ(btf.param_types("btf_trace_wake"),
+		  std::optional(std::vector<std::string>{"void *", "struct task *"}));
+	EXPECT_EQ(btf.param_complete("btf_trace_wake", 1), std::optional(true));
+	EXPECT_EQ(btf.param_types("btf_trace_sleep"), std::nullopt);
+}
+
 TEST(KernelBtf, GivesMemberOffsetsInBytes)
 {
 	const fsbpf::KernelBtf btf(task_btf());
