@@ -121,6 +121,12 @@ const struct btf_type *KernelBtf::func_proto(const std::string &func) const
 	return proto && btf_is_func_proto(proto) ? proto : nullptr;
 }
 
+std::optional<unsigned int> KernelBtf::func_proto_id(const std::string &func) const
+{
+	const int id = find(func, BTF_KIND_FUNC);
+	return id > 0 ? std::optional(btf__type_by_id(btf_, id)->type) : std::nullopt;
+}
+
 std::optional<bool> KernelBtf::param_complete(const std::string &func, int index) const
 {
 	const struct btf_type *proto = func_proto(func);

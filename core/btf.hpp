@@ -41,6 +41,8 @@ public:
 	// Whether parameter `index` of `func` reaches a complete type through its
 	// pointers and modifiers (not a forward declaration); nullopt when absent.
 	std::optional<bool> param_complete(const std::string &func, int index) const;
+	// The BTF id of a kernel function's prototype, or nullopt.
+	std::optional<unsigned int> func_proto_id(const std::string &func) const;
 	// Member names of a struct, nested anonymous members flattened.
 	std::vector<std::string> fields(const std::string &struct_name) const;
 

@@ -119,6 +119,14 @@ void Host::add_btf_services()
 			},
 			-EINVAL);
 	};
+	table_.btf_func_proto = [](void *impl, const char *func) noexcept {
+		return guarded(
+			[&] {
+				const auto id = self(impl).features_.btf().func_proto_id(func);
+				return id ? static_cast<int>(*id) : -ENOENT;
+			},
+			-EINVAL);
+	};
 }
 
 // Load-and-attach probes and the backend choice built on them.

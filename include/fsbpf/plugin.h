@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 #define FSBPF_ABI_MAJOR 1
-#define FSBPF_ABI_MINOR 7
+#define FSBPF_ABI_MINOR 8
 
 #define FSBPF_PLUGIN_SYMBOL      fsbpf_plugin
 #define FSBPF_PLUGIN_SYMBOL_NAME "fsbpf_plugin"
@@ -298,6 +298,14 @@ struct fsbpf_host {
 	 */
 	struct fsbpf_sink *(*sink_open_records)(void *impl, const char *record,
 						const struct fsbpf_column *columns, size_t count);
+
+	/* ---- ABI 1.8 ---- */
+	/*
+	 * The BTF id of kernel function `func`'s prototype, or -ENOENT. Tracing
+	 * programs may tail-call each other only when their functions share
+	 * one (6.11 on), and parameter names make prototypes differ.
+	 */
+	int (*btf_func_proto)(void *impl, const char *func);
 };
 
 /* ---- What a plugin exports ---- */

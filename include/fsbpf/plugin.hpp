@@ -12,6 +12,7 @@
 #include <exception>
 #include <initializer_list>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -205,6 +206,12 @@ public:
 	bool param_complete(const char *func, int index) const
 	{
 		return host_.btf_param_complete(host_.impl, func, index) == 1;
+	}
+	// The BTF id of kernel function `func`'s prototype, or none if BTF lacks it.
+	std::optional<unsigned int> func_proto(const char *func) const
+	{
+		const int id = host_.btf_func_proto(host_.impl, func);
+		return id > 0 ? std::optional(static_cast<unsigned int>(id)) : std::nullopt;
 	}
 	// The parameter types of kernel function `func` as C text, or none if BTF lacks it.
 	std::vector<std::string> param_types(const char *func) const

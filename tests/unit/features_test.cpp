@@ -179,6 +179,27 @@ TEST(KernelBtf, ReadsTracepointParametersFromTheirTypedef)
 	EXPECT_EQ(btf.param_types("btf_trace_sleep"), std::nullopt);
 }
 
+// The kernel lets tracing programs tail-call each other only between
+// functions of one prototype; a parameter's name is part of it.
+TEST(KernelBtf, GivesEachFunctionItsPrototype)
+{
+	struct btf *raw = task_btf();
+	const int task_pointer = btf__find_by_name_kind(raw, "task", BTF_KIND_STRUCT) + 1;
+	btf__add_func(raw, "nap", BTF_FUNC_GLOBAL,
+		      btf__find_by_name_kind(raw, "wake", BTF_KIND_FUNC) - 1);
+	const int unnamed =
+		btf__add_func_proto(raw, btf__find_by_name_kind(raw, "int", BTF_KIND_INT));
+	btf__add_func_param(raw, "__unused", task_pointer);
+	btf__add_func(raw, "sleep", BTF_FUNC_GLOBAL, unnamed);
+	const fsbpf::KernelBtf btf(raw);
+	ASSERT_TRUE(btf.func_proto_id("wake").has_value());
+	EXPECT_EQ(btf.func_proto_id("nap"), btf.func_proto_id("wake"));
+	EXPECT_EQ(btf.func_proto_id("sleep"), std::optional(static_cast<unsigned int>(unnamed)));
+	EXPECT_NE(btf.func_proto_id("sleep"), btf.func_proto_id("wake"));
+	EXPECT_EQ(btf.func_proto_id("task"), std::nullopt);
+	EXPECT_EQ(btf.func_proto_id("yawn"), std::nullopt);
+}
+
 TEST(KernelBtf, GivesMemberOffsetsInBytes)
 {
 	const fsbpf::KernelBtf btf(task_btf());

@@ -100,7 +100,7 @@ INSTANTIATE_TEST_SUITE_P(
 	Plugins, MalformedPluginTest,
 	::testing::Values(
 		Malformed{"abi_major", "ABI major 2 differs from fsbpf's 1"},
-		Malformed{"abi_minor", "needs ABI 1.8, newer than fsbpf's 1.7"},
+		Malformed{"abi_minor", "needs ABI 1.9, newer than fsbpf's 1.8"},
 		Malformed{"no_descriptor", "no fsbpf_plugin descriptor exported"},
 		Malformed{"reserved", "subcommand 'list' is reserved"},
 		Malformed{"bad_pointer", "outside the plugin"},
