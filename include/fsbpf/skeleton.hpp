@@ -165,10 +165,10 @@ public:
 
 	// Opens the object afresh and sets it up with configure(Skel &) (read-only
 	// data, map sizes; 0 or -errno), then the SDK's BPF headers it includes;
-	// loads the programs keep(name) keeps (at least one) and attaches them,
-	// then runs attach_more(Skel &) for programs whose section names no
-	// target. On failure nothing stays open: libbpf 1.1 cannot load an object
-	// twice.
+	// loads the programs keep(name) keeps (at least one), fills the jump
+	// tables and attaches the rest, then runs attach_more(Skel &) for
+	// programs whose section names no target. On failure nothing stays open:
+	// libbpf 1.1 cannot load an object twice.
 	template <typename Configure, typename Keep, typename AttachMore>
 	int attempt(const plugin::Host &host, Configure configure, Keep keep,
 		    AttachMore attach_more)
@@ -182,6 +182,8 @@ public:
 			err = keep_programs(keep);
 		if (!err)
 			err = bpf_object__load_skeleton(skel_->skeleton);
+		if (!err)
+			err = fill_jump_tables();
 		if (!err)
 			err = attach_kretprobes();
 		if (!err)
@@ -269,9 +271,40 @@ private:
 		bpf_object__for_each_program (prog, skel_->obj) {
 			const bool wanted = keep(std::string_view(bpf_program__name(prog)));
 			bpf_program__set_autoload(prog, wanted);
+			bpf_program__set_autoattach(prog, !jump_table_of(prog));
 			kept += wanted ? 1 : 0;
 		}
 		return kept > 0 ? 0 : -ENOENT;
+	}
+
+	// A jump table is a one-slot BPF_MAP_TYPE_PROG_ARRAY named after the
+	// program it holds, variant suffixes aside (filetop's fexit_count holds
+	// fexit_count_cast or fexit_count_core). Programs that share one body
+	// tail-call it, so the verifier checks the body once. It runs only
+	// through them: it is never attached itself.
+	bpf_map *jump_table_of(const bpf_program *prog) const
+	{
+		bpf_map *map = bpf_object__find_map_by_name(
+			skel_->obj, std::string(variant_stem(bpf_program__name(prog))).c_str());
+		return map && bpf_map__type(map) == BPF_MAP_TYPE_PROG_ARRAY ? map : nullptr;
+	}
+
+	// Puts each loaded jump target in its table before anything that jumps
+	// there is attached.
+	int fill_jump_tables() const
+	{
+		bpf_program *prog = nullptr;
+		bpf_object__for_each_program (prog, skel_->obj) {
+			bpf_map *table = jump_table_of(prog);
+			if (!table || !bpf_program__autoload(prog))
+				continue;
+			const uint32_t slot = 0;
+			const int fd = bpf_program__fd(prog);
+			if (bpf_map__update_elem(table, &slot, sizeof(slot), &fd, sizeof(fd),
+						 BPF_ANY))
+				return -errno;
+		}
+		return 0;
 	}
 
 	// Declared before skel_, so that they go after the links that use them.

@@ -100,6 +100,22 @@ constexpr std::array<const char *, FILETOP_CALL__COUNT> kSyscallFunctions = {
 	"__x64_sys_copy_file_range",
 };
 
+// Whether fexit program `name` is one this kernel takes (filetop.bpf.c): a
+// function whose prototype is read's jumps to fexit_count; any other
+// function counts in a program of its own.
+bool fexit_wanted(std::string_view name, const fsbpf::plugin::Host &host)
+{
+	constexpr std::string_view kJump = "jump_";
+	std::string_view call = fsbpf::variant_stem(name).substr(std::string_view("fexit_").size());
+	if (call == "count")
+		return true;
+	const bool jump = call.starts_with(kJump);
+	if (jump)
+		call.remove_prefix(kJump.size());
+	const std::string function = "__x64_sys_" + std::string(call);
+	return jump == (host.func_proto(function.c_str()) == host.func_proto(kSyscallFunctions[0]));
+}
+
 constexpr std::array<const char *, 6> kSortKeys = {"all",    "reads",  "writes",
 						   "rbytes", "wbytes", nullptr};
 
@@ -156,7 +172,7 @@ struct Interval {
 	std::vector<Row> rows;
 	uint64_t overflow = 0; // calls not counted: the map was full
 	uint64_t lost = 0;     // files whose name the ring buffer had no room for
-	uint64_t missed = 0;   // calls whose entry had no room to be remembered
+	uint64_t missed = 0;   // calls seen but not counted (see missed_calls)
 	uint64_t skipped = 0;  // program runs the kernel skipped
 	// io_uring completions held back by a full completion queue: they name no request.
 	uint64_t cq_overflows = 0;
@@ -508,7 +524,8 @@ private:
 		return skel_.attempt(host, configure, [&](std::string_view name) {
 			if (name.starts_with(fsbpf::kUringPrefix))
 				return fsbpf::uring_completion_wanted(name, uring, host);
-			return fsbpf::loads(kBackends.at(backend), name, host);
+			return fsbpf::loads(kBackends.at(backend), name, host) &&
+			       (!name.starts_with("fexit_") || fexit_wanted(name, host));
 		});
 	}
 
@@ -692,7 +709,7 @@ private:
 		};
 		note(interval.overflow, " calls not counted (table full)");
 		note(interval.lost, " names lost");
-		note(interval.missed, " calls missed (no entry record)");
+		note(interval.missed, " calls missed (seen, not counted)");
 		note(interval.skipped, " program runs skipped by the kernel");
 		note(interval.cq_overflows, " io_uring completions held back");
 		return losses.empty() ? text : text + " [" + losses + "]";
