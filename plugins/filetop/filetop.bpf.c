@@ -493,12 +493,12 @@ int BPF_PROG(raw_exit_core, struct pt_regs *regs, long ret)
  * ---- fexit on the syscall functions: only the traced calls pay ----
  * A function whose prototype is read's jumps to one counting program, which
  * takes the call from the system-call number as tp_btf's does: the verifier
- * checks the counting once, not once per function (13 copies took 0.55 s of
- * a start in a TCG guest). The kernel refuses the jump from a function of
- * another prototype (a parameter named otherwise is enough, 6.11 on): such a
- * function counts in a program of its own. Each function keeps its own
- * sets either way: its program's recursion guard keeps one call of it per
- * CPU, but another function's may preempt it.
+ * checks the counting once, not once per function (13 copies were most of the
+ * 0.75 s filetop took to load in a TCG guest). The kernel refuses the jump
+ * from a function of another prototype (a parameter named otherwise is
+ * enough, 6.11 on): such a function counts in a program of its own. Each
+ * function keeps its own sets either way: its program's recursion guard keeps
+ * one call of it per CPU, but another function's may preempt it.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
