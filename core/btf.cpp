@@ -115,8 +115,8 @@ const struct btf_type *KernelBtf::func_proto(const std::string &func) const
 			id > 0 ? btf__type_by_id(btf_, btf__type_by_id(btf_, id)->type) : nullptr;
 		if (pointer && btf_is_ptr(pointer))
 			proto = btf__type_by_id(btf_, pointer->type);
-	} else if (const int id = find(func, BTF_KIND_FUNC); id > 0) {
-		proto = btf__type_by_id(btf_, btf__type_by_id(btf_, id)->type);
+	} else if (const std::optional<unsigned int> id = func_proto_id(func)) {
+		proto = btf__type_by_id(btf_, *id);
 	}
 	return proto && btf_is_func_proto(proto) ? proto : nullptr;
 }
