@@ -464,7 +464,12 @@ static __always_inline int call_of_nr(long nr)
 	}
 }
 
-static __always_inline int raw_exit(struct pt_regs *regs, long ret, bool cast)
+/*
+ * A finished system call, named by its number: tp_btf's one program sees
+ * every call, fexit_count those its jumps bring.
+ */
+static __always_inline int count_exit(const struct pt_regs *regs, long ret, bool cast,
+				      enum sets_used sets)
 {
 	int call;
 
@@ -472,21 +477,20 @@ static __always_inline int raw_exit(struct pt_regs *regs, long ret, bool cast)
 		return 0;
 	call = call_of_nr(regs->orig_ax);
 	if (call >= 0)
-		count_finished(call, fds_of(call, regs->di, regs->si, regs->dx), ret, cast,
-			       ALL_SETS);
+		count_finished(call, fds_of(call, regs->di, regs->si, regs->dx), ret, cast, sets);
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(raw_exit_cast, struct pt_regs *regs, long ret)
 {
-	return raw_exit(regs, ret, true);
+	return count_exit(regs, ret, true, ALL_SETS);
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(raw_exit_core, struct pt_regs *regs, long ret)
 {
-	return raw_exit(regs, ret, false);
+	return count_exit(regs, ret, false, ALL_SETS);
 }
 
 /*
@@ -507,27 +511,17 @@ struct {
 	__type(value, __u32);
 } fexit_count SEC(".maps");
 
-static __always_inline int fexit_count_call(const struct pt_regs *regs, long ret, bool cast)
-{
-	const int call = call_of_nr(regs->orig_ax);
-
-	if (call >= 0)
-		count_finished(call, fds_of(call, regs->di, regs->si, regs->dx), ret, cast,
-			       OWN_CALL_SETS);
-	return 0;
-}
-
 /* fexit_count's program (fsbpf/skeleton.hpp's jump tables), never attached itself. */
 SEC("fexit/__x64_sys_read")
 int BPF_PROG(fexit_count_cast, const struct pt_regs *regs, long ret)
 {
-	return fexit_count_call(regs, ret, true);
+	return count_exit(regs, ret, true, OWN_CALL_SETS);
 }
 
 SEC("fexit/__x64_sys_read")
 int BPF_PROG(fexit_count_core, const struct pt_regs *regs, long ret)
 {
-	return fexit_count_call(regs, ret, false);
+	return count_exit(regs, ret, false, OWN_CALL_SETS);
 }
 
 /* Counted in missed_calls: only an empty jump table would let the jump fall through. */
