@@ -606,19 +606,30 @@ private:
 
 	// Flips the epoch and waits until no program can still be counting in the
 	// old one: a map-in-map update returns only after every running BPF
-	// program has finished.
+	// program has finished. The new epoch's slot is filled before the flip
+	// (loading fills only epoch 0's), so no call finds it empty.
 	uint32_t flip_epoch()
 	{
 		const uint32_t old_epoch =
 			__atomic_load_n(&skel_->bss->epoch, __ATOMIC_RELAXED) & 1;
-		__atomic_store_n(&skel_->bss->epoch, old_epoch ^ 1, __ATOMIC_SEQ_CST);
-		const int old_map =
-			bpf_map__fd(old_epoch ? skel_->maps.counts1 : skel_->maps.counts0);
-		if (bpf_map_update_elem(bpf_map__fd(skel_->maps.counts), &old_epoch, &old_map,
-					BPF_ANY) != 0)
+		const uint32_t new_epoch = old_epoch ^ 1;
+		if (!slot_filled_.at(new_epoch)) {
+			fill_slot(new_epoch);
+			slot_filled_.at(new_epoch) = true;
+		}
+		__atomic_store_n(&skel_->bss->epoch, new_epoch, __ATOMIC_SEQ_CST);
+		fill_slot(old_epoch);
+		return old_epoch;
+	}
+
+	// Points the epoch's slot of the outer map at the epoch's map, and waits.
+	void fill_slot(uint32_t epoch)
+	{
+		const int outer = bpf_map__fd(skel_->maps.counts);
+		const int map = bpf_map__fd(epoch ? skel_->maps.counts1 : skel_->maps.counts0);
+		if (bpf_map_update_elem(outer, &epoch, &map, BPF_ANY) != 0)
 			throw std::runtime_error(std::string("filetop: cannot switch counters: ") +
 						 std::strerror(errno));
-		return old_epoch;
 	}
 
 	// What the epoch that ends now counted, each row with its name.
@@ -835,6 +846,7 @@ private:
 	bool table_ = true;
 	std::string dir_prefix_;
 	std::array<RowInfos, FILETOP_EPOCHS> infos_;
+	std::array<bool, FILETOP_EPOCHS> slot_filled_ = {true, false}; // the outer map's
 	uint64_t interval_number_ = 0;
 	Interval totals_; // the whole run's counters, as of the last interval
 };
