@@ -11,11 +11,12 @@
 #include <bpf/bpf_helpers.h>
 
 #include "filter.bpf.h"
+#include "path.bpf.h"
 
 #define FSBPF_SET_CALLER(record, direct)                                                       \
 	do {                                                                                   \
 		if (direct) {                                                                  \
-			struct task_struct *task_ = bpf_get_current_task_btf();                \
+			struct task_struct *task_ = fsbpf_current_task(true);                  \
 			(record)->pid = task_->tgid;                                           \
 			(record)->tid = task_->pid;                                            \
 			(record)->mntns = task_->nsproxy->mnt_ns->ns.inum;                     \

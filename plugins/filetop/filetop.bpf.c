@@ -104,7 +104,7 @@ struct seen_file {
  */
 static __always_inline bool see_file_cast(int fd, struct seen_file *out)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = fsbpf_current_task(true);
 	struct fdtable *fdt = task->files->fdt;
 	struct kiocb *slot;
 	struct file *file;
