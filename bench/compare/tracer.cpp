@@ -54,8 +54,10 @@ std::string Tracer::output() const
 namespace {
 
 // Some peers print nothing once attached (libbpf-tools' filetop waits for its
-// interval): a process that holds BPF programs and stays alive this long has
-// attached them, as libbpf's skeletons attach right after loading.
+// interval): a process that holds BPF programs this long without a break has
+// attached them, as libbpf's skeletons attach right after loading. Programs
+// held only for a moment are feature probes (libbpf and fsbpf load and close
+// some first), which a poll may or may not catch.
 constexpr auto kQuietAttach = std::chrono::milliseconds(500);
 
 bool holds_programs(pid_t pid)
@@ -79,7 +81,9 @@ std::optional<double> Tracer::wait_ready(std::chrono::seconds timeout, bool quie
 	const auto deadline = std::chrono::steady_clock::now() + timeout;
 	std::optional<std::chrono::steady_clock::time_point> loaded;
 	while (std::chrono::steady_clock::now() < deadline) {
-		if (quiet && !loaded && holds_programs(pid_))
+		if (quiet && !holds_programs(pid_))
+			loaded.reset();
+		else if (quiet && !loaded)
 			loaded = std::chrono::steady_clock::now();
 		if (loaded && std::chrono::steady_clock::now() - *loaded > kQuietAttach) {
 			const std::chrono::duration<double> took = *loaded - started_;
