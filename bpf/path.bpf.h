@@ -33,9 +33,9 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 /*
  * The current task: BTF-typed when direct, else a plain address. Direct, it
  * is cast to an untrusted pointer, which loads the same: for each pointer
- * loaded from a trusted one, 6.18's verifier scans every type of vmlinux BTF
- * up to four times, on every path it explores (a third of the time filetop
- * took to load).
+ * loaded from a trusted one, the verifier (6.12 and 6.18 alike) looks the
+ * field up by name in all of vmlinux BTF, up to four times, on every path
+ * it explores (two thirds of the time filetop's programs took to load).
  */
 static __always_inline struct task_struct *fsbpf_current_task(bool direct)
 {

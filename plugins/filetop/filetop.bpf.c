@@ -50,7 +50,7 @@ struct counts_map {
 /*
  * The epoch's map. User space also rewrites an element with the same map
  * after flipping the epoch: the kernel waits for every running program
- * before a map-in-map update returns. That wait (a grace period, 10 ms here)
+ * before a map-in-map update returns. That wait (a grace period, about 10 ms)
  * is why epoch 1's slot is filled at the first flip, not at load.
  */
 struct {
