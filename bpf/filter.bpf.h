@@ -62,29 +62,45 @@ static __always_inline __u32 fsbpf_current_mntns(void)
 
 #define FSBPF_CGROUP_WALK 8 /* levels compared by plain loads before the helper decides */
 
+/* kernfs_node's parent before 6.15 renamed it. */
+struct kernfs_node___parent {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+/* barrier_var: clang would otherwise load both names before the check. */
+static __always_inline struct kernfs_node *fsbpf_kernfs_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent)) {
+		barrier_var(kn);
+		return kn->__parent;
+	}
+	barrier_var(kn);
+	return ((struct kernfs_node___parent *)kn)->parent;
+}
+
 /*
  * Whether the current task is in the target cgroup or below it. Plain loads
- * up the first levels of the task's cgroup (5.11+) cost a few nanoseconds;
- * bpf_current_task_under_cgroup() costs several times more on 6.18, so it
- * only decides for deeper cgroups and on older kernels.
+ * up the first levels of the task's cgroup (5.11+) cost a few nanoseconds:
+ * they climb the cgroup's kernfs directories, whose ids are the cgroups',
+ * one load per level where struct cgroup's parents take two.
+ * bpf_current_task_under_cgroup() added 40-50 ns a call on one CPU (6 on
+ * another), so it only decides for deeper cgroups and on older kernels.
  */
 static __always_inline bool fsbpf_in_target_cgroup(void)
 {
-	struct cgroup_subsys_state *css;
-	struct cgroup *cgroup;
+	struct kernfs_node *dir;
 
 	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
-		cgroup = bpf_get_current_task_btf()->cgroups->dfl_cgrp;
+		dir = bpf_get_current_task_btf()->cgroups->dfl_cgrp->kn;
 #pragma unroll
 		for (int level = 0; level < FSBPF_CGROUP_WALK; level++) {
-			if (!cgroup)
+			if (!dir)
 				return false;
-			if (cgroup->kn->id == target_cgroup_id)
+			if (dir->id == target_cgroup_id)
 				return true;
-			css = cgroup->self.parent;
-			cgroup = css ? css->cgroup : NULL;
+			dir = fsbpf_kernfs_parent(dir);
 		}
-		if (!cgroup)
+		if (!dir)
 			return false;
 	}
 	return bpf_current_task_under_cgroup(&fsbpf_cgroup_filter, 0) == 1;
