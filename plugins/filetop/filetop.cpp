@@ -291,6 +291,12 @@ private:
 	fsbpf::WorkloadFields &workload_; // the tool's
 };
 
+// The epoch's counts map.
+bpf_map *counts_map(const filetop_bpf &skel, uint32_t epoch)
+{
+	return epoch ? skel.maps.counts1 : skel.maps.counts0;
+}
+
 // Reads and clears one epoch's counters. Called only after every program
 // that could still use that epoch has finished.
 class EpochReader {
@@ -315,7 +321,7 @@ private:
 
 	void take_map(uint32_t old_epoch, Rows &rows)
 	{
-		const int fd = bpf_map__fd(old_epoch ? skel_.maps.counts1 : skel_.maps.counts0);
+		const int fd = bpf_map__fd(counts_map(skel_, old_epoch));
 		std::vector<filetop_key> keys(FILETOP_MAX_FILES);
 		std::vector<filetop_counts> values(FILETOP_MAX_FILES);
 		uint32_t batch = 0;
@@ -626,7 +632,7 @@ private:
 	void fill_slot(uint32_t epoch)
 	{
 		const int outer = bpf_map__fd(skel_->maps.counts);
-		const int map = bpf_map__fd(epoch ? skel_->maps.counts1 : skel_->maps.counts0);
+		const int map = bpf_map__fd(counts_map(*skel_, epoch));
 		if (bpf_map_update_elem(outer, &epoch, &map, BPF_ANY) != 0)
 			throw std::runtime_error(std::string("filetop: cannot switch counters: ") +
 						 std::strerror(errno));
