@@ -967,6 +967,30 @@ TEST_F(FileTopContainers, CgroupFilterCountsTheContainerOnly)
 	EXPECT_EQ(row->mntns, mount_namespace(getpid()));
 }
 
+// --cgroup on a slice: a process two levels below it is counted, one as deep
+// in a sibling slice is not (in BPF each climbs its cgroup's parents).
+TEST_F(FileTopContainers, CgroupFilterCountsDescendantsOnly)
+{
+	const Cgroup top("fsbpf-test-" + std::to_string(getpid()));
+	const Cgroup slice("traced.slice", &top);
+	const Cgroup pod("pod.slice", &slice);
+	const Cgroup container(docker_scope_name(kContainerId), &pod);
+	const Cgroup other_slice("other.slice", &top);
+	const Cgroup other_pod("pod.slice", &other_slice);
+	const Cgroup other_container("other.scope", &other_pod);
+	Workload inside("fsbpf-ftdeep", [this] { writes_to(dir_.file("inside"), 3, 10); });
+	Workload outside("fsbpf-ftdeep", [this] { writes_to(dir_.file("outside"), 5, 20); });
+	container.enter(inside.pid());
+	other_container.enter(outside.pid());
+	const Counted counted =
+		count_during({"--cgroup", slice.directory()}, {&inside, &outside}, true);
+	expect_counted(counted, inside.pid(), "inside", {0, 3, 0, 30});
+	EXPECT_TRUE(counted.of_file("outside").empty()) << counted.output;
+	if (const Totals *row = counted.find(inside.pid(), "inside")) {
+		EXPECT_EQ(row->cgroup, container.path());
+	}
+}
+
 // A systemd-nspawn container, booted from a busybox tree made here (nspawn
 // places its payload in CGROUP/payload): its dd's writes to the directory
 // bound at /data, named as the container sees it, and not those of the same
