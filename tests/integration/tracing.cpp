@@ -104,7 +104,10 @@ std::string real_path(const std::string &path)
 
 json features_report()
 {
-	return json::parse(run({fsbpf_binary(), "features", "--json"}).out);
+	// Once per test process: the kernel does not change under the tests, and
+	// in a TCG guest of the kernel matrix each report takes about a second.
+	static const json report = json::parse(run({fsbpf_binary(), "features", "--json"}).out);
+	return report;
 }
 
 bool uring_completions_name_requests()

@@ -33,6 +33,7 @@ std::vector<json> summaries_of(const std::vector<json> &lines);
 
 std::string real_path(const std::string &path);
 
+// `fsbpf features --json` of the running kernel.
 json features_report();
 // Whether io_uring_complete passes the request here (6.1 on), as `fsbpf
 // features` shows its arguments: where tools see io_uring by its tracepoints.
