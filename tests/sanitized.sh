@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The unit and root integration tests once more under ASan and UBSan, then
 # each libFuzzer harness for a bounded time from its seed corpus, in a clang
-# build of their own beside the main one. Any sanitizer report fails.
+# build of their own beside the main one (no man pages, no benchmarks: they
+# run from the main build). Any sanitizer report fails.
 #   sanitized.sh SOURCE_DIR BUILD_DIR [SECONDS_PER_FUZZER]
 set -eu
 src=$1
@@ -11,7 +12,8 @@ seconds=${3:-30}
 
 if [ ! -f "$build/build.ninja" ]; then
 	CC=clang CXX=clang++ meson setup "$build" "$src" -Dfuzzers=true \
-		-Db_sanitize=address,undefined -Db_lundef=false -Dwerror=false -Dman=disabled >/dev/null
+		-Db_sanitize=address,undefined -Db_lundef=false -Dwerror=false -Dman=disabled \
+		-Dbench=false >/dev/null
 fi
 meson compile -C "$build" >/dev/null || meson compile -C "$build"
 
